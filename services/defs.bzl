@@ -1,0 +1,47 @@
+"""static_service: one call gives a service everything the pipeline needs.
+
+    static_service(name, srcs, deps, port, args = [], data = [])
+
+creates
+    :<name>               the cc_binary (static musl by default)
+    :<name>_static_test   fails unless the binary is fully static and built
+                          for the target CPU (dynamic under --config=dynamic)
+    :<name>_rootfs_test   runs the binary alone in an empty root file system
+                          and checks that it answers /health on `port`
+    :image                the OCI image (release/image.bzl)
+
+`args` are the arguments the image starts the binary with; `data` files are
+placed at /etc/<name>/<basename> in the image and in the rootfs test.
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_binary")
+load("//toolchains:copts.bzl", "STATICSHIP_COPTS")
+load("//toolchains:elf_checks.bzl", "static_binary_test")
+
+def static_service(name, srcs, deps, port, args = [], data = [], visibility = None, **kwargs):
+    cc_binary(
+        name = name,
+        srcs = srcs,
+        copts = STATICSHIP_COPTS,
+        deps = deps,
+        visibility = visibility,
+        **kwargs
+    )
+    static_binary_test(
+        name = name + "_static_test",
+        binary = ":" + name,
+    )
+    native.sh_test(
+        name = name + "_rootfs_test",
+        size = "small",
+        srcs = ["//services:rootfs_run_test.sh"],
+        args = [
+            "$(rootpath :%s)" % name,
+            str(port),
+            ":".join(["$(rootpath %s)" % d for d in data]),
+        ] + args,
+        data = [":" + name] + data,
+        # unshare --root and a network namespace need root and no sandbox.
+        tags = ["no-sandbox", "requires-root"],
+        target_compatible_with = ["@platforms//cpu:x86_64"],
+    )
