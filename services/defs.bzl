@@ -38,7 +38,7 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
         args = [
             "$(rootpath :%s)" % name,
             str(port),
-            ":".join(["$(rootpath %s)" % d for d in data]),
+            ":".join(["$(rootpath %s)" % d for d in data]) or "-",
         ] + args,
         data = [":" + name] + data,
         # unshare --root and a network namespace need root and no sandbox.

@@ -3,7 +3,8 @@
 # answers /health: proof that it needs nothing from the host at run time.
 #
 # usage: rootfs_run_test.sh BINARY PORT DATA_FILES SERVICE_ARGS...
-#   DATA_FILES: colon-separated files placed at /etc/<service>/<basename>,
+#   DATA_FILES: colon-separated files placed at /etc/<service>/<basename>
+#   ("-" for none),
 #   where the image puts them too.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ chmod 1777 "$root/tmp"
 cp "$binary" "$root/usr/local/bin/$service"
 IFS=: read -r -a files <<<"$data"
 for f in "${files[@]}"; do
-  [[ -n "$f" ]] && cp "$f" "$root/etc/$service/"
+  [[ -n "$f" && "$f" != "-" ]] && cp "$f" "$root/etc/$service/"
 done
 
 echo "rootfs contents:"

@@ -1,0 +1,426 @@
+#include "services/gateway/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace staticship::gateway {
+namespace {
+
+// yaml-cpp reports problems by throwing; so do the checks below, and
+// ParseConfig turns every one of them into an error value at one place.
+struct ConfigError {
+  int line;  // 1-based; 0 when unknown
+  std::string what;
+};
+
+int LineOf(const YAML::Node& node) {
+  YAML::Mark m = node.Mark();
+  return m.line >= 0 ? m.line + 1 : 0;
+}
+
+[[noreturn]] void Fail(const YAML::Node& node, std::string what) {
+  throw ConfigError{LineOf(node), std::move(what)};
+}
+
+void CheckKeys(const YAML::Node& map, std::string_view where,
+               const std::set<std::string>& allowed) {
+  if (!map.IsMap()) Fail(map, std::string(where) + " must be a mapping");
+  for (const auto& kv : map) {
+    std::string key = kv.first.as<std::string>();
+    if (!allowed.count(key)) {
+      Fail(kv.first, "unknown key '" + key + "' in " + std::string(where));
+    }
+  }
+}
+
+std::string Scalar(const YAML::Node& node, std::string_view what) {
+  if (!node.IsScalar()) Fail(node, std::string(what) + " must be a scalar");
+  return node.Scalar();
+}
+
+int64_t Integer(const YAML::Node& node, std::string_view what, int64_t min,
+                int64_t max) {
+  std::string s = Scalar(node, what);
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
+    Fail(node, std::string(what) + " must be an integer in [" +
+                   std::to_string(min) + ", " + std::to_string(max) +
+                   "], got '" + s + "'");
+  }
+  return v;
+}
+
+double Number(const YAML::Node& node, std::string_view what, double min,
+              double max) {
+  std::string s = Scalar(node, what);
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v) || v < min || v > max) {
+    std::ostringstream range;
+    range << "[" << min << ", " << max << "]";
+    Fail(node, std::string(what) + " must be a number in " + range.str() +
+                   ", got '" + s + "'");
+  }
+  return v;
+}
+
+bool Boolean(const YAML::Node& node, std::string_view what) {
+  std::string s = Scalar(node, what);
+  if (s == "true" || s == "on" || s == "yes") return true;
+  if (s == "false" || s == "off" || s == "no") return false;
+  Fail(node, std::string(what) + " must be true or false");
+}
+
+Millis Duration(const YAML::Node& node, std::string_view what) {
+  Result<Millis> d = ParseDuration(Scalar(node, what));
+  if (!d.ok()) Fail(node, std::string(what) + ": " + d.message());
+  return *d;
+}
+
+Endpoint HostPort(const YAML::Node& node, std::string_view what) {
+  Result<Endpoint> e = ParseHostPort(Scalar(node, what));
+  if (!e.ok()) Fail(node, std::string(what) + ": " + e.message());
+  return *e;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::vector<std::pair<std::string, std::string>> StringMap(
+    const YAML::Node& node, std::string_view what, bool lower_keys) {
+  if (!node.IsMap()) Fail(node, std::string(what) + " must be a mapping");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& kv : node) {
+    std::string k = Scalar(kv.first, what);
+    out.emplace_back(lower_keys ? Lower(k) : k, Scalar(kv.second, what));
+  }
+  return out;
+}
+
+BreakerConfig ParseBreaker(const YAML::Node& node, BreakerConfig b) {
+  CheckKeys(node, "breaker",
+            {"error_ratio", "window", "min_requests", "open_for",
+             "half_open_probes"});
+  if (node["error_ratio"]) {
+    b.error_ratio = Number(node["error_ratio"], "breaker.error_ratio", 0, 1);
+  }
+  if (node["window"]) b.window = Duration(node["window"], "breaker.window");
+  if (node["min_requests"]) {
+    b.min_requests = static_cast<uint32_t>(
+        Integer(node["min_requests"], "breaker.min_requests", 1, 1000000));
+  }
+  if (node["open_for"])
+    b.open_for = Duration(node["open_for"], "breaker.open_for");
+  if (node["half_open_probes"]) {
+    b.half_open_probes = static_cast<uint32_t>(
+        Integer(node["half_open_probes"], "breaker.half_open_probes", 1, 1000));
+  }
+  if (b.window.count() < 10) Fail(node, "breaker.window must be at least 10ms");
+  return b;
+}
+
+void ParseUpstreams(const YAML::Node& node, Config* config) {
+  if (!node.IsMap())
+    Fail(node, "upstreams must be a mapping of name to upstream");
+  for (const auto& kv : node) {
+    UpstreamConfig u;
+    u.name = Scalar(kv.first, "upstream name");
+    if (u.name.empty()) Fail(kv.first, "empty upstream name");
+    const YAML::Node& body = kv.second;
+    CheckKeys(body, "upstream '" + u.name + "'",
+              {"endpoints", "max_idle", "max_connections", "fail_timeout"});
+    const YAML::Node eps = body["endpoints"];
+    if (!eps) Fail(body, "upstream '" + u.name + "' has no endpoints");
+    if (!eps.IsSequence() || eps.size() == 0) {
+      Fail(eps, "endpoints of '" + u.name + "' must be a non-empty list");
+    }
+    for (const auto& e : eps) u.endpoints.push_back(HostPort(e, "endpoint"));
+    if (body["max_idle"]) {
+      u.max_idle =
+          static_cast<size_t>(Integer(body["max_idle"], "max_idle", 0, 100000));
+    }
+    if (body["max_connections"]) {
+      u.max_connections = static_cast<size_t>(
+          Integer(body["max_connections"], "max_connections", 1, 1000000));
+    }
+    if (body["fail_timeout"]) {
+      u.fail_timeout = Duration(body["fail_timeout"], "fail_timeout");
+    }
+    if (config->upstreams.count(u.name)) {
+      Fail(kv.first, "duplicate upstream '" + u.name + "'");
+    }
+    config->upstreams.emplace(u.name, std::move(u));
+  }
+}
+
+RouteConfig ParseRoute(const YAML::Node& node, const Config& config) {
+  CheckKeys(node, "route",
+            {"name", "match", "methods", "headers", "query", "dest", "timeout",
+             "fallback", "respond", "breaker"});
+  RouteConfig r;
+  r.line = LineOf(node);
+  if (!node["match"]) Fail(node, "route without 'match'");
+  r.match = Scalar(node["match"], "match");
+  if (r.match.empty() || r.match.front() != '/') {
+    Fail(node["match"], "match must start with '/', got '" + r.match + "'");
+  }
+  size_t star = r.match.find('*');
+  if (star != std::string::npos) {
+    if (star != r.match.size() - 1 || r.match.size() < 2 ||
+        r.match[star - 1] != '/') {
+      Fail(node["match"],
+           "'*' is only allowed as a final '/*' (prefix match): '" + r.match +
+               "'");
+    }
+    r.prefix = true;
+    r.path = r.match.substr(0, star);  // keeps the trailing '/'
+  } else {
+    r.path = r.match;
+  }
+  r.name = node["name"] ? Scalar(node["name"], "name") : r.match;
+  if (node["methods"]) {
+    const YAML::Node m = node["methods"];
+    if (!m.IsSequence()) Fail(m, "methods must be a list");
+    for (const auto& x : m) r.methods.push_back(Scalar(x, "method"));
+  }
+  if (node["headers"]) r.headers = StringMap(node["headers"], "headers", true);
+  if (node["query"]) r.query = StringMap(node["query"], "query", false);
+  if (node["timeout"]) r.timeout = Duration(node["timeout"], "timeout");
+  if (r.timeout.count() <= 0) Fail(node["timeout"], "timeout must be positive");
+  if (node["fallback"]) r.fallback = Scalar(node["fallback"], "fallback");
+  r.breaker = config.breaker;
+  if (node["breaker"]) r.breaker = ParseBreaker(node["breaker"], r.breaker);
+
+  bool has_dest = static_cast<bool>(node["dest"]);
+  bool has_respond = static_cast<bool>(node["respond"]);
+  if (has_dest == has_respond) {
+    Fail(node,
+         "route '" + r.match + "' needs exactly one of 'dest' or 'respond'");
+  }
+  if (has_respond) {
+    const YAML::Node resp = node["respond"];
+    CheckKeys(resp, "respond", {"status", "body", "content_type"});
+    RespondConfig rc;
+    if (resp["status"]) {
+      rc.status = static_cast<int>(Integer(resp["status"], "status", 100, 599));
+    }
+    if (resp["body"]) rc.body = Scalar(resp["body"], "body");
+    if (resp["content_type"]) {
+      rc.content_type = Scalar(resp["content_type"], "content_type");
+    }
+    r.respond = std::move(rc);
+  } else {
+    r.dest = Scalar(node["dest"], "dest");
+    if (!config.upstreams.count(r.dest)) {
+      Result<Endpoint> e = ParseHostPort(r.dest);
+      if (!e.ok()) {
+        Fail(node["dest"],
+             "dest '" + r.dest + "' is neither an upstream name nor HOST:PORT");
+      }
+    }
+  }
+  return r;
+}
+
+void ParseLimits(const YAML::Node& node, LimitsConfig* l) {
+  CheckKeys(node, "limits",
+            {"qps", "burst", "max_connections", "max_header_bytes",
+             "max_body_bytes", "header_timeout", "idle_timeout"});
+  if (node["qps"]) l->qps = Number(node["qps"], "limits.qps", 0, 1e9);
+  if (node["burst"]) l->burst = Number(node["burst"], "limits.burst", 0, 1e9);
+  if (node["max_connections"]) {
+    l->max_connections = static_cast<size_t>(Integer(
+        node["max_connections"], "limits.max_connections", 1, 10000000));
+  }
+  if (node["max_header_bytes"]) {
+    l->max_header_bytes = static_cast<size_t>(Integer(
+        node["max_header_bytes"], "limits.max_header_bytes", 256, 16 << 20));
+  }
+  if (node["max_body_bytes"]) {
+    l->max_body_bytes = static_cast<size_t>(Integer(
+        node["max_body_bytes"], "limits.max_body_bytes", 0, int64_t{1} << 34));
+  }
+  if (node["header_timeout"]) {
+    l->header_timeout =
+        Duration(node["header_timeout"], "limits.header_timeout");
+  }
+  if (node["idle_timeout"]) {
+    l->idle_timeout = Duration(node["idle_timeout"], "limits.idle_timeout");
+  }
+}
+
+Config ParseRoot(const YAML::Node& root, std::string_view source) {
+  Config c;
+  c.source = std::string(source);
+  if (!root.IsMap()) Fail(root, "the configuration must be a mapping");
+  CheckKeys(root, "the configuration",
+            {"listen", "workers", "upstreams", "routes", "breaker", "limits",
+             "gzip", "access_log", "drain_timeout"});
+  if (root["listen"]) {
+    Endpoint e = HostPort(root["listen"], "listen");
+    c.listen_host = e.host;
+    c.listen_port = e.port;
+  }
+  if (root["workers"]) {
+    c.workers = static_cast<int>(Integer(root["workers"], "workers", 1, 256));
+  }
+  if (root["breaker"]) c.breaker = ParseBreaker(root["breaker"], c.breaker);
+  if (root["limits"]) ParseLimits(root["limits"], &c.limits);
+  if (root["gzip"]) {
+    const YAML::Node g = root["gzip"];
+    CheckKeys(g, "gzip", {"enabled", "min_bytes", "level"});
+    if (g["enabled"]) c.gzip.enabled = Boolean(g["enabled"], "gzip.enabled");
+    if (g["min_bytes"]) {
+      c.gzip.min_bytes = static_cast<size_t>(
+          Integer(g["min_bytes"], "gzip.min_bytes", 0, int64_t{1} << 30));
+    }
+    if (g["level"])
+      c.gzip.level = static_cast<int>(Integer(g["level"], "gzip.level", 1, 9));
+  }
+  if (root["access_log"])
+    c.access_log = Boolean(root["access_log"], "access_log");
+  if (root["drain_timeout"]) {
+    c.drain_timeout = Duration(root["drain_timeout"], "drain_timeout");
+  }
+  if (root["upstreams"]) ParseUpstreams(root["upstreams"], &c);
+  if (root["routes"]) {
+    const YAML::Node routes = root["routes"];
+    if (!routes.IsSequence()) Fail(routes, "routes must be a list");
+    for (const auto& r : routes) c.routes.push_back(ParseRoute(r, c));
+  }
+  // Fallbacks name a path served by another route of this file.
+  for (size_t i = 0; i < c.routes.size(); ++i) {
+    RouteConfig& r = c.routes[i];
+    if (r.fallback.empty()) continue;
+    for (size_t j = 0; j < c.routes.size(); ++j) {
+      const RouteConfig& f = c.routes[j];
+      bool hit = f.prefix ? r.fallback.compare(0, f.path.size(), f.path) == 0
+                          : r.fallback == f.path;
+      if (hit && j != i) {
+        r.fallback_route = j;
+        break;
+      }
+    }
+    if (!r.fallback_route) {
+      throw ConfigError{r.line,
+                        "fallback '" + r.fallback + "' matches no other route"};
+    }
+  }
+  // Plain HOST:PORT destinations become single-endpoint upstreams.
+  for (RouteConfig& r : c.routes) {
+    if (r.respond || c.upstreams.count(r.dest)) continue;
+    UpstreamConfig u;
+    u.name = r.dest;
+    u.endpoints.push_back(*ParseHostPort(r.dest));
+    c.upstreams.emplace(u.name, std::move(u));
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<Endpoint> ParseHostPort(std::string_view text) {
+  Endpoint e;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
+      return MakeError("expected [IPV6]:PORT, got '" + std::string(text) + "'");
+    }
+    e.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return MakeError("expected HOST:PORT, got '" + std::string(text) + "'");
+    }
+    e.host = std::string(text.substr(0, colon));
+    if (e.host.find(':') != std::string::npos) {
+      return MakeError("IPv6 addresses need brackets: '" + std::string(text) +
+                       "'");
+    }
+    port = text.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5) {
+    return MakeError("bad port in '" + std::string(text) + "'");
+  }
+  unsigned v = 0;
+  for (char ch : port) {
+    if (ch < '0' || ch > '9')
+      return MakeError("bad port in '" + std::string(text) + "'");
+    v = v * 10 + static_cast<unsigned>(ch - '0');
+  }
+  if (v > 65535)
+    return MakeError("port out of range in '" + std::string(text) + "'");
+  e.port = static_cast<uint16_t>(v);
+  if (e.host.empty()) e.host = "0.0.0.0";
+  return e;
+}
+
+Result<Millis> ParseDuration(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() &&
+         ((text[i] >= '0' && text[i] <= '9') || text[i] == '.'))
+    ++i;
+  std::string number(text.substr(0, i));
+  std::string_view unit = text.substr(i);
+  char* end = nullptr;
+  double v = std::strtod(number.c_str(), &end);
+  if (number.empty() || *end != '\0') {
+    return MakeError("bad duration '" + std::string(text) +
+                     "' (use 500ms, 3s, 1m)");
+  }
+  double ms = 0;
+  if (unit == "ms") {
+    ms = v;
+  } else if (unit == "s") {
+    ms = v * 1000;
+  } else if (unit == "m") {
+    ms = v * 60000;
+  } else if (unit == "h") {
+    ms = v * 3600000;
+  } else {
+    return MakeError("bad duration unit in '" + std::string(text) +
+                     "' (use ms, s, m, h)");
+  }
+  if (ms > 1e12)
+    return MakeError("duration too long: '" + std::string(text) + "'");
+  return Millis(static_cast<int64_t>(std::llround(ms)));
+}
+
+Result<Config> ParseConfig(std::string_view yaml, std::string_view source) {
+  std::string where(source);
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    if (!root || root.IsNull())
+      return MakeError(where + ":1: empty configuration");
+    return ParseRoot(root, source);
+  } catch (const ConfigError& e) {
+    return MakeError(where + ":" + std::to_string(e.line) + ": " + e.what);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    return MakeError(where + ":" + std::to_string(line) + ": " + e.msg);
+  }
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(path + ":0: cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace staticship::gateway

@@ -1,0 +1,109 @@
+// The gateway's configuration: parsed from YAML (yaml-cpp), validated in
+// full before anything starts, errors reported as "FILE:LINE: what is wrong".
+// See deploy.yaml and README.md for the format.
+#ifndef STATICSHIP_SERVICES_GATEWAY_CONFIG_H_
+#define STATICSHIP_SERVICES_GATEWAY_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "services/common/result.h"
+
+namespace staticship::gateway {
+
+using Millis = std::chrono::milliseconds;
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string key() const { return host + ":" + std::to_string(port); }
+};
+
+struct UpstreamConfig {
+  std::string name;
+  std::vector<Endpoint> endpoints;
+  size_t max_idle = 64;           // idle keep-alive connections per endpoint
+  size_t max_connections = 1024;  // per endpoint and worker; 503 beyond
+  Millis fail_timeout{2000};      // skip an endpoint this long after a
+                                  // connect failure (nginx fail_timeout)
+};
+
+struct BreakerConfig {
+  double error_ratio = 0.5;
+  Millis window{10000};
+  uint32_t min_requests = 20;
+  Millis open_for{5000};
+  uint32_t half_open_probes = 1;
+};
+
+struct RespondConfig {
+  int status = 200;
+  std::string body;
+  std::string content_type = "text/plain";
+};
+
+struct RouteConfig {
+  std::string name;   // metrics/log label; defaults to `match`
+  std::string match;  // "/exact" or "/prefix/*"
+  bool prefix = false;
+  std::string path;  // match without the trailing "*" for prefixes
+  std::vector<std::string> methods;                          // empty: any
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string dest;  // upstream name (possibly synthesised for host:port)
+  Millis timeout{3000};
+  std::string fallback;
+  std::optional<size_t> fallback_route;  // index into routes
+  std::optional<RespondConfig> respond;
+  BreakerConfig breaker;
+  int line = 0;  // 1-based line in the config file, for messages
+};
+
+struct LimitsConfig {
+  double qps = 0;    // 0: unlimited
+  double burst = 0;  // 0: same as qps
+  size_t max_connections = 10000;
+  size_t max_header_bytes = 65536;
+  size_t max_body_bytes = 1048576;
+  Millis header_timeout{10000};
+  Millis idle_timeout{60000};
+};
+
+struct GzipConfig {
+  bool enabled = true;
+  size_t min_bytes = 1024;
+  int level = 6;
+};
+
+struct Config {
+  std::string source;  // file name, for messages
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  int workers = 0;  // 0: number of cores
+  std::map<std::string, UpstreamConfig> upstreams;
+  std::vector<RouteConfig> routes;
+  BreakerConfig breaker;
+  LimitsConfig limits;
+  GzipConfig gzip;
+  bool access_log = true;
+  Millis drain_timeout{10000};
+};
+
+// Parses YAML text; `source` names it in error messages.
+Result<Config> ParseConfig(std::string_view yaml, std::string_view source);
+Result<Config> LoadConfigFile(const std::string& path);
+
+// "HOST:PORT", "[v6]:PORT" or ":PORT" (all addresses).
+Result<Endpoint> ParseHostPort(std::string_view text);
+// "250ms", "3s", "2m", "1h".
+Result<Millis> ParseDuration(std::string_view text);
+
+}  // namespace staticship::gateway
+
+#endif  // STATICSHIP_SERVICES_GATEWAY_CONFIG_H_

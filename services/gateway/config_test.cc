@@ -1,0 +1,123 @@
+#include "services/gateway/config.h"
+
+#include <gtest/gtest.h>
+
+namespace staticship::gateway {
+namespace {
+
+constexpr char kIssueExample[] = R"(listen: 127.0.0.1:8080
+workers: 2
+upstreams:
+  user-svc: { endpoints: [127.0.0.1:8001, 127.0.0.1:8002] }
+routes:
+  - match: /api/v1/user/*
+    methods: [GET, POST]
+    headers: { X-Env: canary }
+    query: { region: cn }
+    dest: user-svc
+    timeout: 3s
+    fallback: /fallback/user
+  - match: /fallback/user
+    respond: { status: 200, body: '{"degraded":true}', content_type: application/json }
+  - match: /direct
+    dest: 127.0.0.1:9000
+breaker: { error_ratio: 0.6, window: 60s, min_requests: 20, open_for: 5s, half_open_probes: 1 }
+limits: { qps: 5000, max_connections: 2000, max_header_bytes: 65536, max_body_bytes: 1048576, header_timeout: 10s, idle_timeout: 60s }
+gzip: { min_bytes: 1024, level: 6 }
+)";
+
+TEST(ConfigTest, ParsesTheIssueExample) {
+  auto c = ParseConfig(kIssueExample, "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->listen_host, "127.0.0.1");
+  EXPECT_EQ(c->listen_port, 8080);
+  EXPECT_EQ(c->workers, 2);
+  ASSERT_EQ(c->routes.size(), 3u);
+  const RouteConfig& r = c->routes[0];
+  EXPECT_TRUE(r.prefix);
+  EXPECT_EQ(r.path, "/api/v1/user/");
+  EXPECT_EQ(r.methods, (std::vector<std::string>{"GET", "POST"}));
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "x-env");  // names are case-insensitive
+  EXPECT_EQ(r.timeout, Millis(3000));
+  ASSERT_TRUE(r.fallback_route.has_value());
+  EXPECT_EQ(*r.fallback_route, 1u);
+  EXPECT_EQ(r.breaker.min_requests, 20u);
+  EXPECT_DOUBLE_EQ(r.breaker.error_ratio, 0.6);
+  EXPECT_EQ(r.breaker.open_for, Millis(5000));
+  ASSERT_TRUE(c->routes[1].respond.has_value());
+  EXPECT_EQ(c->routes[1].respond->body, "{\"degraded\":true}");
+  EXPECT_EQ(c->upstreams.at("user-svc").endpoints.size(), 2u);
+  // host:port destinations become single-endpoint upstreams.
+  EXPECT_EQ(c->upstreams.at("127.0.0.1:9000").endpoints[0].port, 9000);
+  EXPECT_DOUBLE_EQ(c->limits.qps, 5000);
+  EXPECT_EQ(c->limits.header_timeout, Millis(10000));
+  EXPECT_EQ(c->gzip.level, 6);
+}
+
+struct BadConfig {
+  const char* yaml;
+  const char* expected;  // full "FILE:LINE: ..." prefix
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(BadConfigTest, NamesTheLine) {
+  auto c = ParseConfig(GetParam().yaml, "gw.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.message().rfind(GetParam().expected, 0), 0u) << c.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, BadConfigTest,
+    ::testing::Values(
+        BadConfig{"listen: nope\n", "gw.yaml:1: listen: expected HOST:PORT"},
+        BadConfig{"listen: 1.2.3.4:99999\n", "gw.yaml:1: listen: port out"},
+        BadConfig{"workers: 2\nroutes:\n  - match: /a\n    dest: x\n",
+                  "gw.yaml:4: dest 'x' is neither"},
+        BadConfig{
+            "routes:\n  - match: /a\n    dest: 1.2.3.4:5\n    tmeout: 1s\n",
+            "gw.yaml:4: unknown key 'tmeout' in route"},
+        BadConfig{"routes:\n  - match: a/b\n    dest: 1.2.3.4:5\n",
+                  "gw.yaml:2: match must start with '/'"},
+        BadConfig{"routes:\n  - match: /a*/b\n    dest: 1.2.3.4:5\n",
+                  "gw.yaml:2: '*' is only allowed"},
+        BadConfig{
+            "routes:\n  - match: /a\n    dest: 1.2.3.4:5\n    timeout: 3 s\n",
+            "gw.yaml:4: timeout: bad duration"},
+        BadConfig{"routes:\n  - match: /a\n    dest: 1.2.3.4:5\n"
+                  "    fallback: /nowhere\n",
+                  "gw.yaml:2: fallback '/nowhere' matches no other route"},
+        BadConfig{"routes:\n  - match: /a\n",
+                  "gw.yaml:2: route '/a' needs exactly one"},
+        BadConfig{"breaker: { error_ratio: 1.5 }\n",
+                  "gw.yaml:1: breaker.error_ratio must be a number in [0, 1]"},
+        BadConfig{"upstreams:\n  u: { endpoints: [] }\n",
+                  "gw.yaml:2: endpoints of 'u' must be a non-empty list"},
+        BadConfig{"gzip: { level: 12 }\n", "gw.yaml:1: gzip.level must be"},
+        BadConfig{"routes: [\n", "gw.yaml:2: "},
+        BadConfig{"limits:\n  qps: lots\n",
+                  "gw.yaml:2: limits.qps must be a number"},
+        BadConfig{"", "gw.yaml:1: empty configuration"}));
+
+TEST(ConfigTest, DurationsAndHostPorts) {
+  EXPECT_EQ(*ParseDuration("250ms"), Millis(250));
+  EXPECT_EQ(*ParseDuration("1.5s"), Millis(1500));
+  EXPECT_EQ(*ParseDuration("2m"), Millis(120000));
+  EXPECT_FALSE(ParseDuration("5").ok());
+  EXPECT_FALSE(ParseDuration("s").ok());
+  auto e = ParseHostPort("[::1]:80");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_EQ(ParseHostPort(":8080")->host, "0.0.0.0");
+  EXPECT_FALSE(ParseHostPort("::1:80").ok());
+}
+
+TEST(ConfigTest, MissingFileIsAnError) {
+  auto c = LoadConfigFile("/nonexistent/gw.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.message(), "/nonexistent/gw.yaml:0: cannot open file");
+}
+
+}  // namespace
+}  // namespace staticship::gateway

@@ -1,0 +1,695 @@
+// Drives the gateway through real loopback sockets against test upstreams
+// built on the same HTTP server library (ports chosen by the kernel).
+#include "services/gateway/gateway.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/common/http/client.h"
+#include "services/common/http/server.h"
+#include "services/common/http/testing/raw_connection.h"
+#include "services/gateway/gzip.h"
+
+namespace staticship::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using http::testing::RawConnection;
+
+// A test upstream: /echo reports what it received, /status/N answers N,
+// /delay/MS answers after MS milliseconds (without blocking its loop),
+// /big and /encoded return 4 KiB of text, /hop sends hop-by-hop headers.
+class TestUpstream {
+ public:
+  explicit TestUpstream(std::string name) : name_(std::move(name)) {
+    http::ServerOptions o;
+    o.workers = 1;
+    auto s =
+        http::Server::Create(o, [this](http::Request req, http::Responder r) {
+          Handle(std::move(req), std::move(r));
+        });
+    EXPECT_TRUE(s.ok());
+    server_ = std::move(*s);
+    EXPECT_TRUE(server_->Start().ok());
+  }
+  uint16_t port() const { return server_->port(); }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port()); }
+  int hits() const { return hits_.load(); }
+  uint64_t connections() const {
+    return server_->stats().accepted_total.load();
+  }
+  std::string last_request() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_;
+  }
+
+ private:
+  void Handle(http::Request req, http::Responder r) {
+    hits_++;
+    std::string seen = req.method + " " + req.target + "\n";
+    for (const http::Header& h : req.headers)
+      seen += h.name + ": " + h.value + "\n";
+    seen += "\n" + req.body;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_ = seen;
+    }
+    http::Response resp(200);
+    resp.headers.Add("X-Upstream", name_);
+    resp.headers.Add("Content-Type", "text/plain");
+    const std::string& p = req.path;
+    if (p.find("/status/") != std::string::npos) {
+      resp.status = std::atoi(p.c_str() + p.find("/status/") + 8);
+      resp.body = "status " + std::to_string(resp.status);
+    } else if (p.find("/delay/") != std::string::npos) {
+      int ms = std::atoi(p.c_str() + p.find("/delay/") + 7);
+      resp.body = "delayed";
+      r.loop().RunAfter(std::chrono::milliseconds(ms),
+                        [r, resp]() mutable { r.Send(std::move(resp)); });
+      return;
+    } else if (p.find("/big") != std::string::npos) {
+      resp.body = std::string(4096, 'b');
+    } else if (p.find("/encoded") != std::string::npos) {
+      resp.body = std::string(4096, 'e');
+      resp.headers.Add("Content-Encoding", "br");
+    } else if (p.find("/hop") != std::string::npos) {
+      resp.headers.Add("Keep-Alive", "timeout=5");
+      resp.headers.Add("Upgrade", "nothing");
+      resp.headers.Add("Proxy-Authenticate", "Basic");
+      resp.body = "hop";
+    } else {
+      resp.body = seen;
+    }
+    r.Send(std::move(resp));
+  }
+
+  std::string name_;
+  std::unique_ptr<http::Server> server_;
+  std::atomic<int> hits_{0};
+  std::mutex mu_;
+  std::string last_;
+};
+
+// A port with nothing listening (bound, read, closed).
+uint16_t DeadPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string Replace(std::string s, const std::string& from,
+                    const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos;
+       at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  GatewayTest() : a_("A"), b_("B") {}
+
+  // $A, $B and $DEAD in `yaml` become endpoints.
+  std::string Expand(std::string yaml) {
+    yaml = Replace(yaml, "$A", a_.endpoint());
+    yaml = Replace(yaml, "$B", b_.endpoint());
+    return Replace(yaml, "$DEAD", "127.0.0.1:" + std::to_string(DeadPort()));
+  }
+
+  void StartGateway(const std::string& yaml, GatewayOptions options = {}) {
+    auto config = ParseConfig(
+        Expand("listen: 127.0.0.1:0\nworkers: 2\n" + yaml), "test.yaml");
+    ASSERT_TRUE(config.ok()) << config.message();
+    options.access_log_sink = [this](std::string_view lines) {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_ += lines;
+    };
+    auto gw = Gateway::Create(std::move(*config), std::move(options));
+    ASSERT_TRUE(gw.ok()) << gw.message();
+    gateway_ = std::move(*gw);
+    ASSERT_TRUE(gateway_->Start().ok());
+  }
+
+  std::string Url(std::string path) {
+    return "http://127.0.0.1:" + std::to_string(gateway_->port()) + path;
+  }
+
+  http::Response Get(
+      std::string path,
+      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    http::ClientRequest req;
+    req.url = Url(path);
+    for (auto& [k, v] : headers) req.headers.Add(k, v);
+    auto r = client_.Send(req);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.message();
+    return r.ok() ? std::move(*r) : http::Response(0);
+  }
+
+  std::string Log() {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    return log_;
+  }
+
+  TestUpstream a_;
+  TestUpstream b_;
+  http::Client client_;
+  std::mutex log_mu_;
+  std::string log_;  // outlives gateway_, which flushes into it when destroyed
+  std::unique_ptr<Gateway> gateway_;
+};
+
+constexpr char kRoutes[] = R"(
+upstreams:
+  pool: { endpoints: [$A, $B] }
+  half-dead: { endpoints: [$DEAD, $B] }
+routes:
+  - match: /canary/*
+    headers: { x-env: canary }
+    dest: $B
+  - match: /canary/*
+    query: { region: cn }
+    methods: [GET]
+    dest: $B
+  - match: /canary/*
+    dest: $A
+  - match: /rr/*
+    dest: pool
+  - match: /failover/*
+    dest: half-dead
+  - match: /exact
+    respond: { status: 201, body: 'exact', content_type: text/plain }
+)";
+
+TEST_F(GatewayTest, RoutesByPathMethodHeaderAndQueryInFileOrder) {
+  StartGateway(kRoutes);
+  EXPECT_EQ(*Get("/canary/x", {{"X-Env", "canary"}}).headers.Get("x-upstream"),
+            "B");
+  EXPECT_EQ(*Get("/canary/x?region=cn").headers.Get("x-upstream"), "B");
+  EXPECT_EQ(*Get("/canary/x?region=us").headers.Get("x-upstream"), "A");
+  EXPECT_EQ(*Get("/canary/x", {{"X-Env", "prod"}}).headers.Get("x-upstream"),
+            "A");
+  auto post = client_.Post(Url("/canary/x?region=cn"), "body", "text/plain");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(*post->headers.Get("x-upstream"), "A");  // method condition
+  http::Response exact = Get("/exact");
+  EXPECT_EQ(exact.status, 201);
+  EXPECT_EQ(exact.body, "exact");
+  EXPECT_EQ(Get("/exact/more").status, 404);
+  http::Response missing = Get("/nothing/here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body, "{\"error\":\"no route\"}\n");
+  EXPECT_EQ(*missing.headers.Get("content-type"), "application/json");
+}
+
+TEST_F(GatewayTest, ForwardsHeadersLikeAProxy) {
+  StartGateway(kRoutes);
+  http::Response r =
+      Get("/canary/echo?q=1", {{"X-Custom", "kept"},
+                               {"Connection", "keep-alive, X-Secret"},
+                               {"X-Secret", "hop"},
+                               {"TE", "trailers"},
+                               {"Proxy-Authorization", "Basic x"},
+                               {"X-Forwarded-For", "10.0.0.1"}});
+  ASSERT_EQ(r.status, 200);
+  std::string seen = a_.last_request();
+  EXPECT_NE(seen.find("GET /canary/echo?q=1\n"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("X-Custom: kept\n"), std::string::npos);
+  EXPECT_NE(seen.find("X-Forwarded-For: 10.0.0.1, 127.0.0.1\n"),
+            std::string::npos)
+      << seen;
+  EXPECT_NE(seen.find("X-Request-Id: "), std::string::npos);
+  EXPECT_EQ(seen.find("X-Secret"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("TE:"), std::string::npos);
+  EXPECT_EQ(seen.find("Proxy-Authorization"), std::string::npos);
+  EXPECT_EQ(seen.find("Connection"), std::string::npos);
+  ASSERT_NE(r.headers.Get("x-request-id"), nullptr);
+  EXPECT_EQ(r.headers.Get("x-request-id")->size(), 32u);
+  // A client-supplied request id is kept end to end.
+  http::Response mine = Get("/canary/echo", {{"X-Request-Id", "abc-123"}});
+  EXPECT_EQ(*mine.headers.Get("x-request-id"), "abc-123");
+  EXPECT_NE(a_.last_request().find("X-Request-Id: abc-123\n"),
+            std::string::npos);
+  // Hop-by-hop headers of the response are dropped too.
+  http::Response hop = Get("/canary/hop");
+  EXPECT_EQ(hop.body, "hop");
+  EXPECT_FALSE(hop.headers.Has("keep-alive"));
+  EXPECT_FALSE(hop.headers.Has("upgrade"));
+  EXPECT_FALSE(hop.headers.Has("proxy-authenticate"));
+}
+
+TEST_F(GatewayTest, RoundRobinKeepAliveAndFailover) {
+  StartGateway(kRoutes);
+  int from_a = 0;
+  int from_b = 0;
+  for (int i = 0; i < 20; ++i) {
+    http::Response r = Get("/rr/x");
+    ASSERT_EQ(r.status, 200);
+    (*r.headers.Get("x-upstream") == "A" ? from_a : from_b)++;
+  }
+  EXPECT_EQ(from_a, 10);
+  EXPECT_EQ(from_b, 10);
+  // Upstream connections are pooled: far fewer than requests (at most one
+  // per worker and endpoint here, as the client is sequential).
+  EXPECT_LE(a_.connections(), 2u);
+  EXPECT_LE(b_.connections(), 2u);
+  // A refused connect moves to the next endpoint once; all succeed.
+  for (int i = 0; i < 6; ++i) {
+    http::Response r = Get("/failover/x");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(*r.headers.Get("x-upstream"), "B");
+  }
+  EXPECT_NE(
+      gateway_->RenderMetrics().find("gateway_upstream_errors_total{route=\"/"
+                                     "failover/*\",kind=\"connect\"} 0"),
+      std::string::npos);
+}
+
+TEST_F(GatewayTest, TimeoutCoversTheWholeExchange) {
+  // A listener whose accept queue is full: further SYNs are dropped, so a
+  // connect to it hangs, on loopback.
+  int full = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(full, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(full, 0), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(full, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fillers.push_back(f);
+  }
+  std::this_thread::sleep_for(50ms);
+  StartGateway(R"(
+routes:
+  - match: /slow/*
+    dest: $A
+    timeout: 200ms
+  - match: /stuck
+    dest: 127.0.0.1:)" +
+               std::to_string(ntohs(addr.sin_port)) + R"(
+    timeout: 300ms
+)");
+  auto start = std::chrono::steady_clock::now();
+  http::Response r = Get("/slow/delay/2000");
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, 504);
+  EXPECT_EQ(r.body, "{\"error\":\"upstream timeout\"}\n");
+  EXPECT_GE(took, 190ms);
+  EXPECT_LT(took, 1500ms);
+  EXPECT_EQ(Get("/slow/delay/10").status, 200);
+  // The connect itself runs into the route timeout.
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get("/stuck").status, 504);
+  took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 1500ms);
+  std::string m = gateway_->RenderMetrics();
+  EXPECT_NE(m.find("gateway_upstream_timeouts_total{route=\"/slow/*\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("gateway_upstream_timeouts_total{route=\"/stuck\"} 1"),
+            std::string::npos)
+      << m;
+  for (int f : fillers) ::close(f);
+  ::close(full);
+}
+
+TEST_F(GatewayTest, BreakerOpensServesFallbackAndRecovers) {
+  StartGateway(R"(
+breaker: { error_ratio: 0.5, window: 10s, min_requests: 4, open_for: 400ms, half_open_probes: 1 }
+routes:
+  - match: /flaky/*
+    dest: $A
+    fallback: /degraded
+  - match: /strict/*
+    dest: $B
+  - match: /degraded
+    respond: { status: 200, body: '{"degraded":true}', content_type: application/json }
+)");
+  // Failures are answered with the fallback, and counted.
+  for (int i = 0; i < 4; ++i) {
+    http::Response r = Get("/flaky/status/500");
+    EXPECT_EQ(r.body, "{\"degraded\":true}");
+  }
+  EXPECT_EQ(a_.hits(), 4);
+  EXPECT_NE(gateway_->RenderMetrics().find(
+                "gateway_breaker_state{route=\"/flaky/*\"} 1"),
+            std::string::npos);
+  // Open: rejected at once, the upstream sees nothing, even for requests
+  // that would succeed; and the rejections do not prolong the open state.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Get("/flaky/status/200").body, "{\"degraded\":true}");
+  }
+  EXPECT_EQ(a_.hits(), 4);
+  std::this_thread::sleep_for(450ms);
+  // Half-open: one probe goes through; success closes the breaker.
+  http::Response probe = Get("/flaky/status/200");
+  EXPECT_EQ(probe.status, 200);
+  EXPECT_EQ(probe.body, "status 200");
+  EXPECT_EQ(a_.hits(), 5);
+  EXPECT_EQ(Get("/flaky/status/200").status, 200);
+  EXPECT_EQ(a_.hits(), 6);
+
+  // 4xx are not failures.
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Get("/strict/status/404").status, 404);
+  EXPECT_EQ(Get("/strict/status/200").status, 200);
+  // Without a fallback an open breaker answers 503; 5xx pass through first.
+  for (int i = 0; i < 10; ++i) Get("/strict/status/503");
+  http::Response open = Get("/strict/status/200");
+  EXPECT_EQ(open.status, 503);
+  EXPECT_EQ(open.body, "{\"error\":\"circuit open\"}\n");
+  EXPECT_NE(gateway_->RenderMetrics().find(
+                "gateway_rejected_total{reason=\"breaker\"}"),
+            std::string::npos);
+}
+
+TEST_F(GatewayTest, QpsLimitAnswers429) {
+  StartGateway(R"(
+limits: { qps: 2, burst: 3 }
+routes:
+  - match: /*
+    dest: $A
+)");
+  int ok = 0;
+  int limited = 0;
+  for (int i = 0; i < 6; ++i) {
+    int s = Get("/x").status;
+    if (s == 200) ok++;
+    if (s == 429) limited++;
+  }
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(limited, 3);
+  // Own endpoints are not rate limited.
+  EXPECT_EQ(Get("/health").status, 200);
+  EXPECT_NE(gateway_->RenderMetrics().find(
+                "gateway_rejected_total{reason=\"qps\"} 3"),
+            std::string::npos);
+}
+
+TEST_F(GatewayTest, ConnectionAndSizeLimits) {
+  StartGateway(R"(
+limits: { max_connections: 3, max_header_bytes: 1024, max_body_bytes: 100, header_timeout: 300ms, idle_timeout: 400ms }
+routes:
+  - match: /*
+    dest: $A
+)");
+  uint16_t port = gateway_->port();
+  {
+    RawConnection c(port);
+    ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                       std::string(2000, 'a') + "\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 431);
+    EXPECT_TRUE(c.WaitForClose());
+  }
+  {
+    RawConnection c(port);
+    ASSERT_TRUE(
+        c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  {
+    RawConnection slowloris(port);
+    ASSERT_TRUE(slowloris.Send("GET / HTTP/1.1\r\nHost: x\r\n"));
+    auto r = slowloris.ReadResponse("GET", 3000ms);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 408);
+    EXPECT_TRUE(slowloris.WaitForClose());
+  }
+  {
+    RawConnection idle(port);
+    ASSERT_TRUE(idle.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(idle.ReadResponse());
+    EXPECT_TRUE(idle.WaitForClose(3000ms));  // idle_timeout
+  }
+  std::this_thread::sleep_for(50ms);
+  RawConnection c1(port), c2(port), c3(port);
+  for (RawConnection* c : {&c1, &c2, &c3}) {
+    ASSERT_TRUE(c->Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = c->ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  RawConnection c4(port);
+  auto r = c4.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  std::string m = gateway_->RenderMetrics();
+  EXPECT_NE(m.find("gateway_rejected_total{reason=\"connections\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("gateway_rejected_total{reason=\"header_timeout\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m.find("gateway_open_connections 3"), std::string::npos);
+}
+
+TEST_F(GatewayTest, Http11CorrectnessAndSmugglingDefence) {
+  StartGateway(R"(
+routes:
+  - match: /*
+    dest: $A
+)");
+  uint16_t port = gateway_->port();
+  {
+    // Pipelining: answers in order even when the first is slower.
+    RawConnection c(port);
+    ASSERT_TRUE(c.Send(
+        "GET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /echo1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        "POST /echo2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n0\r\n\r\n"
+        "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    auto r1 = c.ReadResponse();
+    auto r2 = c.ReadResponse();
+    auto r3 = c.ReadResponse();
+    auto r4 = c.ReadResponse();
+    ASSERT_TRUE(r1 && r2 && r3 && r4);
+    EXPECT_EQ(r1->body, "delayed");
+    EXPECT_EQ(r2->body.rfind("GET /echo1\n", 0), 0u);
+    // The chunked body reaches the upstream de-chunked with a length.
+    EXPECT_EQ(r3->body.rfind("POST /echo2\n", 0), 0u);
+    EXPECT_NE(r3->body.find("Content-Length: 3\n"), std::string::npos)
+        << r3->body;
+    EXPECT_EQ(r3->body.substr(r3->body.size() - 5), "\n\nabc");
+    EXPECT_EQ(r4->body.rfind("GET /last\n", 0), 0u);
+    EXPECT_FALSE(r4->keep_alive);
+    EXPECT_TRUE(c.WaitForClose());
+  }
+  {
+    RawConnection c(port);
+    ASSERT_TRUE(c.Send("GET /old HTTP/1.0\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(c.WaitForClose());
+  }
+  int hits_before = a_.hits();
+  for (const char* smuggle :
+       {"POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        "6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nX",
+        "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nContent-Length: "
+        "5\r\n\r\nabcdef",
+        "POST /s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+        "chunked\r\n\r\nzz\r\n",
+        "GET /s HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\tfolded\r\n\r\n"}) {
+    RawConnection c(port);
+    ASSERT_TRUE(c.Send(smuggle));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r) << smuggle;
+    EXPECT_EQ(r->status, 400) << smuggle;
+    EXPECT_TRUE(c.WaitForClose()) << smuggle;
+  }
+  EXPECT_EQ(a_.hits(), hits_before);  // nothing reached the upstream
+  // Garbage never wedges the gateway.
+  {
+    RawConnection c(port);
+    ASSERT_TRUE(
+        c.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) +
+               "\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+  }
+  EXPECT_EQ(Get("/after").status, 200);
+}
+
+TEST_F(GatewayTest, ChunkedUpstreamResponse) {
+  // A raw upstream that answers with a chunked body.
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(lfd, 4), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread peer([lfd] {
+    int c = ::accept(lfd, nullptr, nullptr);
+    char buf[4096];
+    std::string got;
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    std::string reply =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: "
+        "text/plain\r\n\r\n"
+        "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n";
+    [[maybe_unused]] ssize_t w =
+        ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(c);
+  });
+  StartGateway("routes:\n  - match: /*\n    dest: 127.0.0.1:" +
+               std::to_string(ntohs(addr.sin_port)) + "\n");
+  http::Response r = Get("/c");
+  peer.join();
+  ::close(lfd);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello, world");
+  EXPECT_FALSE(r.headers.Has("transfer-encoding"));
+}
+
+TEST_F(GatewayTest, GzipWhenAcceptedAndCompressible) {
+  StartGateway(R"(
+gzip: { min_bytes: 1024, level: 6 }
+routes:
+  - match: /*
+    dest: $A
+)");
+  http::Response z = Get("/big", {{"Accept-Encoding", "gzip, br"}});
+  EXPECT_EQ(*z.headers.Get("content-encoding"), "gzip");
+  EXPECT_EQ(*z.headers.Get("vary"), "Accept-Encoding");
+  EXPECT_LT(z.body.size(), 200u);
+  EXPECT_EQ(*GzipDecompress(z.body), std::string(4096, 'b'));
+  http::Response plain = Get("/big");
+  EXPECT_FALSE(plain.headers.Has("content-encoding"));
+  EXPECT_EQ(plain.body, std::string(4096, 'b'));
+  http::Response encoded = Get("/encoded", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(*encoded.headers.Get("content-encoding"), "br");
+  EXPECT_EQ(encoded.body, std::string(4096, 'e'));
+  http::Response small = Get("/echo", {{"Accept-Encoding", "gzip"}});
+  EXPECT_FALSE(small.headers.Has("content-encoding"));
+}
+
+TEST_F(GatewayTest, HealthReadyMetricsAndAccessLog) {
+  StartGateway(R"(
+routes:
+  - match: /api/*
+    dest: $A
+)");
+  http::Response health = Get("/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "OK");
+  EXPECT_EQ(Get("/ready").status, 200);
+  Get("/api/one");
+  Get("/api/status/503");
+  Get("/api/status/404");
+  http::Response m = Get("/metrics");
+  EXPECT_EQ(*m.headers.Get("content-type"), "text/plain; version=0.0.4");
+  for (const char* want :
+       {"# TYPE gateway_requests_total counter\n",
+        "gateway_requests_total{route=\"/api/*\",code=\"2xx\"} 1\n",
+        "gateway_requests_total{route=\"/api/*\",code=\"4xx\"} 1\n",
+        "gateway_requests_total{route=\"/api/*\",code=\"5xx\"} 1\n",
+        "# TYPE gateway_request_duration_seconds histogram\n",
+        "gateway_request_duration_seconds_bucket{route=\"/api/*\",le=\"+Inf\"} "
+        "3\n",
+        "gateway_request_duration_seconds_count{route=\"/api/*\"} 3\n",
+        "gateway_breaker_state{route=\"/api/*\"} 0\n",
+        "gateway_open_connections 1\n",
+        "# TYPE gateway_upstream_errors_total counter\n",
+        "# TYPE gateway_upstream_timeouts_total counter\n",
+        "# TYPE gateway_rejected_total counter\n"}) {
+    EXPECT_NE(m.body.find(want), std::string::npos) << want << "\n" << m.body;
+  }
+  // One HELP/TYPE per family.
+  size_t first = m.body.find("# TYPE gateway_requests_total");
+  EXPECT_EQ(m.body.find("# TYPE gateway_requests_total", first + 1),
+            std::string::npos);
+  gateway_->Drain();
+  std::string log = Log();
+  EXPECT_NE(log.find("GET /api/one /api/* 200 " + a_.endpoint() + " "),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("GET /api/status/503 /api/* 503 "), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("GET /health - 200 - "), std::string::npos) << log;
+  EXPECT_NE(log.find("ms "), std::string::npos);
+}
+
+TEST_F(GatewayTest, ReloadSwapsRoutesAtomically) {
+  StartGateway("routes:\n  - match: /*\n    dest: $A\n");
+  EXPECT_EQ(*Get("/x").headers.Get("x-upstream"), "A");
+  // A request in flight during the reload finishes on the old config.
+  std::thread slow([this] {
+    http::Client c;
+    auto r = c.Get(Url("/delay/300"));
+    EXPECT_TRUE(r.ok());
+    if (r.ok()) {
+      EXPECT_EQ(*r->headers.Get("x-upstream"), "A");
+    }
+  });
+  std::this_thread::sleep_for(100ms);
+  auto next = ParseConfig(Expand("listen: 127.0.0.1:0\nworkers: 1\nroutes:\n  "
+                                 "- match: /*\n    dest: $B\n"),
+                          "new.yaml");
+  ASSERT_TRUE(next.ok());
+  auto notes = gateway_->Reload(std::move(*next));
+  ASSERT_TRUE(notes.ok());
+  EXPECT_NE(notes->find("restart"), std::string::npos);  // workers differ
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(*Get("/x").headers.Get("x-upstream"), "B");
+  slow.join();
+}
+
+TEST_F(GatewayTest, DrainFinishesInFlightAndReportsNotReady) {
+  GatewayOptions options;
+  options.drain_delay = 300ms;
+  StartGateway("routes:\n  - match: /*\n    dest: $A\n", options);
+  uint16_t port = gateway_->port();
+  RawConnection busy(port);
+  ASSERT_TRUE(busy.Send("GET /delay/500 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(50ms);
+  std::thread drainer([this] { gateway_->Drain(); });
+  std::this_thread::sleep_for(100ms);
+  {
+    RawConnection probe(port);
+    ASSERT_TRUE(probe.Send("GET /ready HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = probe.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+  }
+  auto r = busy.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "delayed");
+  EXPECT_FALSE(r->keep_alive);
+  drainer.join();
+  RawConnection late(port);
+  EXPECT_FALSE(late.connected());
+}
+
+}  // namespace
+}  // namespace staticship::gateway

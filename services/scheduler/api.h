@@ -1,0 +1,41 @@
+// The HTTP API: /v1/tasks, /health and /metrics over SchedulerCore.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_API_H_
+#define STATICSHIP_SERVICES_SCHEDULER_API_H_
+
+#include "services/common/http/server.h"
+#include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/scheduler_metrics.h"
+#include "services/scheduler/task_store.h"
+#include "services/scheduler/zones_config.h"
+
+namespace staticship::scheduler {
+
+inline constexpr size_t kDefaultListLimit = 100;
+inline constexpr size_t kMaxListLimit = 10000;
+
+class Api {
+ public:
+  Api(SchedulerCore* core, const ZonesConfig* zones, const TaskStore* store,
+      SchedulerMetrics* metrics)
+      : core_(core), zones_(zones), store_(store), metrics_(metrics) {}
+
+  // Never blocks on the disk: submissions answer from the store's thread.
+  void Handle(http::Request request, http::Responder responder);
+
+ private:
+  void Submit(const http::Request& request, http::Responder responder);
+  void GetTask(const std::string& id, http::Responder responder);
+  void ListTasks(const http::Request& request, http::Responder responder);
+  void CancelTask(const std::string& id, http::Responder responder);
+  void Health(http::Responder responder);
+  void Metrics(http::Responder responder);
+
+  SchedulerCore* const core_;
+  const ZonesConfig* const zones_;
+  const TaskStore* const store_;
+  SchedulerMetrics* const metrics_;
+};
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_API_H_

@@ -1,0 +1,49 @@
+// The worker pool: each worker takes the next task from the core, sends it
+// to one game server of its zone (round robin) and reports the outcome.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
+#define STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/scheduler/game_server_transport.h"
+#include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/zones_config.h"
+
+namespace staticship::scheduler {
+
+class Dispatcher {
+ public:
+  Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
+             GameServerTransport* transport, int workers);
+  ~Dispatcher();  // Join()s
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void Start();
+  // Returns once every worker has left; call after core->StopDispatch().
+  void Join();
+
+  // One dispatch of `task`, without the core (exposed for tests).
+  DispatchOutcome DispatchOnce(const Task& task);
+
+ private:
+  void Run();
+
+  SchedulerCore* const core_;
+  const ZonesConfig* const zones_;
+  GameServerTransport* const transport_;
+  const int workers_;
+  // Round-robin cursors, one per zone; the map itself never changes.
+  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>>
+      cursors_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_

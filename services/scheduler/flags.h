@@ -1,0 +1,35 @@
+// Command-line flags. Every mistake is reported before the server listens.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_FLAGS_H_
+#define STATICSHIP_SERVICES_SCHEDULER_FLAGS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "services/common/result.h"
+
+namespace staticship::scheduler {
+
+struct Flags {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8090;
+  std::string data_dir;
+  int workers = 200;
+  std::string zones_file;
+  bool version = false;
+  bool help = false;
+  // Off only for measuring the cost of durability.
+  bool fsync = true;
+  // Written with the bound port once listening (tests use --listen :0).
+  std::string port_file;
+  int http_threads = 2;
+  uint64_t compact_after_bytes = 64ull << 20;
+  int drain_grace_ms = 10000;
+};
+
+Result<Flags> ParseFlags(const std::vector<std::string>& args);
+std::string FlagsUsage();
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_FLAGS_H_

@@ -1,0 +1,54 @@
+#include "services/scheduler/flags.h"
+
+#include <gtest/gtest.h>
+
+namespace staticship::scheduler {
+namespace {
+
+TEST(FlagsTest, DefaultsAndBothSpellings) {
+  auto f = ParseFlags({"--data-dir", "/tmp/x", "--workers=7", "--listen",
+                       "0.0.0.0:9000", "--zones=z.yaml", "--fsync", "off"});
+  ASSERT_TRUE(f.ok()) << f.message();
+  EXPECT_EQ(f->data_dir, "/tmp/x");
+  EXPECT_EQ(f->workers, 7);
+  EXPECT_EQ(f->listen_host, "0.0.0.0");
+  EXPECT_EQ(f->listen_port, 9000);
+  EXPECT_EQ(f->zones_file, "z.yaml");
+  EXPECT_FALSE(f->fsync);
+  auto d = ParseFlags({"--data-dir=d"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->listen_host, "127.0.0.1");
+  EXPECT_EQ(d->listen_port, 8090);
+  EXPECT_EQ(d->workers, 200);
+  EXPECT_TRUE(d->fsync);
+}
+
+TEST(FlagsTest, VersionNeedsNoDataDir) {
+  auto f = ParseFlags({"--version"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->version);
+}
+
+TEST(FlagsTest, ErrorsNameTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* expect;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, "--data-dir is required"},
+           {{"--data-dir", "d", "--bogus"}, "unknown flag '--bogus'"},
+           {{"--data-dir", "d", "--workers", "0"}, "--workers"},
+           {{"--data-dir", "d", "--workers", "ten"}, "'ten'"},
+           {{"--data-dir", "d", "--listen", "nocolon"}, "--listen"},
+           {{"--data-dir", "d", "--listen", "h:70000"}, "port"},
+           {{"--data-dir", "d", "--fsync", "maybe"}, "--fsync"},
+           {{"--data-dir"}, "--data-dir needs a value"},
+       }) {
+    auto f = ParseFlags(c.args);
+    ASSERT_FALSE(f.ok());
+    EXPECT_NE(f.message().find(c.expect), std::string::npos) << f.message();
+  }
+}
+
+}  // namespace
+}  // namespace staticship::scheduler

@@ -1,0 +1,182 @@
+// scheduler: accepts tasks over HTTP, keeps them durable in --data-dir and
+// dispatches them to the game servers of their zone.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "services/common/http/server.h"
+#include "services/common/random_seed.h"
+#include "services/scheduler/api.h"
+#include "services/scheduler/backoff.h"
+#include "services/scheduler/clock.h"
+#include "services/scheduler/dispatcher.h"
+#include "services/scheduler/file_util.h"
+#include "services/scheduler/flags.h"
+#include "services/scheduler/game_server_transport.h"
+#include "services/scheduler/local_store.h"
+#include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/scheduler_metrics.h"
+#include "services/scheduler/zones_config.h"
+
+namespace staticship::scheduler {
+namespace {
+
+constexpr char kVersion[] = "scheduler 0.1.0 (staticship)";
+// The body limit of the HTTP layer sits above the API's 1 MiB so that an
+// oversized task gets the API's 400 naming the body, not a bare 413.
+constexpr size_t kHttpBodyLimit = 8u << 20;
+
+void Log(const std::string& message) {
+  std::fprintf(stderr, "scheduler: %s\n", message.c_str());
+}
+
+std::function<uint64_t()> SeededRng() {
+  return [rng = std::mt19937_64(RandomSeed())]() mutable { return rng(); };
+}
+
+int Run(const Flags& flags) {
+  ZonesConfig zones;
+  if (!flags.zones_file.empty()) {
+    auto loaded = LoadZonesFile(flags.zones_file);
+    if (!loaded.ok()) {
+      Log("bad zones file: " + loaded.message());
+      return 2;
+    }
+    zones = std::move(loaded).value();
+  }
+
+  // Signals are taken by sigtimedwait below, never by a handler, so every
+  // thread started from here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  LocalStoreOptions store_options;
+  store_options.dir = flags.data_dir;
+  store_options.sync = flags.fsync;
+  store_options.compact_after_bytes = flags.compact_after_bytes;
+  store_options.warn = [](const std::string& w) { Log("warning: " + w); };
+  LocalStore store(store_options);
+
+  SchedulerMetrics metrics;
+  SystemClock clock;
+  CoreOptions core_options;
+  core_options.workers = flags.workers;
+  core_options.zone_cap = [&zones,
+                           workers = flags.workers](std::string_view zone) {
+    return zones.CapFor(zone, workers);
+  };
+  core_options.id_rng = SeededRng();
+  core_options.metrics = &metrics;
+  SchedulerCore core(&store, &clock, Backoff(SeededRng()), core_options);
+  if (Status s = core.Recover(); !s.ok()) {
+    Log("cannot recover " + flags.data_dir + ": " + s.message());
+    return 1;
+  }
+
+  Api api(&core, &zones, &store, &metrics);
+  http::ServerOptions server_options;
+  server_options.host = flags.listen_host;
+  server_options.port = flags.listen_port;
+  server_options.workers = flags.http_threads;
+  server_options.limits.max_body_bytes = kHttpBodyLimit;
+  auto server = http::Server::Create(
+      server_options, [&api](http::Request request, http::Responder responder) {
+        api.Handle(std::move(request), std::move(responder));
+      });
+  if (!server.ok()) {
+    Log("cannot listen on " + flags.listen_host + ":" +
+        std::to_string(flags.listen_port) + ": " + server.message());
+    store.Close();
+    return 1;
+  }
+  if (Status s = (*server)->Start(); !s.ok()) {
+    Log("cannot start the server: " + s.message());
+    store.Close();
+    return 1;
+  }
+  uint16_t port = (*server)->port();
+  if (!flags.port_file.empty()) {
+    std::string dir = ".", name = flags.port_file;
+    if (size_t slash = name.rfind('/'); slash != std::string::npos) {
+      dir = name.substr(0, slash);
+      name = name.substr(slash + 1);
+    }
+    if (Status s = WriteFileDurably(dir, name, std::to_string(port) + "\n");
+        !s.ok()) {
+      Log("cannot write the port file: " + s.message());
+    }
+  }
+
+  HttpTransport transport(flags.workers);
+  Dispatcher dispatcher(&core, &zones, &transport, flags.workers);
+  dispatcher.Start();
+  auto capture = [&core] { return core.Capture(); };
+  Log("listening on " + flags.listen_host + ":" + std::to_string(port) +
+      " with " + std::to_string(flags.workers) + " workers, " +
+      std::to_string(zones.zones.size()) + " zones, data in " + flags.data_dir +
+      (flags.fsync ? "" : " (fsync off)"));
+
+  for (;;) {
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if (Status s = store.Maintain(capture, /*force=*/false); !s.ok()) {
+      Log("compaction failed (the log keeps growing): " + s.message());
+    }
+  }
+
+  Log("stopping: no new tasks, waiting for in-flight dispatches");
+  core.StopIntake();
+  core.StopDispatch();
+  bool idle = core.WaitIdle(std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(flags.drain_grace_ms));
+  (*server)->Drain(std::chrono::milliseconds(1000));
+  if (!idle) {
+    // Their tasks are `running` on disk and run again after a restart.
+    Log("grace period over with dispatches still in flight; they will be "
+        "dispatched again after restart");
+    store.Close();
+    std::fflush(stderr);
+    std::_Exit(0);
+  }
+  dispatcher.Join();
+  if (Status s = store.Maintain(capture, /*force=*/true); !s.ok()) {
+    Log("final snapshot failed (the log is still complete): " + s.message());
+  }
+  store.Close();
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace staticship::scheduler
+
+int main(int argc, char** argv) {
+  using namespace staticship::scheduler;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto flags = ParseFlags(args);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "scheduler: %s\n%s", flags.message().c_str(),
+                 FlagsUsage().c_str());
+    return 2;
+  }
+  if (flags->version) {
+    std::printf("%s\n", kVersion);
+    return 0;
+  }
+  if (flags->help) {
+    std::printf("%s", FlagsUsage().c_str());
+    return 0;
+  }
+  return Run(*flags);
+}

@@ -1,0 +1,130 @@
+// The scheduler's state machine: owns every task in memory, the ready queue,
+// the backoff timers and the in-flight accounting, and writes each change to
+// the TaskStore. Thread-safe; the API threads and the workers share it.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_CORE_H_
+#define STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_CORE_H_
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "services/common/result.h"
+#include "services/scheduler/backoff.h"
+#include "services/scheduler/clock.h"
+#include "services/scheduler/core_stats.h"
+#include "services/scheduler/dispatch_outcome.h"
+#include "services/scheduler/ready_queue.h"
+#include "services/scheduler/scheduler_metrics.h"
+#include "services/scheduler/task.h"
+#include "services/scheduler/task_store.h"
+
+namespace staticship::scheduler {
+
+struct CoreOptions {
+  int workers = 200;
+  // In-flight cap of a zone; the default lets one zone hold every worker.
+  std::function<int(std::string_view zone)> zone_cap;
+  // Uniform 64-bit values for generated ids.
+  std::function<uint64_t()> id_rng;
+  // Optional; receives latencies as they are measured.
+  SchedulerMetrics* metrics = nullptr;
+};
+
+class SchedulerCore {
+ public:
+  enum class SubmitStatus { kCreated, kExisting, kUnavailable, kClosed };
+  struct SubmitReply {
+    SubmitStatus status;
+    Task task;
+    std::string error;
+  };
+  using SubmitDone = std::function<void(SubmitReply)>;
+
+  enum class CancelStatus { kCanceled, kNotFound, kConflict, kUnavailable };
+  struct CancelReply {
+    CancelStatus status;
+    Task task;
+    std::string error;
+  };
+  using CancelDone = std::function<void(CancelReply)>;
+
+  SchedulerCore(TaskStore* store, const Clock* clock, Backoff backoff,
+                CoreOptions options);
+
+  // Loads the store. Tasks that were running are queued again (the crash
+  // cut their dispatch short; at-least-once).
+  Status Recover();
+
+  // `spec` comes from ParseSubmitRequest. `done` runs once the task is
+  // durable (kCreated), at once when the id exists (kExisting), or with the
+  // store's error (kUnavailable: nothing was acknowledged).
+  void Submit(Task spec, SubmitDone done);
+  std::optional<Task> Get(const std::string& id) const;
+  // Oldest first.
+  std::vector<Task> List(std::optional<TaskState> state, size_t limit) const;
+  void Cancel(const std::string& id, CancelDone done);
+
+  // Blocks until a task may be dispatched (and marks it running) or the core
+  // is draining. Called by the workers.
+  std::optional<Task> NextDispatch();
+  // Records the outcome of a task returned by NextDispatch.
+  void Complete(const std::string& id, const DispatchOutcome& outcome);
+
+  // Moves backoff timers that are due into the ready queue. NextDispatch
+  // does this itself; tests with a fake clock call it after Advance.
+  void PromoteDue();
+
+  // SIGTERM: refuse new tasks.
+  void StopIntake();
+  // Make NextDispatch return nothing so the workers finish.
+  void StopDispatch();
+  // Waits until no dispatch is in flight or the deadline passes.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline);
+
+  // Every accepted task, for a snapshot.
+  std::vector<Task> Capture() const;
+  CoreStats Stats() const;
+
+ private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+
+  void SetState(Task& task, TaskState to);
+  void MakeReady(const Task& task);
+  void PromoteDueLocked(int64_t now_ms);
+  bool ZoneHasRoom(std::string_view zone) const;
+  std::string NewIdLocked();
+  void PersistAsync(const Task& task);
+
+  TaskStore* const store_;
+  const Clock* const clock_;
+  const Backoff backoff_policy_;
+  const CoreOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable idle_cv_;
+  std::unordered_map<std::string, Task> tasks_;
+  // Ids whose create is being written, with later submitters of the same id.
+  std::unordered_map<std::string, std::vector<SubmitDone>> pending_creates_;
+  ReadyQueue ready_;
+  std::multimap<int64_t, std::string> retry_timers_;  // not_before_ms -> id
+  std::unordered_map<std::string, SteadyTime> ready_since_;
+  std::unordered_map<std::string, int> zone_in_flight_;
+  int in_flight_ = 0;
+  uint64_t next_sequence_ = 1;
+  bool intake_open_ = true;
+  bool dispatching_ = true;
+  CoreStats stats_;
+};
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_CORE_H_

@@ -1,0 +1,37 @@
+// The scheduler's Prometheus families. Latencies are observed as they happen
+// (SchedulerCore calls in); counts and gauges are read from CoreStats when
+// /metrics is scraped.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_METRICS_H_
+#define STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_METRICS_H_
+
+#include <mutex>
+#include <string>
+
+#include "services/common/metrics/metrics.h"
+#include "services/common/result.h"
+#include "services/scheduler/core_stats.h"
+
+namespace staticship::scheduler {
+
+class SchedulerMetrics {
+ public:
+  SchedulerMetrics();
+
+  void ObserveDispatch(double seconds) { dispatch_seconds_.Observe(seconds); }
+  void ObserveQueueWait(double seconds) {
+    queue_wait_seconds_.Observe(seconds);
+  }
+
+  // Prometheus text for the current stats.
+  std::string Render(const CoreStats& stats, const Status& store_health);
+
+ private:
+  metrics::Registry registry_;
+  metrics::Histogram& dispatch_seconds_;
+  metrics::Histogram& queue_wait_seconds_;
+  std::mutex render_mu_;  // counters advance by delta, one scrape at a time
+};
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_SCHEDULER_METRICS_H_

@@ -1,0 +1,66 @@
+// An in-memory TaskStore whose writes can be made to fail, for core tests.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
+#define STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "services/scheduler/task_store.h"
+
+namespace staticship::scheduler::testing {
+
+class MemoryStore final : public TaskStore {
+ public:
+  Result<std::vector<Task>> Recover() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Task> out;
+    for (auto& [id, t] : tasks_) out.push_back(t);
+    return out;
+  }
+  void Persist(const Task& task, Done done) override {
+    Status s;
+    if (fail) {
+      s = MakeError("disk full");
+    } else {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++writes_;
+      auto it = tasks_.find(task.id);
+      if (it == tasks_.end() || it->second.version <= task.version) {
+        tasks_[task.id] = task;
+      }
+    }
+    if (done) done(s);
+  }
+  Status Health() const override {
+    return fail ? Status(MakeError("disk full")) : Status::Ok();
+  }
+  Status Maintain(const Capture&, bool) override { return Status::Ok(); }
+  void Close() override {}
+
+  std::optional<Task> Stored(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(const Task& task) {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_[task.id] = task;
+  }
+  int writes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return writes_;
+  }
+
+  std::atomic<bool> fail{false};
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, Task> tasks_;
+  int writes_ = 0;
+};
+
+}  // namespace staticship::scheduler::testing
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_

@@ -1,0 +1,43 @@
+// The zones file: zone id -> game servers, the path to POST to, and the
+// zone's in-flight cap.
+//
+//   zones:
+//     cn-1: { endpoints: [127.0.0.1:9001, 127.0.0.1:9002], path: /dispatch,
+//             max_in_flight: 100 }
+#ifndef STATICSHIP_SERVICES_SCHEDULER_ZONES_CONFIG_H_
+#define STATICSHIP_SERVICES_SCHEDULER_ZONES_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/common/result.h"
+
+namespace staticship::scheduler {
+
+struct Zone {
+  std::string id;
+  std::vector<std::string> endpoints;  // "host:port"
+  std::string path = "/dispatch";
+  int max_in_flight = 0;  // 0: the default cap
+};
+
+struct ZonesConfig {
+  std::map<std::string, Zone, std::less<>> zones;
+
+  const Zone* Find(std::string_view id) const {
+    auto it = zones.find(id);
+    return it == zones.end() ? nullptr : &it->second;
+  }
+  // A zone's cap: its max_in_flight, else all workers when it is the only
+  // zone, else half of them, so a slow zone leaves the others at least half.
+  int CapFor(std::string_view id, int workers) const;
+};
+
+Result<ZonesConfig> ParseZonesYaml(const std::string& text);
+Result<ZonesConfig> LoadZonesFile(const std::string& path);
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_ZONES_CONFIG_H_
