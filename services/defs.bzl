@@ -8,15 +8,20 @@ creates
                           for the target CPU (dynamic under --config=dynamic)
     :<name>_rootfs_test   runs the binary alone in an empty root file system
                           and checks that it answers /health on `port`
-    :image                the OCI image (release/image.bzl)
+    :image                the OCI image for the target platform (release/image.bzl):
+                          image_layout/, image.tar, image.digest, image.spdx.json
+    :image_multiarch      one layout with an index over linux/amd64 and linux/arm64
 
 `args` are the arguments the image starts the binary with; `data` files are
 placed at /etc/<name>/<basename> in the image and in the rootfs test.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
+load("//release:image.bzl", "oci_image", "oci_image_index")
 load("//toolchains:copts.bzl", "STATICSHIP_COPTS")
 load("//toolchains:elf_checks.bzl", "static_binary_test")
+
+STATICSHIP_VERSION = "0.1.0"
 
 def static_service(name, srcs, deps, port, args = [], data = [], visibility = None, **kwargs):
     cc_binary(
@@ -45,3 +50,13 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
         tags = ["no-sandbox", "requires-root"],
         target_compatible_with = ["@platforms//cpu:x86_64"],
     )
+
+    image_settings = dict(
+        binary = ":" + name,
+        cmd = args,
+        files = {d: "/etc/%s/%s" % (name, d.split(":")[-1].split("/")[-1]) for d in data},
+        ports = [str(port)],
+        version = STATICSHIP_VERSION,
+    )
+    oci_image(name = "image", **image_settings)
+    oci_image_index(name = "image_multiarch", **image_settings)

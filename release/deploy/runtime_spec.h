@@ -1,0 +1,50 @@
+// The OCI runtime config.json for a deployed service, and the parts of the
+// image config it is made from.
+//
+// Network: the container shares the host's network namespace. The service
+// then listens on 127.0.0.1:<port> exactly as the health check and any local
+// proxy reach it, with no veth pair, bridge, NAT rule or CNI plugin to set
+// up (each of which would add root-only host state to clean up and
+// milliseconds to every start). What it gives up is network isolation; it
+// keeps the rest: no capabilities at all (so it cannot bind below 1024,
+// change interfaces or open raw sockets), noNewPrivileges, its own pid,
+// mount, ipc and uts namespaces, a read-only root and uid 65532.
+#ifndef STATICSHIP_RELEASE_DEPLOY_RUNTIME_SPEC_H_
+#define STATICSHIP_RELEASE_DEPLOY_RUNTIME_SPEC_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/common/result.h"
+
+namespace staticship::deploy {
+
+inline constexpr int kNonrootId = 65532;
+
+struct ImageConfig {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;
+  std::string working_dir;
+  std::string user;
+  std::string architecture;
+  std::string os;
+  std::vector<std::string> diff_ids;
+};
+
+Result<ImageConfig> ParseImageConfig(std::string_view json);
+
+struct SpecOptions {
+  std::string hostname;
+  int port = 0;  // exported to the process as PORT
+};
+
+// config.json bytes: the image's entrypoint+cmd, its env plus PORT, its
+// working directory, uid/gid 65532, and the hardening described above.
+Result<std::string> MakeRuntimeSpec(const ImageConfig& image,
+                                    const SpecOptions& options);
+
+}  // namespace staticship::deploy
+
+#endif  // STATICSHIP_RELEASE_DEPLOY_RUNTIME_SPEC_H_

@@ -1,0 +1,316 @@
+"""Bazel rules that pack services into FROM-scratch OCI images with shipctl.
+
+    load("//release:image.bzl", "oci_image", "oci_image_index")
+
+    oci_image(
+        name = "image",
+        binary = ":gateway",
+        ports = ["8080"],
+    )
+    # bazel-bin/<pkg>/image_layout/  image.tar  image.digest  image.spdx.json
+
+    oci_image_index(
+        name = "image_multiarch",
+        binary = ":gateway",
+    )
+    # bazel-bin/<pkg>/image_multiarch_layout/  (index over linux/amd64, arm64)
+
+The architecture follows the target platform; with --config=dynamic (glibc)
+the image also carries the ELF loader and every shared library the binary
+needs, resolved from the build host by shipctl's ELF reader and listed in
+the SBOM. The SBOM's components come from @staticship_deps//:deps.json, the
+JSON view of third_party/deps.lock, filtered by the external repositories
+the binary links (found by an aspect over `deps`).
+"""
+
+load("@staticship_deps//:deps.bzl", "DEPS")
+
+# --- Which external repositories are linked into a binary -------------------
+
+LinkedReposInfo = provider(
+    doc = "External repositories whose C/C++ code a target links.",
+    fields = {"repos": "depset of repository names, e.g. zlib"},
+)
+
+_LINK_ATTRS = ["deps", "implementation_deps"]
+
+def _linked_repos_aspect_impl(target, ctx):
+    direct = []
+    if CcInfo in target and target.label.workspace_name:
+        direct.append(target.label.workspace_name)
+    transitive = []
+    for attr in _LINK_ATTRS:
+        for dep in getattr(ctx.rule.attr, attr, []):
+            if LinkedReposInfo in dep:
+                transitive.append(dep[LinkedReposInfo].repos)
+    return [LinkedReposInfo(repos = depset(direct, transitive = transitive))]
+
+# Follows only link-time edges (deps), so test-only repositories such as
+# googletest, and tools run at build time, never reach the SBOM.
+linked_repos_aspect = aspect(
+    implementation = _linked_repos_aspect_impl,
+    attr_aspects = _LINK_ATTRS,
+)
+
+# --- Shared pieces ------------------------------------------------------------
+
+# Per platform: image architecture, variant, libc. Anything else fails loudly.
+_PLATFORMS = {
+    "//toolchains:linux_x86_64_musl": struct(arch = "amd64", variant = "", libc = "musl"),
+    "//toolchains:linux_aarch64_musl": struct(arch = "arm64", variant = "v8", libc = "musl"),
+    "//toolchains:linux_x86_64_glibc": struct(arch = "amd64", variant = "", libc = "glibc"),
+}
+
+# musl and libc++ ship inside the zig SDK and are in every static binary.
+_TOOLCHAIN_BUNDLE = {"musl": "zig_sdk", "glibc": ""}
+
+_TOOL_VERSION = "0.1.0"
+
+_COMMON_ATTRS = {
+    "service": attr.string(doc = "Name in the image (default: the binary's name)."),
+    "repository": attr.string(doc = "Repository for RepoTags (default: staticship/<service>)."),
+    "tag": attr.string(default = "latest"),
+    "entrypoint": attr.string_list(doc = "Default: [/usr/local/bin/<service>]."),
+    "cmd": attr.string_list(),
+    "env": attr.string_dict(),
+    "ports": attr.string_list(doc = "\"8080\" or \"8080/udp\"."),
+    "workdir": attr.string(),
+    "user": attr.string(default = "65532:65532"),
+    "labels": attr.string_dict(),
+    "files": attr.label_keyed_string_dict(
+        allow_files = True,
+        doc = "Extra files: target -> \"/in/image/path\" or \"MODE:/in/image/path\".",
+    ),
+    "title": attr.string(),
+    "version": attr.string(),
+    "revision": attr.string(),
+    "source": attr.string(),
+    "licenses": attr.string(),
+    "level": attr.int(default = 0, doc = "gzip level; 0 keeps shipctl's default."),
+    "_shipctl": attr.label(
+        default = "//release/shipctl",
+        executable = True,
+        cfg = "exec",
+    ),
+    "_deps_json": attr.label(
+        default = "@staticship_deps//:deps.json",
+        allow_single_file = True,
+    ),
+}
+
+def _licenses(linked_repos, libc):
+    """SPDX expression over what is linked in, from deps.lock's licenses."""
+    names = [name for name, dep in DEPS.items() if dep.get("repo", name) in linked_repos]
+    if _TOOLCHAIN_BUNDLE[libc]:
+        names += [name for name, dep in DEPS.items() if dep.get("bundled_in") == _TOOLCHAIN_BUNDLE[libc]]
+    licenses = {}
+    for name in names:
+        licenses[DEPS[name]["license"]] = True
+    return " AND ".join(["(%s)" % l if " " in l else l for l in sorted(licenses.keys())])
+
+def _service_name(ctx, binary):
+    return ctx.attr.service or binary.basename
+
+def _pack(ctx, binary_target, arch, variant, libc, prefix):
+    """Declares the outputs of one image and the shipctl pack action."""
+    binary = binary_target[DefaultInfo].files_to_run.executable
+    service = _service_name(ctx, binary)
+    layout = ctx.actions.declare_directory(prefix + "_layout")
+    tar = ctx.actions.declare_file(prefix + ".tar")
+    digest = ctx.actions.declare_file(prefix + ".digest")
+    sbom = ctx.actions.declare_file(prefix + ".spdx.json")
+
+    args = ctx.actions.args()
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
+    args.add("--binary=" + binary.path)
+    args.add("--service=" + service)
+    args.add("--repository=" + (ctx.attr.repository or "staticship/" + service))
+    args.add("--tag=" + ctx.attr.tag)
+    args.add("--architecture=" + arch)
+    if variant:
+        args.add("--variant=" + variant)
+    args.add("--user=" + ctx.attr.user)
+    for e in ctx.attr.entrypoint:
+        args.add("--entrypoint=" + e)
+    for c in ctx.attr.cmd:
+        args.add("--cmd=" + c)
+    for k in sorted(ctx.attr.env.keys()):
+        args.add("--env=%s=%s" % (k, ctx.attr.env[k]))
+    for p in ctx.attr.ports:
+        args.add("--port=" + p)
+    if ctx.attr.workdir:
+        args.add("--workdir=" + ctx.attr.workdir)
+    for k in sorted(ctx.attr.labels.keys()):
+        args.add("--label=%s=%s" % (k, ctx.attr.labels[k]))
+    linked = sorted(binary_target[LinkedReposInfo].repos.to_list())
+    defaults = {
+        "title": service,
+        # `--define=staticship_revision=$(git rev-parse HEAD)` stamps the
+        # commit; without it the label is left out, so builds stay cacheable.
+        "revision": ctx.var.get("staticship_revision", ""),
+        "licenses": _licenses(linked, libc),
+    }
+    for field in ["title", "version", "revision", "source", "licenses"]:
+        value = getattr(ctx.attr, field) or defaults.get(field, "")
+        if value:
+            args.add("--%s=%s" % (field, value))
+    if ctx.attr.level:
+        args.add("--level=%d" % ctx.attr.level)
+
+    extra_inputs = []
+    for target, spec in ctx.attr.files.items():
+        files = target.files.to_list()
+        if len(files) != 1:
+            fail("files: %s must be exactly one file" % target.label)
+        mode, dest = ("0644", spec) if spec.startswith("/") else spec.split(":", 1)
+        args.add("--file=%s:%s=%s" % (mode, dest, files[0].path))
+        extra_inputs.append(files[0])
+
+    if libc == "glibc":
+        args.add("--dynamic-libs")
+    for repo in linked:
+        args.add("--linked-repo=" + repo)
+    if _TOOLCHAIN_BUNDLE[libc]:
+        args.add("--toolchain-bundle=" + _TOOLCHAIN_BUNDLE[libc])
+    args.add("--deps-json=" + ctx.file._deps_json.path)
+    args.add("--tool-version=" + _TOOL_VERSION)
+    args.add("--out-layout=" + layout.path)
+    args.add("--out-tar=" + tar.path)
+    args.add("--out-digest=" + digest.path)
+    args.add("--out-sbom=" + sbom.path)
+
+    ctx.actions.run(
+        executable = ctx.executable._shipctl,
+        arguments = ["pack", args],
+        inputs = [binary, ctx.file._deps_json] + extra_inputs,
+        outputs = [layout, tar, digest, sbom],
+        mnemonic = "OciImage",
+        progress_message = "Packing %s image %s (%s/%s)" % (libc, ctx.label, "linux", arch),
+        # The glibc image copies the loader and libraries from the build
+        # host, which Bazel cannot see as inputs: never cache or share it.
+        execution_requirements = {"no-cache": "1", "no-remote": "1"} if libc == "glibc" else {},
+    )
+    return struct(layout = layout, tar = tar, digest = digest, sbom = sbom)
+
+# --- oci_image ----------------------------------------------------------------
+
+def _oci_image_impl(ctx):
+    out = _pack(ctx, ctx.attr.binary, ctx.attr.architecture, ctx.attr.variant, ctx.attr.libc, ctx.label.name)
+    files = [out.layout, out.tar, out.digest, out.sbom]
+    return [
+        # In runfiles too, so tests and run scripts can take them as data.
+        DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
+        OutputGroupInfo(
+            layout = depset([out.layout]),
+            tarball = depset([out.tar]),
+            digest = depset([out.digest]),
+            sbom = depset([out.sbom]),
+        ),
+    ]
+
+_oci_image = rule(
+    implementation = _oci_image_impl,
+    attrs = dict(_COMMON_ATTRS, **{
+        "binary": attr.label(mandatory = True, aspects = [linked_repos_aspect]),
+        "architecture": attr.string(mandatory = True),
+        "variant": attr.string(),
+        "libc": attr.string(mandatory = True, values = ["musl", "glibc"]),
+    }),
+    doc = "A FROM-scratch image of one binary for the target platform.",
+)
+
+def oci_image(name, binary, **kwargs):
+    """Packs `binary` at /usr/local/bin/<service> for the target platform.
+
+    Outputs <name>_layout/ (OCI layout), <name>.tar (docker-archive),
+    <name>.digest and <name>.spdx.json. See _COMMON_ATTRS for settings.
+    """
+    _oci_image(
+        name = name,
+        binary = binary,
+        architecture = select({
+            "//release:cpu_aarch64": "arm64",
+            "//conditions:default": "amd64",
+        }),
+        variant = select({
+            "//release:cpu_aarch64": "v8",
+            "//conditions:default": "",
+        }),
+        libc = select({
+            "//release:libc_glibc": "glibc",
+            "//conditions:default": "musl",
+        }),
+        **kwargs
+    )
+
+# --- oci_image_index ----------------------------------------------------------
+
+def _platforms_split_impl(settings, attr):
+    out = {}
+    for platform in attr.platforms:
+        if platform not in _PLATFORMS:
+            fail("oci_image_index: unknown platform %s (known: %s)" % (platform, ", ".join(_PLATFORMS.keys())))
+        out[platform] = {"//command_line_option:platforms": platform}
+    return out
+
+_platforms_split = transition(
+    implementation = _platforms_split_impl,
+    inputs = [],
+    outputs = ["//command_line_option:platforms"],
+)
+
+def _oci_image_index_impl(ctx):
+    images = []
+    sboms = []
+    for platform, binary_target in sorted(ctx.split_attr.binary.items()):
+        info = _PLATFORMS[platform]
+        out = _pack(ctx, binary_target, info.arch, info.variant, info.libc, "%s_%s" % (ctx.label.name, info.arch))
+        images.append(out.layout)
+        sboms.append(out.sbom)
+
+    layout = ctx.actions.declare_directory(ctx.label.name + "_layout")
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    args = ctx.actions.args()
+    for image in images:
+        args.add("--layout=" + image.path)
+    args.add("--tag=" + ctx.attr.tag)
+    args.add("--out-layout=" + layout.path)
+    args.add("--out-digest=" + digest.path)
+    ctx.actions.run(
+        executable = ctx.executable._shipctl,
+        arguments = ["index", args],
+        inputs = images,
+        outputs = [layout, digest],
+        mnemonic = "OciImageIndex",
+        progress_message = "Indexing %s (%d platforms)" % (ctx.label, len(images)),
+    )
+    files = [layout, digest] + sboms
+    return [
+        DefaultInfo(files = depset(files), runfiles = ctx.runfiles(files = files)),
+        OutputGroupInfo(
+            layout = depset([layout]),
+            digest = depset([digest]),
+            sbom = depset(sboms),
+            images = depset(images),
+        ),
+    ]
+
+oci_image_index = rule(
+    implementation = _oci_image_index_impl,
+    attrs = dict(_COMMON_ATTRS, **{
+        "binary": attr.label(
+            mandatory = True,
+            cfg = _platforms_split,
+            aspects = [linked_repos_aspect],
+        ),
+        "platforms": attr.string_list(
+            default = ["//toolchains:linux_x86_64_musl", "//toolchains:linux_aarch64_musl"],
+            doc = "Platforms to build `binary` for; one image each.",
+        ),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    }),
+    doc = "One layout with an OCI image index over `binary` built per platform.",
+)

@@ -1,0 +1,263 @@
+#include "release/registry/push.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "release/common/sha256.h"
+#include "release/registry/cli_flags.h"
+#include "release/registry/credentials.h"
+#include "release/registry/reference.h"
+
+namespace staticship::registry {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+constexpr char kDockerManifest[] =
+    "application/vnd.docker.distribution.manifest.v2+json";
+constexpr char kDockerList[] =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+bool IsIndexType(std::string_view type) {
+  return type == release::kMediaTypeImageIndex || type == kDockerList;
+}
+bool IsManifestType(std::string_view type) {
+  return type == release::kMediaTypeImageManifest || type == kDockerManifest;
+}
+
+class LayoutPusher {
+ public:
+  LayoutPusher(RegistryClient& client, const release::OciLayout& layout)
+      : client_(client), layout_(layout) {}
+
+  Status PushBlob(const release::Descriptor& blob) {
+    if (!release::IsSha256Digest(blob.digest)) {
+      return MakeError("layout names a blob by an unsupported digest '" +
+                       blob.digest + "'");
+    }
+    if (!done_.insert(blob.digest).second) return Status::Ok();
+    Result<bool> present = client_.BlobExists(blob.digest);
+    if (!present.ok()) return present.error();
+    if (*present) return Status::Ok();
+    Result<std::string> bytes = layout_.ReadBlob(blob.digest, blob.size);
+    if (!bytes.ok()) return bytes.error();
+    return client_.UploadBlob(blob.digest, *bytes);
+  }
+
+  // Pushes a manifest or index (and what it references) under reference.
+  Result<std::string> PushNode(const std::string& media_type_hint,
+                               const std::string& bytes,
+                               const std::string& reference, int depth) {
+    if (depth > 4) return MakeError("image index nested too deeply");
+    nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return MakeError("manifest is not a JSON object");
+    }
+    std::string media_type = media_type_hint;
+    if (doc.contains("mediaType") && doc["mediaType"].is_string()) {
+      media_type = doc["mediaType"].get<std::string>();
+    }
+    if (IsIndexType(media_type) ||
+        (media_type.empty() && doc.contains("manifests"))) {
+      if (media_type.empty()) media_type = release::kMediaTypeImageIndex;
+      for (const auto& child_json :
+           doc.value("manifests", nlohmann::json::array())) {
+        Result<release::Descriptor> child =
+            release::ParseDescriptor(child_json.dump());
+        if (!child.ok()) return MakeError("index entry: " + child.message());
+        Result<std::string> child_bytes =
+            layout_.ReadBlob(child->digest, child->size);
+        if (!child_bytes.ok()) return child_bytes.error();
+        Result<std::string> pushed =
+            PushNode(child->media_type, *child_bytes, child->digest, depth + 1);
+        if (!pushed.ok()) return pushed.error();
+      }
+    } else if (IsManifestType(media_type) ||
+               (media_type.empty() && doc.contains("config"))) {
+      if (media_type.empty()) media_type = release::kMediaTypeImageManifest;
+      std::vector<nlohmann::json> blobs;
+      if (doc.contains("config")) blobs.push_back(doc["config"]);
+      for (const auto& layer : doc.value("layers", nlohmann::json::array())) {
+        blobs.push_back(layer);
+      }
+      for (const auto& blob_json : blobs) {
+        Result<release::Descriptor> blob =
+            release::ParseDescriptor(blob_json.dump());
+        if (!blob.ok()) return MakeError("manifest entry: " + blob.message());
+        Status pushed = PushBlob(*blob);
+        if (!pushed.ok()) return pushed.error();
+      }
+    } else {
+      return MakeError("unsupported manifest media type '" + media_type + "'");
+    }
+    last_media_type_ = media_type;
+    return client_.PutManifest(reference, media_type, bytes);
+  }
+
+  const std::string& last_media_type() const { return last_media_type_; }
+
+ private:
+  RegistryClient& client_;
+  const release::OciLayout& layout_;
+  std::set<std::string> done_;
+  std::string last_media_type_;
+};
+
+}  // namespace
+
+SbomArtifact MakeSbomArtifact(std::string_view sbom_bytes) {
+  const std::string sbom_digest = release::Sha256Digest(sbom_bytes);
+  // A valid (empty) image config keeps tools that inspect every manifest
+  // as an image working; its diff_id names the SBOM it carries.
+  ordered_json config;
+  config["architecture"] = "";
+  config["os"] = "";
+  config["config"] = ordered_json::object();
+  config["rootfs"] = {{"type", "layers"},
+                      {"diff_ids", ordered_json::array({sbom_digest})}};
+  SbomArtifact artifact;
+  artifact.config = config.dump();
+  ordered_json manifest;
+  manifest["schemaVersion"] = 2;
+  manifest["mediaType"] = release::kMediaTypeImageManifest;
+  manifest["config"] = {{"mediaType", release::kMediaTypeImageConfig},
+                        {"digest", release::Sha256Digest(artifact.config)},
+                        {"size", artifact.config.size()}};
+  manifest["layers"] = ordered_json::array({{{"mediaType", kSpdxJsonMediaType},
+                                             {"digest", sbom_digest},
+                                             {"size", sbom_bytes.size()}}});
+  artifact.manifest = manifest.dump();
+  return artifact;
+}
+
+Result<PushOutcome> PushLayout(
+    RegistryClient& client, const release::OciLayout& layout,
+    std::string_view tag, const std::optional<std::filesystem::path>& sbom) {
+  Result<release::ImageIndex> index = layout.ReadIndex();
+  if (!index.ok()) return MakeError("layout index.json: " + index.message());
+  if (index->manifests.empty())
+    return MakeError("layout index.json lists no image");
+  LayoutPusher pusher(client, layout);
+  PushOutcome outcome;
+  Result<std::string> pushed = MakeError("nothing pushed");
+  if (index->manifests.size() == 1) {
+    const release::Descriptor& root = index->manifests.front();
+    Result<std::string> bytes = layout.ReadBlob(root.digest, root.size);
+    if (!bytes.ok()) return bytes.error();
+    pushed = pusher.PushNode(root.media_type, *bytes, std::string(tag), 0);
+  } else {
+    // Several images side by side (a multi-platform layout): index.json
+    // itself is the index to publish.
+    pushed = pusher.PushNode(std::string(release::kMediaTypeImageIndex),
+                             index->raw, std::string(tag), 0);
+  }
+  if (!pushed.ok()) return pushed.error();
+  outcome.digest = *pushed;
+  outcome.media_type = pusher.last_media_type();
+
+  if (sbom.has_value()) {
+    Result<std::string> sbom_bytes = release::ReadWholeFile(*sbom);
+    if (!sbom_bytes.ok()) return MakeError("SBOM: " + sbom_bytes.message());
+    SbomArtifact artifact = MakeSbomArtifact(*sbom_bytes);
+    for (const std::string* blob : {&artifact.config, &sbom_bytes.value()}) {
+      const std::string digest = release::Sha256Digest(*blob);
+      Result<bool> present = client.BlobExists(digest);
+      if (!present.ok()) return present.error();
+      if (!*present) {
+        Status uploaded = client.UploadBlob(digest, *blob);
+        if (!uploaded.ok()) return uploaded.error();
+      }
+    }
+    outcome.sbom_tag =
+        "sha256-" + std::string(release::DigestHex(outcome.digest)) + ".sbom";
+    Result<std::string> sbom_digest = client.PutManifest(
+        outcome.sbom_tag, release::kMediaTypeImageManifest, artifact.manifest);
+    if (!sbom_digest.ok()) return sbom_digest.error();
+    outcome.sbom_digest = *sbom_digest;
+  }
+  return outcome;
+}
+
+int RunPush(std::span<char* const> args) {
+  constexpr char kUsage[] =
+      "usage: shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom "
+      "FILE]\n"
+      "         [--auth-file FILE] [--insecure-http] [--timeout 60s]\n"
+      "Credentials: --auth-file (user:password or docker config.json) or\n"
+      "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n";
+  const auto started = std::chrono::steady_clock::now();
+  Result<Flags> flags =
+      Flags::Parse(args, {"layout", "ref", "sbom", "auth-file", "timeout"},
+                   {"insecure-http", "help"});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(), kUsage);
+    return 2;
+  }
+  if (flags->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "push: %s\n", message.c_str());
+    return 1;
+  };
+  Result<std::string> layout_dir = flags->Require("layout");
+  if (!layout_dir.ok()) return fail(layout_dir.message());
+  Result<std::string> ref_text = flags->Require("ref");
+  if (!ref_text.ok()) return fail(ref_text.message());
+  Result<Reference> ref = ParseReference(*ref_text);
+  if (!ref.ok()) return fail(ref.message());
+  if (ref->tag.empty() || !ref->digest.empty()) {
+    return fail(
+        "--ref must name a tag (HOST:PORT/REPO:TAG); the digest is "
+        "what push prints");
+  }
+  if (!IsLoopbackRegistry(ref->registry) && !flags->Has("insecure-http")) {
+    return fail("registry " + ref->registry +
+                " is not on loopback: this client speaks plain http only, "
+                "pass --insecure-http to accept that");
+  }
+  ClientOptions options;
+  if (auto timeout = flags->Get("timeout")) {
+    Result<std::chrono::milliseconds> parsed = ParseDuration(*timeout);
+    if (!parsed.ok()) return fail(parsed.message());
+    options.request_timeout = *parsed;
+  }
+  std::optional<std::filesystem::path> auth_file;
+  if (auto file = flags->Get("auth-file")) auth_file = *file;
+  Result<std::optional<Credentials>> creds =
+      LoadCredentials(auth_file, ref->registry,
+                      [](const char* name) { return std::getenv(name); });
+  if (!creds.ok()) return fail(creds.message());
+  Result<release::OciLayout> layout = release::OciLayout::Open(*layout_dir);
+  if (!layout.ok()) return fail(layout.message());
+  std::optional<std::filesystem::path> sbom;
+  if (auto file = flags->Get("sbom")) sbom = *file;
+
+  SocketTransport transport;
+  RegistryClient client(transport, ref->registry, ref->repository,
+                        std::move(creds.value()), options);
+  Status auth = client.Authenticate("pull,push");
+  if (!auth.ok()) return fail(auth.message());
+  Result<PushOutcome> outcome = PushLayout(client, *layout, ref->tag, sbom);
+  if (!outcome.ok()) return fail(outcome.message());
+  const TransferStats& stats = client.stats();
+  std::printf("push: %d blobs uploaded (%lld bytes), %d already present\n",
+              stats.blobs_uploaded,
+              static_cast<long long>(stats.bytes_uploaded),
+              stats.blobs_present);
+  std::printf("%s@%s\n", ref->Name().c_str(), outcome->digest.c_str());
+  if (!outcome->sbom_tag.empty()) {
+    std::printf("sbom: %s:%s@%s\n", ref->Name().c_str(),
+                outcome->sbom_tag.c_str(), outcome->sbom_digest.c_str());
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  std::printf("push: %lld ms\n", static_cast<long long>(elapsed.count()));
+  return 0;
+}
+
+}  // namespace staticship::registry

@@ -1,0 +1,319 @@
+#include "release/registry/registry_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <vector>
+
+#include "release/common/sha256.h"
+#include "release/registry/testing/fake_registry.h"
+
+namespace staticship::registry {
+namespace {
+
+using testing::AuthMode;
+using testing::FakeRegistry;
+using testing::FakeRegistryOptions;
+using testing::LocationMode;
+
+class RegistryClientTest : public ::testing::Test {
+ protected:
+  RegistryClient MakeClient(const FakeRegistry& registry,
+                            std::optional<Credentials> creds) {
+    ClientOptions options;
+    options.max_attempts = 3;
+    options.request_timeout = std::chrono::milliseconds(5000);
+    options.sleep = [this](std::chrono::milliseconds d) {
+      sleeps_.push_back(d);
+    };
+    return RegistryClient(transport_, registry.authority(), "team/app",
+                          std::move(creds), options);
+  }
+
+  SocketTransport transport_;
+  std::vector<std::chrono::milliseconds> sleeps_;
+};
+
+const Credentials kGood{"ship", "s3cret-pw"};
+
+TEST_F(RegistryClientTest, UploadsWithRelativeLocationAndSkipsPresentBlob) {
+  FakeRegistry registry({});
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  const std::string blob = "layer bytes";
+  const std::string digest = release::Sha256Digest(blob);
+  Result<bool> before = client.BlobExists(digest);
+  ASSERT_TRUE(before.ok()) << before.message();
+  EXPECT_FALSE(*before);
+  Status uploaded = client.UploadBlob(digest, blob);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.message();
+  EXPECT_TRUE(registry.HasBlob(digest));
+  Result<bool> after = client.BlobExists(digest);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(*after);
+  EXPECT_EQ(client.stats().blobs_uploaded, 1);
+  EXPECT_EQ(client.stats().bytes_uploaded, static_cast<int64_t>(blob.size()));
+  // The PUT went to the relative Location, its _state query kept.
+  bool found_put = false;
+  for (const auto& r : registry.requests()) {
+    if (r.method == "PUT") {
+      found_put = true;
+      EXPECT_EQ(
+          r.target.rfind(
+              "/v2/team/app/blobs/uploads/1?_state=st1&digest=" + digest, 0),
+          0u)
+          << r.target;
+      EXPECT_EQ(r.Header("Content-Type"), "application/octet-stream");
+    }
+  }
+  EXPECT_TRUE(found_put);
+}
+
+TEST_F(RegistryClientTest, AbsoluteLocationKeepsItsQuery) {
+  FakeRegistryOptions options;
+  options.location = LocationMode::kAbsoluteWithQuery;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  const std::string digest = release::Sha256Digest("abc");
+  ASSERT_TRUE(client.UploadBlob(digest, "abc").ok());
+  bool found = false;
+  for (const auto& r : registry.requests()) {
+    if (r.method == "PUT") {
+      found = true;
+      EXPECT_EQ(
+          r.target,
+          "/v2/team/app/blobs/uploads/1?_state=abc%3D&x=1&digest=" + digest);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(RegistryClientTest, AbsoluteLocationWithoutQuery) {
+  FakeRegistryOptions options;
+  options.location = LocationMode::kAbsolute;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  const std::string digest = release::Sha256Digest("xyz");
+  ASSERT_TRUE(client.UploadBlob(digest, "xyz").ok());
+  EXPECT_TRUE(registry.HasBlob(digest));
+  EXPECT_EQ(registry.CountRequests("PUT", "/blobs/uploads/1"), 1);
+}
+
+TEST_F(RegistryClientTest, AnswersBasicChallenge) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBasic;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, kGood);
+  Status s = client.Authenticate("pull,push");
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::string digest = release::Sha256Digest("b");
+  ASSERT_TRUE(client.UploadBlob(digest, "b").ok());
+  EXPECT_TRUE(registry.HasBlob(digest));
+  auto requests = registry.requests();
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[0].Header("Authorization"), "");  // the ping is anonymous
+  EXPECT_EQ(requests.back().Header("Authorization").rfind("Basic ", 0), 0u);
+}
+
+TEST_F(RegistryClientTest, WrongPasswordIsOneClearLineWithoutThePassword) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBasic;
+  FakeRegistry registry(options);
+  RegistryClient client =
+      MakeClient(registry, Credentials{"ship", "wrong-pw-XYZ"});
+  Status s = client.Authenticate("pull,push");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(
+                "401 Unauthorized: the registry rejected the credentials"),
+            std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find("wrong-pw-XYZ"), std::string::npos);
+  EXPECT_EQ(s.message().find('\n'), std::string::npos);
+  EXPECT_TRUE(sleeps_.empty()) << "401 is not transient";
+}
+
+TEST_F(RegistryClientTest, MissingCredentialsSaysWhereToPutThem) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBasic;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  Status s = client.Authenticate("pull,push");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("401 Unauthorized"), std::string::npos);
+  EXPECT_NE(s.message().find("STATICSHIP_REGISTRY_USER"), std::string::npos);
+}
+
+TEST_F(RegistryClientTest, FollowsBearerTokenFlow) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBearer;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, kGood);
+  Status s = client.Authenticate("pull,push");
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::string digest = release::Sha256Digest("c");
+  ASSERT_TRUE(client.UploadBlob(digest, "c").ok());
+  bool token_requested = false;
+  for (const auto& r : registry.requests()) {
+    if (r.Path() == "/token") {
+      token_requested = true;
+      EXPECT_NE(r.Query().find("scope=repository:team%2Fapp:pull%2Cpush"),
+                std::string::npos)
+          << r.Query();
+      EXPECT_EQ(r.Header("Authorization").rfind("Basic ", 0), 0u);
+    }
+    if (r.method == "PUT") {
+      EXPECT_EQ(r.Header("Authorization"), "Bearer fake-token-123");
+    }
+  }
+  EXPECT_TRUE(token_requested);
+}
+
+TEST_F(RegistryClientTest, BearerWithWrongPasswordFailsClearly) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBearer;
+  FakeRegistry registry(options);
+  RegistryClient client =
+      MakeClient(registry, Credentials{"ship", "nope-pw-Q"});
+  Status s = client.Authenticate("pull");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("401 Unauthorized"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(s.message().find("nope-pw-Q"), std::string::npos);
+}
+
+TEST_F(RegistryClientTest, ForbiddenPushIsOneClearLine) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBasic;
+  options.forbid_push = true;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, kGood);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  Status s = client.UploadBlob(release::Sha256Digest("d"), "d");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(
+                "403 Forbidden: the credentials may not pull,push team/app"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST_F(RegistryClientTest, UnknownManifestIs404Line) {
+  FakeRegistry registry({});
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull").ok());
+  Result<Manifest> m = client.GetManifest("v9");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(
+      m.message().find("404 Not Found: manifest v9 does not exist in team/app"),
+      std::string::npos)
+      << m.message();
+}
+
+TEST_F(RegistryClientTest, Retries500ThenSucceedsWithBackoff) {
+  FakeRegistryOptions options;
+  options.fail_first_requests_with_500 = 2;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  Status s = client.Authenticate("pull,push");
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(100));
+  EXPECT_EQ(sleeps_[1], std::chrono::milliseconds(200));
+  EXPECT_EQ(client.stats().retries, 2);
+}
+
+TEST_F(RegistryClientTest, GivesUpOnPersistent500AfterBoundedAttempts) {
+  FakeRegistryOptions options;
+  options.fail_first_requests_with_500 = 100;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  Status s = client.Authenticate("pull,push");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("unexpected HTTP 500"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(registry.requests().size(), 3u);
+  EXPECT_EQ(sleeps_.size(), 2u);
+}
+
+TEST_F(RegistryClientTest, RetriesRefusedConnectionThenGivesUp) {
+  // A port that was just free: connecting to it is refused.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  ClientOptions options;
+  options.max_attempts = 4;
+  options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+  RegistryClient client(transport_,
+                        "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                        "team/app", std::nullopt, options);
+  Status s = client.Authenticate("pull");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("gave up after 4 attempts"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(sleeps_.size(), 3u);
+}
+
+TEST_F(RegistryClientTest, ManifestDigestMismatchIsAnError) {
+  FakeRegistryOptions options;
+  options.lie_about_manifest_digest = true;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  Result<std::string> d =
+      client.PutManifest("v1", "application/vnd.oci.image.manifest.v1+json",
+                         R"({"schemaVersion":2})");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.message().find("manifest digest mismatch"), std::string::npos)
+      << d.message();
+}
+
+TEST_F(RegistryClientTest, PutsManifestWithMediaTypeAndReadsItBack) {
+  FakeRegistry registry({});
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  const std::string bytes =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})";
+  Result<std::string> d = client.PutManifest(
+      "v1", "application/vnd.oci.image.index.v1+json", bytes);
+  ASSERT_TRUE(d.ok()) << d.message();
+  EXPECT_EQ(*d, release::Sha256Digest(bytes));
+  EXPECT_EQ(registry.ManifestMediaType("v1"),
+            "application/vnd.oci.image.index.v1+json");
+  Result<Manifest> back = client.GetManifest(*d);
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->bytes, bytes);
+  EXPECT_EQ(back->media_type, "application/vnd.oci.image.index.v1+json");
+}
+
+TEST_F(RegistryClientTest, RejectsBlobWhoseBytesDoNotMatchItsDigest) {
+  FakeRegistry registry({});
+  const std::string claimed = release::Sha256Digest("original");
+  registry.PutBlob(claimed, "tampered");
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull").ok());
+  Result<std::string> blob = client.GetBlob(claimed);
+  ASSERT_FALSE(blob.ok());
+  EXPECT_NE(blob.message().find("arrived with digest"), std::string::npos);
+  Result<std::string> good = client.GetBlob(claimed);
+  EXPECT_FALSE(good.ok());
+}
+
+TEST_F(RegistryClientTest, RefusesToUploadBytesThatDoNotMatch) {
+  FakeRegistry registry({});
+  RegistryClient client = MakeClient(registry, std::nullopt);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  Status s = client.UploadBlob(release::Sha256Digest("a"), "b");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(registry.CountRequests("POST", "/blobs/uploads/"), 0);
+}
+
+}  // namespace
+}  // namespace staticship::registry

@@ -1,0 +1,58 @@
+// shipctl: the release tool. One binary, one row per subcommand below; a
+// subcommand is any `int Run…(std::span<char* const> args)` that receives the
+// arguments after its name.
+#include <cstdio>
+#include <cstring>
+#include <span>
+
+#include "release/deploy/deploy.h"
+#include "release/image/index_command.h"
+#include "release/image/pack_command.h"
+#include "release/registry/push.h"
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  int (*run)(std::span<char* const> args);
+  const char* summary;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"pack", staticship::release::RunPack,
+     "build a single-layer scratch image (OCI layout, docker-archive, SBOM)"},
+    {"index", staticship::release::RunIndex,
+     "combine single-platform layouts under one OCI image index"},
+    {"push", staticship::registry::RunPush,
+     "push an OCI layout (and its SBOM) to a registry; prints REF@digest"},
+    {"deploy", staticship::deploy::RunDeploy,
+     "pull an image by digest, run it with runc, wait for /health"},
+    {"undeploy", staticship::deploy::RunUndeploy,
+     "stop and remove a deployed container and its bundle"},
+};
+
+int Usage(std::FILE* out) {
+  std::fputs("usage: shipctl <command> [flags]\n\ncommands:\n", out);
+  for (const Subcommand& s : kSubcommands) {
+    std::fprintf(out, "  %-10s %s\n", s.name, s.summary);
+  }
+  std::fputs("\n`shipctl <command> --help` describes its flags.\n", out);
+  return out == stdout ? 0 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage(stderr);
+  if (std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    return Usage(stdout);
+  }
+  for (const Subcommand& s : kSubcommands) {
+    if (std::strcmp(argv[1], s.name) == 0) {
+      return s.run(std::span<char* const>(argv + 2, argv + argc));
+    }
+  }
+  std::fprintf(stderr, "shipctl: unknown command '%s'\n", argv[1]);
+  return Usage(stderr);
+}

@@ -1,0 +1,175 @@
+// shiptime end to end through RunShiptime, in a scratch directory.
+#include "release/timing/commands.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "release/timing/xml_check_for_test.h"
+
+namespace staticship::timing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int CountLines(const fs::path& path) {
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+class ShiptimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bazel_tmp = std::getenv("TEST_TMPDIR");
+    dir_ =
+        fs::path(bazel_tmp ? bazel_tmp : fs::temp_directory_path().string()) /
+        ("shiptime_" +
+         std::string(
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int Run(std::vector<std::string> args, int day = 1) {
+    out_.str("");
+    err_.str("");
+    // Each day is one run, so each gets its own run id.
+    const Environment env{std::chrono::system_clock::time_point(
+                              std::chrono::hours(24 * (20000 + day))),
+                          2};
+    return RunShiptime(args, env, out_, err_);
+  }
+
+  int Record(const std::string& variant, const std::string& stage, double ms) {
+    return Run({"record", "--service", "hello", "--variant", variant, "--stage",
+                stage, "--ms", std::to_string(ms), "--out", Records()});
+  }
+
+  int Report(int day, bool fail_on_regression) {
+    std::vector<std::string> args = {
+        "report",    "--records",    Records(),      "--history", History(),
+        "--out-dir", Out().string(), "--git-commit", "feedbeef"};
+    if (fail_on_regression) args.push_back("--fail-on-regression");
+    return Run(args, day);
+  }
+
+  std::string Records() const { return (dir_ / "records.jsonl").string(); }
+  std::string History() const { return (dir_ / "history.jsonl").string(); }
+  fs::path Out() const { return dir_ / "out"; }
+
+  fs::path dir_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(ShiptimeTest, ProfileRecordAndReportWriteEveryOutput) {
+  ASSERT_EQ(Run({"profile", "--profile",
+                 "release/timing/testdata/bazel423_cold.profile.json",
+                 "--service", "hello", "--targets",
+                 "release/timing/testdata/hello.targets", "--variant", "static",
+                 "--kind", "cold", "--zig-cache", "warm", "--out", Records()}),
+            kExitOk)
+      << err_.str();
+  ASSERT_EQ(Run({"record", "--service", "hello", "--variant", "static",
+                 "--stage", "image_size", "--bytes", "2048", "--files", "7",
+                 "--shared-libs", "0", "--out", Records()}),
+            kExitOk)
+      << err_.str();
+  ASSERT_EQ(Record("static", "push", 12.5), kExitOk) << err_.str();
+  ASSERT_EQ(Report(1, true), kExitOk) << err_.str();
+
+  const auto timings = nlohmann::json::parse(Slurp(Out() / "timings.json"));
+  EXPECT_EQ(timings["schema"], "staticship.timings/v1");
+  EXPECT_EQ(timings["git_commit"], "feedbeef");
+  EXPECT_EQ(timings["date"], "2024-10-05T00:00:00Z");
+  EXPECT_EQ(timings["run_id"], "20241005T000000Z-feedbeef");
+  EXPECT_EQ(timings["host_cpus"], 2);
+  ASSERT_EQ(timings["records"].size(), 5u);
+  EXPECT_EQ(timings["records"][0]["stage"], "compile");
+  EXPECT_DOUBLE_EQ(timings["records"][0]["duration_ms"].get<double>(),
+                   1244.905);
+  EXPECT_EQ(timings["records"][0]["actions"], 4);
+  EXPECT_EQ(timings["records"][0]["zig_cache"], "warm");
+  EXPECT_EQ(timings["records"][3]["bytes"], 2048);
+
+  EXPECT_EQ(CountLines(History()), 1);
+  EXPECT_EQ(testing::XmlProblem(Slurp(Out() / "junit.xml")), "");
+  EXPECT_EQ(testing::XmlProblem(Slurp(Out() / "report.svg")), "");
+  EXPECT_NE(Slurp(Out() / "report.md").find("## Trend against earlier runs"),
+            std::string::npos);
+  EXPECT_NE(out_.str().find("| compile+link (cold) | n/a | 1.76 s | n/a |"),
+            std::string::npos)
+      << out_.str();
+}
+
+TEST_F(ShiptimeTest, RegressionFailsOnlyWithTheFlagAndSaysSoInOneLine) {
+  ASSERT_EQ(Record("static", "deploy", 100), kExitOk);
+  for (int day = 1; day <= 5; ++day) {
+    ASSERT_EQ(Report(day, true), kExitOk) << err_.str();
+  }
+  EXPECT_EQ(CountLines(History()), 5);
+  fs::remove(Records());
+  ASSERT_EQ(Record("static", "deploy", 130), kExitOk);
+
+  EXPECT_EQ(Report(6, false), kExitOk);
+  EXPECT_EQ(Slurp(Out() / "junit.xml").find("<failure"), std::string::npos);
+  EXPECT_EQ(Report(7, true), kExitRegression);
+  const std::string message = err_.str();
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
+  EXPECT_NE(message.find("hello static deploy +30%"), std::string::npos)
+      << message;
+  EXPECT_NE(Slurp(Out() / "junit.xml").find("<failure"), std::string::npos);
+  EXPECT_NE(Slurp(Out() / "report.md").find("**REGRESSION**"),
+            std::string::npos);
+}
+
+TEST_F(ShiptimeTest, ReportingARunTwiceDoesNotCountItAsItsOwnBaseline) {
+  ASSERT_EQ(Record("dynamic", "image", 40), kExitOk);
+  ASSERT_EQ(Report(1, true), kExitOk);
+  ASSERT_EQ(Report(1, true), kExitOk);
+  EXPECT_EQ(CountLines(History()), 1);
+  EXPECT_NE(Slurp(Out() / "report.md").find("no verdict (0 of 3"),
+            std::string::npos);
+}
+
+TEST_F(ShiptimeTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Run({}), kExitUsage);
+  EXPECT_EQ(Run({"bogus"}), kExitUsage);
+  EXPECT_EQ(Run({"record", "--servce", "x"}), kExitUsage);
+  EXPECT_EQ(Run({"record", "--service", "x", "--variant", "static", "--stage",
+                 "image", "--ms", "fast", "--out", Records()}),
+            kExitUsage);
+  EXPECT_EQ(Run({"record", "--service", "x", "--variant", "static", "--stage",
+                 "image_size", "--ms", "3", "--out", Records()}),
+            kExitUsage);  // a size needs --bytes
+  EXPECT_FALSE(fs::exists(Records()));
+}
+
+TEST_F(ShiptimeTest, ColdProfileWithoutTheServicesActionsIsAnError) {
+  std::ofstream(dir_ / "other.targets") << "//not/in:profile\n";
+  EXPECT_EQ(
+      Run({"profile", "--profile",
+           "release/timing/testdata/bazel423_cold.profile.json", "--service",
+           "x", "--targets", (dir_ / "other.targets").string(), "--variant",
+           "static", "--kind", "cold", "--out", Records()}),
+      kExitFailure);
+  EXPECT_NE(err_.str().find("no Compiling/Linking action"), std::string::npos);
+  EXPECT_FALSE(fs::exists(Records()));
+}
+
+}  // namespace
+}  // namespace staticship::timing
