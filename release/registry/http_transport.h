@@ -1,23 +1,23 @@
 // The HTTP/1.1 exchange the registry client needs, behind an interface so
 // that tests and callers can substitute another client.
 //
-// SocketTransport is a thin blocking client with a deadline per request and
-// one kept-alive connection per authority (a push is a few dozen requests to
-// one host; reconnecting for each would cost more than the uploads on
-// loopback). It speaks plain http only: there is no TLS library in the
-// static build, so https registries are refused with a clear error.
+// SocketTransport adapts the shared client (services/common/http/client.h):
+// it brings a deadline per request and a keep-alive pool per host:port (a
+// push is a few dozen requests to one host; reconnecting for each would cost
+// more than the uploads on loopback). It speaks plain http only: there is no
+// TLS library in the static build, so https registries are refused with a
+// clear error.
 #ifndef STATICSHIP_RELEASE_REGISTRY_HTTP_TRANSPORT_H_
 #define STATICSHIP_RELEASE_REGISTRY_HTTP_TRANSPORT_H_
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "release/registry/unique_fd.h"
 #include "release/registry/url.h"
+#include "services/common/http/client.h"
 #include "services/common/result.h"
 
 namespace staticship::registry {
@@ -31,7 +31,7 @@ struct HttpRequest {
   std::string method;
   Url url;
   HeaderList headers;
-  std::string_view body;  // not owned: blobs are not copied per attempt
+  std::string_view body;  // not owned
 };
 
 struct HttpResponse {
@@ -53,15 +53,17 @@ class HttpTransport {
                                     std::chrono::milliseconds timeout) = 0;
 };
 
+// Errors are http::Client's, unchanged, so http::IsRetryable and
+// http::ErrorKindOf classify them ("[refused] ...", "[timeout] ...").
 class SocketTransport : public HttpTransport {
  public:
+  SocketTransport();
+
   Result<HttpResponse> Send(const HttpRequest& request,
                             std::chrono::milliseconds timeout) override;
 
  private:
-  Result<HttpResponse> SendOnce(const HttpRequest& request, UniqueFd& fd,
-                                std::chrono::steady_clock::time_point deadline);
-  std::map<std::string, UniqueFd> idle_;  // authority -> kept-alive socket
+  http::Client client_;
 };
 
 }  // namespace staticship::registry
