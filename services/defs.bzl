@@ -48,7 +48,11 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
         data = [":" + name] + data,
         # unshare --root and a network namespace need root and no sandbox.
         tags = ["no-sandbox", "requires-root"],
-        target_compatible_with = ["@platforms//cpu:x86_64"],
+        # The glibc baseline is dynamic by design and cannot run alone.
+        target_compatible_with = [
+            "@platforms//cpu:x86_64",
+            "//toolchains:musl",
+        ],
     )
 
     image_settings = dict(

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "release/registry/base64.h"
+#include "services/common/base64.h"
 
 namespace staticship::registry {
 namespace {

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "release/common/sha256.h"
-#include "release/registry/base64.h"
 #include "release/registry/challenge.h"
+#include "services/common/base64.h"
 
 namespace staticship::registry {
 namespace {

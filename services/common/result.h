@@ -14,13 +14,15 @@ struct Error {
   std::string message;
 };
 
-inline Error MakeError(std::string message) { return Error{std::move(message)}; }
+inline Error MakeError(std::string message) {
+  return Error{std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}          // NOLINT: implicit
-  Result(Error error) : data_(std::move(error)) {}      // NOLINT: implicit
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit
+  Result(Error error) : data_(std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "services/gateway/gzip.h"
@@ -53,6 +55,7 @@ struct Metrics {
 
 struct UpstreamRuntime {
   UpstreamConfig config;
+  std::vector<std::string> keys;  // endpoint "host:port", computed once
   std::atomic<uint64_t> next{0};
   // Passive health: a connect failure takes an endpoint out of the rotation
   // until this time (ns on the steady clock); shared by all workers.
@@ -93,13 +96,25 @@ struct Call {
   std::shared_ptr<const Runtime> runtime;  // kept for the whole exchange
   Clock::time_point start;
   std::string request_id;
-  std::string route = "-";
+  bool generated_id = false;  // not in request.headers: added when forwarding
   RouteRuntime* route_rt = nullptr;
   bool own_endpoint = false;  // /health, /ready, /metrics
   std::string upstream = "-";
 
+  // The upstream exchange in progress (set by Serve). The exchange's
+  // callback captures only the shared_ptr to this Call, small enough for
+  // std::function to store without allocating.
+  Gateway* gateway = nullptr;
+  WorkerState* worker = nullptr;
+  size_t route_index = 0;
+  CircuitBreaker::Ticket ticket;
+  bool allow_fallback = false;
+
   Call(http::Request r, http::Responder resp)
       : request(std::move(r)), responder(std::move(resp)) {}
+  std::string_view route() const {
+    return route_rt ? std::string_view(route_rt->config.name) : "-";
+  }
 };
 
 }  // namespace internal
@@ -138,34 +153,36 @@ int64_t SteadyNanos(Clock::time_point t) {
 
 // Round robin from a shared counter, skipping endpoints marked down; when
 // all are down, plain round robin (better a try than a certain failure).
-std::vector<Candidate> PickCandidates(UpstreamRuntime& u,
-                                      Clock::time_point now) {
+// Fills `out` (no allocation: this runs per request) and returns how many.
+size_t PickCandidates(UpstreamRuntime& u, Clock::time_point now,
+                      std::array<Candidate, 2>& out) {
   size_t n = u.config.endpoints.size();
   uint64_t start = u.next.fetch_add(1, std::memory_order_relaxed);
   int64_t now_ns = SteadyNanos(now);
-  std::vector<size_t> order;
-  for (size_t i = 0; i < n && order.size() < 2; ++i) {
+  std::array<size_t, 2> order{};
+  size_t count = 0;
+  for (size_t i = 0; i < n && count < order.size(); ++i) {
     size_t idx = static_cast<size_t>((start + i) % n);
     if (u.down_until[idx].load(std::memory_order_relaxed) <= now_ns) {
-      order.push_back(idx);
+      order[count++] = idx;
     }
   }
-  if (order.empty()) order.push_back(static_cast<size_t>(start % n));
-  std::vector<Candidate> out;
-  for (size_t idx : order) {
-    Candidate c;
-    c.endpoint = u.config.endpoints[idx];
+  if (count == 0) order[count++] = static_cast<size_t>(start % n);
+  int64_t fail_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        u.config.fail_timeout)
+                        .count();
+  for (size_t i = 0; i < count; ++i) {
+    size_t idx = order[i];
+    Candidate& c = out[i];
+    c.endpoint = &u.config.endpoints[idx];
+    c.key = u.keys[idx];
     std::atomic<int64_t>* down = &u.down_until[idx];
-    int64_t fail_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          u.config.fail_timeout)
-                          .count();
     c.on_connect_failure = [down, fail_ns] {
       down->store(SteadyNanos(Clock::now()) + fail_ns,
                   std::memory_order_relaxed);
     };
-    out.push_back(std::move(c));
   }
-  return out;
+  return count;
 }
 
 // Request ids only need to be unique, not secret. getrandom(2) needs no
@@ -181,35 +198,111 @@ uint64_t RandomSeed() {
   return seed;
 }
 
-std::string FormatDurationMs(Clock::duration d) {
+// "12.345": milliseconds with three decimals, without printf (slow, and
+// this runs per logged request).
+void AppendDurationMs(Clock::duration d, std::string* out) {
+  int64_t us =
+      (std::chrono::duration_cast<std::chrono::nanoseconds>(d).count() + 500) /
+      1000;
+  if (us < 0) us = 0;
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f",
-                std::chrono::duration<double, std::milli>(d).count());
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), us / 1000);
+  *end++ = '.';
+  int64_t frac = us % 1000;
+  *end++ = static_cast<char>('0' + frac / 100);
+  *end++ = static_cast<char>('0' + frac / 10 % 10);
+  *end++ = static_cast<char>('0' + frac % 10);
+  out->append(buf, static_cast<size_t>(end - buf));
 }
 
 // Access-log fields must stay on one line and be split on spaces.
-std::string LogField(std::string_view s) {
-  std::string out;
+void AppendLogField(std::string_view s, std::string* out) {
+  if (s.empty()) {
+    out->push_back('-');
+    return;
+  }
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
-    out.push_back(u <= 0x20 || u == 0x7f || c == '"' ? '_' : c);
+    out->push_back(u <= 0x20 || u == 0x7f || c == '"' ? '_' : c);
   }
-  return out.empty() ? "-" : out;
+}
+
+constexpr std::string_view kHopByHop[] = {"connection",
+                                          "keep-alive",
+                                          "proxy-connection",
+                                          "proxy-authenticate",
+                                          "proxy-authorization",
+                                          "te",
+                                          "trailer",
+                                          "transfer-encoding",
+                                          "upgrade"};
+
+// IsHopByHop for every header of one message: the Connection header is
+// split into its tokens once, not re-parsed for every header. The tokens are
+// copied (short: no allocation) so that the headers may be edited while
+// this is in use.
+class HopByHop {
+ public:
+  explicit HopByHop(const http::Headers& headers) {
+    for (const http::Header& h : headers) {
+      if (!http::EqualsIgnoreCase(h.name, "connection")) continue;
+      std::string_view list = h.value;
+      while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::string_view token = Trim(list.substr(0, comma));
+        if (!token.empty()) {
+          if (count_ < first_.size()) {
+            first_[count_++] = token;
+          } else {
+            more_.emplace_back(token);
+          }
+        }
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
+    }
+  }
+  bool operator()(std::string_view name) const {
+    for (std::string_view h : kHopByHop) {
+      if (http::EqualsIgnoreCase(name, h)) return true;
+    }
+    for (size_t i = 0; i < count_; ++i) {
+      if (http::EqualsIgnoreCase(first_[i], name)) return true;
+    }
+    for (const std::string& token : more_) {
+      if (http::EqualsIgnoreCase(token, name)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static std::string_view Trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+      s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+      s.remove_suffix(1);
+    }
+    return s;
+  }
+
+  // Typically one token ("keep-alive" or "close"): no vector for it.
+  std::array<std::string, 2> first_;
+  size_t count_ = 0;
+  std::vector<std::string> more_;
+};
+
+void AppendHeaderLine(std::string_view name, std::string_view value,
+                      std::string* out) {
+  out->append(name);
+  out->append(": ");
+  out->append(value);
+  out->append("\r\n");
 }
 
 }  // namespace
 
 bool IsHopByHop(std::string_view name, const http::Headers& headers) {
-  static constexpr std::string_view kHopByHop[] = {"connection",
-                                                   "keep-alive",
-                                                   "proxy-connection",
-                                                   "proxy-authenticate",
-                                                   "proxy-authorization",
-                                                   "te",
-                                                   "trailer",
-                                                   "transfer-encoding",
-                                                   "upgrade"};
   for (std::string_view h : kHopByHop) {
     if (http::EqualsIgnoreCase(name, h)) return true;
   }
@@ -253,6 +346,7 @@ std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config) {
   for (const auto& [name, u] : rt->config.upstreams) {
     auto ur = std::make_unique<UpstreamRuntime>();
     ur->config = u;
+    for (const Endpoint& e : u.endpoints) ur->keys.push_back(e.key());
     ur->down_until =
         std::make_unique<std::atomic<int64_t>[]>(u.endpoints.size());
     for (size_t i = 0; i < u.endpoints.size(); ++i) ur->down_until[i].store(0);
@@ -385,12 +479,19 @@ void Gateway::Handle(http::Request request, http::Responder responder) {
   if (const std::string* id = call->request.headers.Get("x-request-id")) {
     call->request_id = *id;
   } else {
-    char buf[33];
-    std::snprintf(buf, sizeof(buf), "%016llx%016llx",
-                  static_cast<unsigned long long>(w.rng()),
-                  static_cast<unsigned long long>(w.rng()));
-    call->request_id = buf;
-    call->request.headers.Add("X-Request-Id", call->request_id);
+    // 32 hex digits; without snprintf, which is slow.
+    static constexpr char kHex[] = "0123456789abcdef";
+    char buf[32];
+    for (int half = 0; half < 2; ++half) {
+      uint64_t v = w.rng();
+      for (int i = 15; i >= 0; --i) {
+        buf[half * 16 + i] = kHex[v & 0xf];
+        v >>= 4;
+      }
+    }
+    call->request_id.assign(buf, sizeof(buf));
+    // Forwarded by Serve, after the client's headers.
+    call->generated_id = true;
   }
   const Runtime& rt = *call->runtime;
   if (!rt.bucket->TryTake(call->start)) {
@@ -403,9 +504,7 @@ void Gateway::Handle(http::Request request, http::Responder responder) {
     Complete(w, call, JsonResponse(404, "{\"error\":\"no route\"}\n"));
     return;
   }
-  RouteRuntime& route = *rt.routes[*index];
-  call->route = route.config.name;
-  call->route_rt = &route;
+  call->route_rt = rt.routes[*index].get();
   Serve(w, call, *index, /*allow_fallback=*/true);
 }
 
@@ -432,87 +531,134 @@ void Gateway::Serve(WorkerState& w, std::shared_ptr<Call> call,
   }
 
   // Forwarded request: hop-by-hop headers dropped, X-Forwarded-For added.
+  // Serialised straight from the client's request into a recycled buffer
+  // (what http::AppendRequestHead does for a Request, without first copying
+  // every header into a new one).
   const http::Request& in = call->request;
-  http::Request out;
-  out.method = in.method;
-  out.target = in.target.front() == '/' ? in.target
-               : in.query.empty()       ? in.path
-                                        : in.path + "?" + in.query;
+  std::array<Candidate, 2> candidates;
+  size_t num_candidates =
+      PickCandidates(*route.upstream, call->start, candidates);
+  std::string bytes = w.upstream->TakeBuffer();
+  bytes.reserve(in.method.size() + in.target.size() + 256 + in.body.size());
+  bytes.append(in.method);
+  bytes.push_back(' ');
+  if (in.target.front() == '/') {
+    bytes.append(in.target);
+  } else {
+    bytes.append(in.path);
+    if (!in.query.empty()) {
+      bytes.push_back('?');
+      bytes.append(in.query);
+    }
+  }
+  bytes.append(" HTTP/1.1\r\n");
+  HopByHop hop_by_hop(in.headers);
+  const std::string* xff = nullptr;
+  bool has_host = false;
+  bool has_proto = false;
   for (const http::Header& h : in.headers) {
-    if (IsHopByHop(h.name, in.headers) ||
-        http::EqualsIgnoreCase(h.name, "x-forwarded-for")) {
+    if (http::EqualsIgnoreCase(h.name, "x-forwarded-for")) {
+      if (xff == nullptr) xff = &h.value;
       continue;
     }
-    out.headers.Add(h.name, h.value);
+    // The body is re-framed below.
+    if (http::EqualsIgnoreCase(h.name, "content-length") ||
+        hop_by_hop(h.name)) {
+      continue;
+    }
+    if (http::EqualsIgnoreCase(h.name, "host")) has_host = true;
+    if (http::EqualsIgnoreCase(h.name, "x-forwarded-proto")) has_proto = true;
+    AppendHeaderLine(h.name, h.value, &bytes);
   }
-  const std::string* xff = in.headers.Get("x-forwarded-for");
+  if (call->generated_id) {
+    AppendHeaderLine("X-Request-Id", call->request_id, &bytes);
+  }
   const std::string& peer = call->responder.peer_address();
-  out.headers.Add("X-Forwarded-For", xff ? *xff + ", " + peer : peer);
-  if (!in.headers.Has("x-forwarded-proto")) {
-    out.headers.Add("X-Forwarded-Proto", "http");
+  bytes.append("X-Forwarded-For: ");
+  if (xff != nullptr) {
+    bytes.append(*xff);
+    bytes.append(", ");
   }
-  auto candidates = PickCandidates(*route.upstream, call->start);
+  bytes.append(peer);
+  bytes.append("\r\n");
+  if (!has_proto) bytes.append("X-Forwarded-Proto: http\r\n");
   // HTTP/1.0 clients may omit Host; HTTP/1.1 upstreams require it.
-  if (!in.headers.Has("host")) {
-    out.headers.Add("Host", candidates.front().endpoint.key());
+  if (!has_host) AppendHeaderLine("Host", candidates[0].key, &bytes);
+  const std::string& m = in.method;
+  if (!in.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
+    char digits[24];
+    auto [end, ec] =
+        std::to_chars(digits, digits + sizeof(digits), in.body.size());
+    AppendHeaderLine(
+        "Content-Length",
+        std::string_view(digits, static_cast<size_t>(end - digits)), &bytes);
   }
-  std::string bytes;
-  http::AppendRequestHead(out, in.body.size(), &bytes);
-  bytes += in.body;
+  bytes.append("\r\n");
+  bytes.append(in.body);
 
+  call->gateway = this;
+  call->worker = &w;
+  call->route_index = route_index;
+  call->ticket = ticket;
+  call->allow_fallback = allow_fallback;
   auto deadline = call->start + route.config.timeout;
-  Gateway* self = this;
   w.upstream->Exchange(
-      std::move(candidates), std::move(bytes), in.method,
-      IsIdempotent(in.method), deadline, route.upstream->config,
-      [self, &w, call, route_index, ticket,
-       allow_fallback](UpstreamResult result) {
-        RouteRuntime& r = *call->runtime->routes[route_index];
-        using Outcome = UpstreamResult::Outcome;
-        bool ok = result.outcome == Outcome::kOk;
-        bool success = ok && result.response.status < 500;
-        r.breaker->Record(ticket, success);
-        call->upstream = result.endpoint.empty() ? "-" : result.endpoint;
-        if (result.outcome == Outcome::kTimeout) {
-          r.timeouts->Inc();
-        } else if (result.outcome == Outcome::kConnectError) {
-          r.connect_errors->Inc();
-        } else if (!ok) {
-          r.other_errors->Inc();
-        }
-        if (!success && allow_fallback && r.config.fallback_route) {
-          self->ServeFallback(w, call, route_index);
-          return;
-        }
-        if (ok) {
-          http::Response resp = std::move(result.response);
-          http::Headers kept;
-          for (const http::Header& h : resp.headers) {
-            if (!IsHopByHop(h.name, resp.headers)) kept.Add(h.name, h.value);
-          }
-          resp.headers = std::move(kept);
-          resp.reason.clear();
-          resp.keep_alive = true;
-          self->Complete(w, call, std::move(resp));
-          return;
-        }
-        switch (result.outcome) {
-          case Outcome::kTimeout:
-            self->Complete(
-                w, call,
-                JsonResponse(504, "{\"error\":\"upstream timeout\"}\n"));
-            return;
-          case Outcome::kOverloaded:
-            self->Complete(
-                w, call,
-                JsonResponse(503, "{\"error\":\"upstream overloaded\"}\n"));
-            return;
-          default:
-            self->Complete(w, call,
-                           JsonResponse(502, "{\"error\":\"bad gateway\"}\n"));
-            return;
-        }
+      std::span<const Candidate>(candidates.data(), num_candidates),
+      std::move(bytes), in.method, IsIdempotent(in.method), deadline,
+      route.upstream->config, [call](UpstreamResult result) {
+        call->gateway->OnUpstreamResult(call, std::move(result));
       });
+}
+
+void Gateway::OnUpstreamResult(const std::shared_ptr<Call>& call,
+                               UpstreamResult result) {
+  WorkerState& w = *call->worker;
+  size_t route_index = call->route_index;
+  RouteRuntime& r = *call->runtime->routes[route_index];
+  using Outcome = UpstreamResult::Outcome;
+  bool ok = result.outcome == Outcome::kOk;
+  bool success = ok && result.response.status < 500;
+  r.breaker->Record(call->ticket, success);
+  if (result.endpoint.empty()) {
+    call->upstream = "-";
+  } else {
+    call->upstream = std::move(result.endpoint);
+  }
+  if (result.outcome == Outcome::kTimeout) {
+    r.timeouts->Inc();
+  } else if (result.outcome == Outcome::kConnectError) {
+    r.connect_errors->Inc();
+  } else if (!ok) {
+    r.other_errors->Inc();
+  }
+  if (!success && call->allow_fallback && r.config.fallback_route) {
+    ServeFallback(w, call, route_index);
+    return;
+  }
+  if (ok) {
+    http::Response resp = std::move(result.response);
+    // In place: the survivors are not copied.
+    HopByHop hop_by_hop(resp.headers);
+    resp.headers.RemoveIf(
+        [&](const http::Header& h) { return hop_by_hop(h.name); });
+    resp.reason.clear();
+    resp.keep_alive = true;
+    Complete(w, call, std::move(resp));
+    return;
+  }
+  switch (result.outcome) {
+    case Outcome::kTimeout:
+      Complete(w, call,
+               JsonResponse(504, "{\"error\":\"upstream timeout\"}\n"));
+      return;
+    case Outcome::kOverloaded:
+      Complete(w, call,
+               JsonResponse(503, "{\"error\":\"upstream overloaded\"}\n"));
+      return;
+    default:
+      Complete(w, call, JsonResponse(502, "{\"error\":\"bad gateway\"}\n"));
+      return;
+  }
 }
 
 void Gateway::ServeFallback(WorkerState& w, std::shared_ptr<Call> call,
@@ -527,8 +673,12 @@ void Gateway::ServeFallback(WorkerState& w, std::shared_ptr<Call> call,
 void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
                        http::Response response) {
   const Runtime& rt = *call->runtime;
+  bool log = rt.config.access_log;
   if (!call->request_id.empty()) {
-    response.headers.Set("X-Request-Id", call->request_id);
+    // The call ends here: hand the id over rather than copy it, unless the
+    // access log still needs it.
+    response.headers.Set("X-Request-Id",
+                         log ? call->request_id : std::move(call->request_id));
   }
   MaybeGzip(call->request, rt.config.gzip, &response);
   int status = response.status;
@@ -545,28 +695,31 @@ void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
         .WithLabels({{"route", "-"}, {"code", std::to_string(cls) + "xx"}})
         .Inc();
   }
-  if (rt.config.access_log) AppendAccessLog(w, *call, status);
+  if (log) AppendAccessLog(w, *call, status);
   call->responder.Send(std::move(response));
 }
 
 void Gateway::AppendAccessLog(WorkerState& w, const Call& call, int status) {
   // method path route status upstream duration_ms request_id peer
+  // Appended in place, field by field: no temporary strings.
   std::string& log = w.log;
-  log += LogField(call.request.method);
+  AppendLogField(call.request.method, &log);
   log += ' ';
-  log += LogField(call.request.path);
+  AppendLogField(call.request.path, &log);
   log += ' ';
-  log += LogField(call.route);
+  AppendLogField(call.route(), &log);
   log += ' ';
-  log += std::to_string(status);
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), status);
+  log.append(digits, static_cast<size_t>(end - digits));
   log += ' ';
-  log += LogField(call.upstream);
+  AppendLogField(call.upstream, &log);
   log += ' ';
-  log += FormatDurationMs(Clock::now() - call.start);
+  AppendDurationMs(Clock::now() - call.start, &log);
   log += "ms ";
-  log += LogField(call.request_id);
+  AppendLogField(call.request_id, &log);
   log += ' ';
-  log += LogField(call.responder.peer_address());
+  AppendLogField(call.responder.peer_address(), &log);
   log += '\n';
   // Batched per worker: one write per 16 KiB or 100 ms instead of per line.
   if (log.size() >= 16 * 1024) {

@@ -38,6 +38,8 @@ struct GatewayOptions {
   Millis drain_delay{0};
 };
 
+struct UpstreamResult;
+
 namespace internal {
 struct Runtime;
 struct WorkerState;
@@ -71,6 +73,9 @@ class Gateway {
   internal::WorkerState& StateFor(http::EventLoop& loop);
   void Serve(internal::WorkerState& w, std::shared_ptr<internal::Call> call,
              size_t route_index, bool allow_fallback);
+  // The exchange started by Serve is over.
+  void OnUpstreamResult(const std::shared_ptr<internal::Call>& call,
+                        UpstreamResult result);
   void ServeFallback(internal::WorkerState& w,
                      std::shared_ptr<internal::Call> call, size_t route_index);
   void Complete(internal::WorkerState& w, std::shared_ptr<internal::Call> call,

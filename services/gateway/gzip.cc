@@ -109,10 +109,11 @@ bool MaybeGzip(const http::Request& request, const GzipConfig& config,
                http::Response* response) {
   if (!config.enabled || request.method == "HEAD") return false;
   if (http::ResponseHasNoBody(request.method, response->status)) return false;
+  // The cheapest test first: most proxied answers are small.
+  if (response->body.size() < config.min_bytes) return false;
   if (response->headers.Has("content-encoding")) return false;  // pass through
   const std::string* type = response->headers.Get("content-type");
   if (type == nullptr || !IsCompressibleType(*type)) return false;
-  if (response->body.size() < config.min_bytes) return false;
   // The answer depends on Accept-Encoding from here on: caches must know.
   const std::string* vary = response->headers.Get("vary");
   if (vary == nullptr) {

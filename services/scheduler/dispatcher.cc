@@ -13,6 +13,10 @@ Dispatcher::Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
 Dispatcher::~Dispatcher() { Join(); }
 
 void Dispatcher::Start() {
+  if (transport_->async()) {
+    threads_.emplace_back([this] { RunAsync(); });
+    return;
+  }
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -23,7 +27,8 @@ void Dispatcher::Join() {
   threads_.clear();
 }
 
-DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
+std::optional<DispatchOutcome> Dispatcher::BuildRequest(
+    const Task& task, DispatchRequest* request) {
   const Zone* zone = zones_->Find(task.zone_id);
   auto cursor = cursors_.find(task.zone_id);
   if (zone == nullptr || cursor == cursors_.end()) {
@@ -33,18 +38,40 @@ DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
     return outcome;
   }
   uint64_t n = cursor->second->fetch_add(1, std::memory_order_relaxed);
+  request->endpoint = zone->endpoints[n % zone->endpoints.size()];
+  request->path = zone->path;
+  request->task_id = task.id;
+  request->body = task.payload_json;
+  request->timeout = std::chrono::milliseconds(task.timeout_ms);
+  return std::nullopt;
+}
+
+DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
   DispatchRequest request;
-  request.endpoint = zone->endpoints[n % zone->endpoints.size()];
-  request.path = zone->path;
-  request.task_id = task.id;
-  request.body = task.payload_json;
-  request.timeout = std::chrono::milliseconds(task.timeout_ms);
+  if (auto no_route = BuildRequest(task, &request)) return *no_route;
   return transport_->Send(request);
 }
 
 void Dispatcher::Run() {
   while (auto task = core_->NextDispatch()) {
     core_->Complete(task->id, DispatchOnce(*task));
+  }
+}
+
+void Dispatcher::RunAsync() {
+  // NextDispatch blocks while `workers` dispatches are in flight; Complete,
+  // called from the transport's thread, frees the slot.
+  while (auto task = core_->NextDispatch()) {
+    DispatchRequest request;
+    if (auto no_route = BuildRequest(*task, &request)) {
+      core_->Complete(task->id, *no_route);
+      continue;
+    }
+    transport_->SendAsync(
+        std::move(request),
+        [core = core_, id = std::move(task->id)](DispatchOutcome outcome) {
+          core->Complete(id, outcome);
+        });
   }
 }
 

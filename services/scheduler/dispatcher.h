@@ -1,11 +1,18 @@
-// The worker pool: each worker takes the next task from the core, sends it
-// to one game server of its zone (round robin) and reports the outcome.
+// The worker pool: takes the next task from the core, sends it to one game
+// server of its zone (round robin) and reports the outcome.
+//
+// With an asynchronous transport one thread hands tasks to the transport and
+// the transport's loop reports outcomes, so `workers` stays the in-flight cap
+// (enforced by SchedulerCore) without a thread per dispatch: on two cores,
+// 200 blocking workers spent most of the scheduler's CPU switching contexts.
+// A blocking transport still gets `workers` threads.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
 #define STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +39,11 @@ class Dispatcher {
   DispatchOutcome DispatchOnce(const Task& task);
 
  private:
+  // Fills `request`, or returns the kNoRoute outcome.
+  std::optional<DispatchOutcome> BuildRequest(const Task& task,
+                                              DispatchRequest* request);
   void Run();
+  void RunAsync();
 
   SchedulerCore* const core_;
   const ZonesConfig* const zones_;

@@ -24,7 +24,9 @@ std::string FlagsUsage() {
   return "usage: scheduler --data-dir DIR [--listen HOST:PORT] [--workers N]\n"
          "                 [--zones FILE] [--fsync on|off] [--port-file FILE]\n"
          "                 [--http-threads N] [--compact-after-bytes N]\n"
-         "                 [--drain-grace-ms N] [--version]\n";
+         "                 [--drain-grace-ms N] [--version]\n"
+         "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P] "
+         "...\n";
 }
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
@@ -50,7 +52,8 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     bool known = arg == "--listen" || arg == "--data-dir" ||
                  arg == "--workers" || arg == "--zones" || arg == "--fsync" ||
                  arg == "--port-file" || arg == "--http-threads" ||
-                 arg == "--compact-after-bytes" || arg == "--drain-grace-ms";
+                 arg == "--compact-after-bytes" || arg == "--drain-grace-ms" ||
+                 arg == "--etcd" || arg == "--etcd-prefix";
     if (!known) return MakeError("unknown flag '" + args[i] + "'");
     if (!has_value) {
       if (i + 1 >= args.size()) return MakeError(arg + " needs a value");
@@ -98,10 +101,19 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       auto n = ParseInt(arg, value, 0, 600000);
       if (!n.ok()) return n.error();
       flags.drain_grace_ms = static_cast<int>(*n);
+    } else if (arg == "--etcd") {
+      if (value.empty()) return MakeError("--etcd must not be empty");
+      flags.etcd_endpoints = value;
+    } else if (arg == "--etcd-prefix") {
+      if (value.empty() || value.back() != '/') {
+        return MakeError("--etcd-prefix: '" + value + "' must end with '/'");
+      }
+      flags.etcd_prefix = value;
     }
   }
-  if (!flags.version && !flags.help && flags.data_dir.empty()) {
-    return MakeError("--data-dir is required");
+  if (!flags.version && !flags.help && flags.data_dir.empty() &&
+      flags.etcd_endpoints.empty()) {
+    return MakeError("--data-dir is required (or --etcd)");
   }
   return flags;
 }

@@ -25,6 +25,10 @@ struct Flags {
   int http_threads = 2;
   uint64_t compact_after_bytes = 64ull << 20;
   int drain_grace_ms = 10000;
+  // Shared store mode: etcd client URLs, comma-separated; --data-dir is
+  // then not needed.
+  std::string etcd_endpoints;
+  std::string etcd_prefix = "/staticship/scheduler/";
 };
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args);

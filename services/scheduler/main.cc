@@ -2,10 +2,12 @@
 // dispatches them to the game servers of their zone.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/dispatcher.h"
+#include "services/scheduler/etcd_client.h"
+#include "services/scheduler/etcd_store.h"
 #include "services/scheduler/file_util.h"
 #include "services/scheduler/flags.h"
 #include "services/scheduler/game_server_transport.h"
@@ -60,12 +64,37 @@ int Run(const Flags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  LocalStoreOptions store_options;
-  store_options.dir = flags.data_dir;
-  store_options.sync = flags.fsync;
-  store_options.compact_after_bytes = flags.compact_after_bytes;
-  store_options.warn = [](const std::string& w) { Log("warning: " + w); };
-  LocalStore store(store_options);
+  std::unique_ptr<TaskStore> store_owner;
+  EtcdStore* etcd_store = nullptr;
+  if (flags.etcd_endpoints.empty()) {
+    LocalStoreOptions store_options;
+    store_options.dir = flags.data_dir;
+    store_options.sync = flags.fsync;
+    store_options.compact_after_bytes = flags.compact_after_bytes;
+    store_options.warn = [](const std::string& w) { Log("warning: " + w); };
+    store_owner = std::make_unique<LocalStore>(store_options);
+  } else {
+    auto endpoints = etcd::ParseEndpoints(flags.etcd_endpoints);
+    if (!endpoints.ok()) {
+      Log("bad --etcd: " + endpoints.message());
+      return 2;
+    }
+    EtcdStoreOptions etcd_options;
+    etcd_options.endpoints = std::move(endpoints).value();
+    etcd_options.prefix = flags.etcd_prefix;
+    etcd_options.instance = flags.listen_host + ":" +
+                            std::to_string(flags.listen_port) + " pid " +
+                            std::to_string(::getpid());
+    etcd_options.claim_window = static_cast<size_t>(flags.workers);
+    etcd_options.zone_known = [&zones](std::string_view zone) {
+      return zones.Find(zone) != nullptr;
+    };
+    etcd_options.log = [](const std::string& m) { Log(m); };
+    auto owned = std::make_unique<EtcdStore>(etcd_options);
+    etcd_store = owned.get();
+    store_owner = std::move(owned);
+  }
+  TaskStore& store = *store_owner;
 
   SchedulerMetrics metrics;
   SystemClock clock;
@@ -81,6 +110,24 @@ int Run(const Flags& flags) {
   if (Status s = core.Recover(); !s.ok()) {
     Log("cannot recover " + flags.data_dir + ": " + s.message());
     return 1;
+  }
+  if (etcd_store != nullptr) {
+    EtcdStore::Hooks hooks;
+    hooks.adopt = [&core](Task task) { return core.Adopt(std::move(task)); };
+    hooks.backlog = [&core] {
+      CoreStats stats = core.Stats();
+      size_t n = stats.waiting_backoff;
+      for (uint64_t depth : stats.ready_by_priority) n += depth;
+      return n;
+    };
+    hooks.lease_lost = [] {
+      // Other instances may already run our tasks; a fresh process starts
+      // with no claims (crash-only, like a lost leader election).
+      Log("etcd lease lost; exiting so that no task is dispatched twice");
+      std::fflush(stderr);
+      std::_Exit(3);
+    };
+    etcd_store->Start(std::move(hooks));
   }
 
   Api api(&core, &zones, &store, &metrics);
@@ -123,7 +170,10 @@ int Run(const Flags& flags) {
   auto capture = [&core] { return core.Capture(); };
   Log("listening on " + flags.listen_host + ":" + std::to_string(port) +
       " with " + std::to_string(flags.workers) + " workers, " +
-      std::to_string(zones.zones.size()) + " zones, data in " + flags.data_dir +
+      std::to_string(zones.zones.size()) + " zones, " +
+      (etcd_store != nullptr ? "tasks in etcd " + flags.etcd_endpoints +
+                                   " under " + flags.etcd_prefix
+                             : "data in " + flags.data_dir) +
       (flags.fsync ? "" : " (fsync off)"));
 
   for (;;) {

@@ -140,6 +140,32 @@ void SchedulerCore::Submit(Task spec, SubmitDone done) {
   });
 }
 
+bool SchedulerCore::Adopt(Task task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tasks_.count(task.id) != 0 || pending_creates_.count(task.id) != 0) {
+    return false;
+  }
+  if (task.state == TaskState::kRunning) {
+    task.state = TaskState::kQueued;
+    task.not_before_ms = 0;
+  }
+  // FIFO among adopted tasks follows the order of adoption, which the
+  // claimer keeps in the shared store's creation order.
+  task.sequence = next_sequence_++;
+  ++stats_.by_state[static_cast<size_t>(task.state)];
+  if (task.state == TaskState::kQueued) {
+    if (task.not_before_ms > clock_->NowMs()) {
+      retry_timers_.emplace(task.not_before_ms, task.id);
+      work_cv_.notify_one();
+    } else {
+      MakeReady(task);
+    }
+  }
+  std::string id = task.id;
+  tasks_.emplace(std::move(id), std::move(task));
+  return true;
+}
+
 std::optional<Task> SchedulerCore::Get(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tasks_.find(id);

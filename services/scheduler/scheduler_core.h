@@ -67,6 +67,10 @@ class SchedulerCore {
   // durable (kCreated), at once when the id exists (kExisting), or with the
   // store's error (kUnavailable: nothing was acknowledged).
   void Submit(Task spec, SubmitDone done);
+  // Shared store (etcd): takes over a task this instance has just claimed.
+  // A task that was running elsewhere is queued again (at-least-once); a
+  // final one is only kept for reads. False when the id is already known.
+  bool Adopt(Task task);
   std::optional<Task> Get(const std::string& id) const;
   // Oldest first.
   std::vector<Task> List(std::optional<TaskState> state, size_t limit) const;

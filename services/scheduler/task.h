@@ -66,7 +66,9 @@ struct Task {
   uint64_t sequence = 0;
 };
 
-// The durable representation (one log record or one snapshot entry).
+// The durable representation (one log record, snapshot entry or etcd value):
+// a compact binary encoding (see task.cc). TaskFromRecord also reads the JSON
+// records of earlier versions.
 std::string TaskToRecord(const Task& task);
 Result<Task> TaskFromRecord(std::string_view record);
 

@@ -73,6 +73,10 @@ TEST(TaskRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(back->finished_at_ms, 13);
   EXPECT_EQ(back->not_before_ms, 14);
   EXPECT_EQ(back->last_error, "timeout");
+  EXPECT_EQ(back->response_body, task.response_body);  // bytes kept as sent
+  EXPECT_EQ(back->created_at_ms, 10);
+  EXPECT_EQ(back->updated_at_ms, 11);
+  EXPECT_EQ(back->started_at_ms, 12);
   EXPECT_EQ(back->version, 9u);
   EXPECT_EQ(back->sequence, 42u);
 }
@@ -81,6 +85,52 @@ TEST(TaskRecordTest, RejectsGarbage) {
   EXPECT_FALSE(TaskFromRecord("not json").ok());
   EXPECT_FALSE(TaskFromRecord("[1]").ok());
   EXPECT_FALSE(TaskFromRecord(R"({"id":"x"})").ok());
+  EXPECT_FALSE(TaskFromRecord("").ok());
+}
+
+TEST(TaskRecordTest, RejectsEveryTruncationAndTrailingBytes) {
+  Task task;
+  task.id = "abc";
+  task.payload_json = R"({"n":1})";
+  task.response_body = "body";
+  task.version = 300;
+  std::string record = TaskToRecord(task);
+  ASSERT_TRUE(TaskFromRecord(record).ok());
+  for (size_t n = 0; n < record.size(); ++n) {
+    EXPECT_FALSE(TaskFromRecord(record.substr(0, n)).ok()) << n;
+  }
+  EXPECT_FALSE(TaskFromRecord(record + "x").ok());
+}
+
+TEST(TaskRecordTest, KeepsNegativeAndLargeValues) {
+  Task task;
+  task.id = "x";
+  task.not_before_ms = -5;
+  task.created_at_ms = INT64_MAX;
+  task.sequence = UINT64_MAX;
+  auto back = TaskFromRecord(TaskToRecord(task));
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->not_before_ms, -5);
+  EXPECT_EQ(back->created_at_ms, INT64_MAX);
+  EXPECT_EQ(back->sequence, UINT64_MAX);
+}
+
+// Data dirs written before the binary format hold JSON records.
+TEST(TaskRecordTest, ReadsJsonRecordsOfEarlierVersions) {
+  auto back = TaskFromRecord(
+      R"({"id":"old","priority":7,"timeout_ms":1000,"zone_id":"cn-1",)"
+      R"("payload":"{\"k\":1}","max_retries":2,"backoff_ms":50,)"
+      R"("state":"succeeded","attempts":1,"created_at_ms":10,)"
+      R"("updated_at_ms":11,"started_at_ms":12,"finished_at_ms":13,)"
+      R"("not_before_ms":0,"last_error":"","response_body":"ok",)"
+      R"("version":3,"sequence":4})");
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->id, "old");
+  EXPECT_EQ(back->payload_json, R"({"k":1})");
+  EXPECT_EQ(back->state, TaskState::kSucceeded);
+  EXPECT_EQ(back->response_body, "ok");
+  EXPECT_EQ(back->version, 3u);
+  EXPECT_EQ(back->sequence, 4u);
 }
 
 TEST(TaskApiJsonTest, InlinesPayloadAndShowsResponseOnlyOnSuccess) {

@@ -130,8 +130,8 @@ Result<ElfInfo> ParseElf(std::string_view bytes) {
     if (!p_type || !p_offset || !p_vaddr || !p_filesz) {
       return Truncated("a program header");
     }
-    segments.push_back({static_cast<uint32_t>(*p_type), *p_offset, *p_vaddr,
-                        *p_filesz});
+    segments.push_back(
+        {static_cast<uint32_t>(*p_type), *p_offset, *p_vaddr, *p_filesz});
   }
 
   const Segment* dynamic = nullptr;

@@ -15,9 +15,9 @@ namespace staticship::elfcheck {
 struct ElfInfo {
   std::string machine;  // "x86_64", "aarch64", or "e_machine=<n>".
   bool is_64_bit = false;
-  bool is_executable = false;   // ET_EXEC.
-  bool is_shared_object = false;  // ET_DYN (PIE and static-pie too).
-  std::string interpreter;      // PT_INTERP contents; empty when absent.
+  bool is_executable = false;       // ET_EXEC.
+  bool is_shared_object = false;    // ET_DYN (PIE and static-pie too).
+  std::string interpreter;          // PT_INTERP contents; empty when absent.
   std::vector<std::string> needed;  // DT_NEEDED entries, in file order.
   bool has_dynamic_section = false;
 

@@ -44,7 +44,9 @@ TEST(ElfInfo, RejectsNonElfInput) {
 TEST(ElfInfo, TruncatedFileIsAnErrorNotACrash) {
   // Every prefix of a real header must be refused cleanly.
   std::string bytes(64, '\0');
-  bytes.replace(0, 4, "\x7f" "ELF");
+  bytes.replace(0, 4,
+                "\x7f"
+                "ELF");
   bytes[4] = 2;  // ELFCLASS64
   bytes[5] = 1;  // little endian
   for (size_t size = 0; size < bytes.size(); ++size) {
@@ -55,7 +57,9 @@ TEST(ElfInfo, TruncatedFileIsAnErrorNotACrash) {
 
 TEST(ElfInfo, ProgramHeadersPastTheEndAreReported) {
   std::string bytes(64, '\0');
-  bytes.replace(0, 4, "\x7f" "ELF");
+  bytes.replace(0, 4,
+                "\x7f"
+                "ELF");
   bytes[4] = 2;
   bytes[5] = 1;
   bytes[32] = '\x40';  // e_phoff = 64, right at the end of the file

@@ -19,14 +19,14 @@ std::string Join(const std::vector<std::string>& items) {
 }
 
 void Report(const std::string& path, const ElfInfo& info) {
-  std::printf("%s: machine=%s class=%s type=%s interp=%s needed=[%s] %s\n",
-              path.c_str(), info.machine.c_str(),
-              info.is_64_bit ? "ELF64" : "ELF32",
-              info.is_executable ? "EXEC" : (info.is_shared_object ? "DYN" : "other"),
-              info.interpreter.empty() ? "none" : info.interpreter.c_str(),
-              Join(info.needed).c_str(),
-              info.IsStaticPie() ? "static-pie"
-                                 : (info.IsStatic() ? "static" : "dynamic"));
+  std::printf(
+      "%s: machine=%s class=%s type=%s interp=%s needed=[%s] %s\n",
+      path.c_str(), info.machine.c_str(), info.is_64_bit ? "ELF64" : "ELF32",
+      info.is_executable ? "EXEC" : (info.is_shared_object ? "DYN" : "other"),
+      info.interpreter.empty() ? "none" : info.interpreter.c_str(),
+      Join(info.needed).c_str(),
+      info.IsStaticPie() ? "static-pie"
+                         : (info.IsStatic() ? "static" : "dynamic"));
 }
 
 // Returns the violations of the expectations, one line each.
@@ -45,7 +45,8 @@ std::vector<std::string> Check(const ElfInfo& info, const std::string& expect,
                        "--platforms and toolchains/README.md)");
   }
   if (expect == "dynamic" && info.IsStatic()) {
-    problems.push_back("expected a dynamically linked binary, found a static one");
+    problems.push_back(
+        "expected a dynamically linked binary, found a static one");
   }
   return problems;
 }
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
       files.push_back(arg);
     }
   }
-  if (files.empty() || (!expect.empty() && expect != "static" && expect != "dynamic")) {
+  if (files.empty() ||
+      (!expect.empty() && expect != "static" && expect != "dynamic")) {
     return Usage();
   }
   int status = 0;

@@ -133,23 +133,97 @@ void EventLoop::Unwatch(uint64_t watch_id) {
 }
 
 uint64_t EventLoop::RunAfter(Clock::duration delay, Task task) {
-  uint64_t id = next_id_++;
-  Clock::time_point when = Clock::now() + delay;
-  timers_.emplace(std::make_pair(when, id), std::move(task));
-  timer_deadlines_.emplace(id, when);
-  return id;
+  uint32_t slot;
+  if (!free_timer_slots_.empty()) {
+    slot = free_timer_slots_.back();
+    free_timer_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(timer_slots_.size());
+    timer_slots_.emplace_back();
+  }
+  TimerSlot& t = timer_slots_[slot];
+  t.when = Clock::now() + delay;
+  t.seq = next_timer_seq_++;
+  t.task = std::move(task);
+  t.heap_index = static_cast<int32_t>(timer_heap_.size());
+  timer_heap_.push_back(slot);
+  SiftUp(timer_heap_.size() - 1);
+  return (uint64_t{t.generation} << 32) | slot;
 }
 
 void EventLoop::Cancel(uint64_t timer_id) {
-  auto it = timer_deadlines_.find(timer_id);
-  if (it == timer_deadlines_.end()) return;
-  timers_.erase(std::make_pair(it->second, timer_id));
-  timer_deadlines_.erase(it);
+  uint32_t slot = static_cast<uint32_t>(timer_id);
+  uint32_t generation = static_cast<uint32_t>(timer_id >> 32);
+  if (slot >= timer_slots_.size()) return;
+  const TimerSlot& t = timer_slots_[slot];
+  if (t.generation != generation || t.heap_index < 0) return;
+  // Destroyed after the slot is consistent again: its captures' destructors
+  // may arm or cancel timers.
+  Task dropped = ReleaseTimer(slot);
+}
+
+bool EventLoop::TimerBefore(uint32_t a, uint32_t b) const {
+  const TimerSlot& x = timer_slots_[a];
+  const TimerSlot& y = timer_slots_[b];
+  return x.when < y.when || (x.when == y.when && x.seq < y.seq);
+}
+
+void EventLoop::HeapSwap(size_t i, size_t j) {
+  std::swap(timer_heap_[i], timer_heap_[j]);
+  timer_slots_[timer_heap_[i]].heap_index = static_cast<int32_t>(i);
+  timer_slots_[timer_heap_[j]].heap_index = static_cast<int32_t>(j);
+}
+
+void EventLoop::SiftUp(size_t i) {
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!TimerBefore(timer_heap_[i], timer_heap_[parent])) break;
+    HeapSwap(i, parent);
+    i = parent;
+  }
+}
+
+void EventLoop::SiftDown(size_t i) {
+  size_t n = timer_heap_.size();
+  while (true) {
+    size_t first = i;
+    size_t left = 2 * i + 1;
+    size_t right = left + 1;
+    if (left < n && TimerBefore(timer_heap_[left], timer_heap_[first])) {
+      first = left;
+    }
+    if (right < n && TimerBefore(timer_heap_[right], timer_heap_[first])) {
+      first = right;
+    }
+    if (first == i) break;
+    HeapSwap(i, first);
+    i = first;
+  }
+}
+
+EventLoop::Task EventLoop::ReleaseTimer(uint32_t slot) {
+  TimerSlot& t = timer_slots_[slot];
+  size_t i = static_cast<size_t>(t.heap_index);
+  size_t last = timer_heap_.size() - 1;
+  if (i != last) {
+    HeapSwap(i, last);
+    timer_heap_.pop_back();
+    SiftDown(i);
+    SiftUp(i);
+  } else {
+    timer_heap_.pop_back();
+  }
+  t.heap_index = -1;
+  ++t.generation;
+  Task task = std::move(t.task);
+  t.task = nullptr;
+  free_timer_slots_.push_back(slot);
+  return task;
 }
 
 int EventLoop::NextTimeoutMs() const {
-  if (timers_.empty()) return 1000;
-  auto delta = timers_.begin()->first.first - Clock::now();
+  if (timer_heap_.empty()) return 1000;
+  auto delta = timer_slots_[timer_heap_.front()].when - Clock::now();
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(delta).count();
   if (ms < 0) return 0;
   return ms > 1000 ? 1000 : static_cast<int>(ms);
@@ -163,10 +237,10 @@ void EventLoop::RunTasks() {
 
 void EventLoop::RunTimers() {
   now_ = Clock::now();
-  while (!timers_.empty() && timers_.begin()->first.first <= now_) {
-    auto node = timers_.extract(timers_.begin());
-    timer_deadlines_.erase(node.key().second);
-    node.mapped()();
+  while (!timer_heap_.empty() &&
+         timer_slots_[timer_heap_.front()].when <= now_) {
+    Task task = ReleaseTimer(timer_heap_.front());
+    task();
   }
 }
 

@@ -22,7 +22,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -92,7 +91,9 @@ class EventLoop {
   Status SetCallback(uint64_t watch_id, IoCallback callback);
   void Unwatch(uint64_t watch_id);
 
-  // Loop thread only. Timers fire on the loop thread, at most once.
+  // Loop thread only. Timers fire on the loop thread, at most once, in
+  // deadline order (creation order for equal deadlines). Cancelling a timer
+  // that has fired or was cancelled is a no-op.
   uint64_t RunAfter(Clock::duration delay, Task task);
   void Cancel(uint64_t timer_id);
 
@@ -113,6 +114,25 @@ class EventLoop {
     std::shared_ptr<IoCallback> callback;
   };
 
+  // Timers live in reusable slots ordered by a binary heap of slot indexes,
+  // so that arming and cancelling one (every proxied request does both) costs
+  // no allocation once the vectors have grown; a std::map would allocate a
+  // node per timer. A timer id is the slot index plus the slot's generation,
+  // which changes whenever the slot is freed: stale ids never match.
+  struct TimerSlot {
+    Clock::time_point when;
+    uint64_t seq = 0;  // creation order, breaks deadline ties
+    uint32_t generation = 1;
+    int32_t heap_index = -1;  // -1: free
+    Task task;
+  };
+  bool TimerBefore(uint32_t a, uint32_t b) const;
+  void HeapSwap(size_t i, size_t j);
+  void SiftUp(size_t i);
+  void SiftDown(size_t i);
+  // Unlinks the slot and returns its task; the caller runs or drops it.
+  Task ReleaseTimer(uint32_t slot);
+
   int index_;
   int epoll_fd_;
   int event_fd_;
@@ -120,8 +140,10 @@ class EventLoop {
   std::atomic<bool> quit_{false};
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, WatchEntry> watches_;
-  std::map<std::pair<Clock::time_point, uint64_t>, Task> timers_;
-  std::unordered_map<uint64_t, Clock::time_point> timer_deadlines_;
+  std::vector<TimerSlot> timer_slots_;
+  std::vector<uint32_t> free_timer_slots_;
+  std::vector<uint32_t> timer_heap_;  // slot indexes, earliest first
+  uint64_t next_timer_seq_ = 0;
   Clock::time_point now_;
 };
 

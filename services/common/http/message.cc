@@ -1,5 +1,6 @@
 #include "services/common/http/message.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace staticship::http {
@@ -23,15 +24,24 @@ void AppendHeader(std::string_view name, std::string_view value,
   out->append("\r\n");
 }
 
+void AppendContentLength(size_t n, std::string* out) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  AppendHeader("Content-Length",
+               std::string_view(digits, static_cast<size_t>(end - digits)),
+               out);
+}
+
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+namespace internal {
+bool EqualsIgnoreCaseSameSize(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i) {
     if (Lower(a[i]) != Lower(b[i])) return false;
   }
   return true;
 }
+}  // namespace internal
 
 bool HasToken(std::string_view list, std::string_view token) {
   while (!list.empty()) {
@@ -177,19 +187,29 @@ void AppendRequestHead(const Request& request, size_t body_size,
   }
   const std::string& m = request.method;
   if (body_size > 0 || m == "POST" || m == "PUT" || m == "PATCH") {
-    AppendHeader("Content-Length", std::to_string(body_size), out);
+    AppendContentLength(body_size, out);
   }
   out->append("\r\n");
 }
 
 void AppendResponse(const Response& response, bool head_request, bool close,
                     int peer_version_minor, std::string* out) {
-  char line[64];
   std::string_view reason = response.reason.empty()
                                 ? ReasonPhrase(response.status)
                                 : std::string_view(response.reason);
-  int n = std::snprintf(line, sizeof(line), "HTTP/1.1 %03d ", response.status);
-  out->append(line, static_cast<size_t>(n));
+  int status = response.status;
+  if (status >= 100 && status <= 999) {
+    // The common case without snprintf, which is slow (locale, varargs).
+    char line[] = "HTTP/1.1 000 ";
+    line[9] = static_cast<char>('0' + status / 100);
+    line[10] = static_cast<char>('0' + status / 10 % 10);
+    line[11] = static_cast<char>('0' + status % 10);
+    out->append(line, sizeof(line) - 1);
+  } else {
+    char line[64];
+    int n = std::snprintf(line, sizeof(line), "HTTP/1.1 %03d ", status);
+    out->append(line, static_cast<size_t>(n));
+  }
   out->append(reason);
   out->append("\r\n");
   for (const Header& h : response.headers) {
@@ -206,12 +226,15 @@ void AppendResponse(const Response& response, bool head_request, bool close,
       (response.status >= 100 && response.status < 200) ||
       response.status == 204;
   if (!status_without_body && response.status != 304) {
-    const std::string* given = response.headers.Get("content-length");
     // A proxied answer to HEAD has no body but announces the GET's length.
-    bool keep_given = head_request && response.body.empty() && given;
-    AppendHeader("Content-Length",
-                 keep_given ? *given : std::to_string(response.body.size()),
-                 out);
+    const std::string* given = head_request && response.body.empty()
+                                   ? response.headers.Get("content-length")
+                                   : nullptr;
+    if (given != nullptr) {
+      AppendHeader("Content-Length", *given, out);
+    } else {
+      AppendContentLength(response.body.size(), out);
+    }
   }
   if (close) {
     out->append("Connection: close\r\n");

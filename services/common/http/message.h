@@ -18,8 +18,16 @@
 
 namespace staticship::http {
 
+namespace internal {
+bool EqualsIgnoreCaseSameSize(std::string_view a, std::string_view b);
+}  // namespace internal
+
 // ASCII-only case-insensitive equality; header names are ASCII tokens.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Inline so that the usual answer, different lengths, costs no call: every
+// header lookup compares against each header's name.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && internal::EqualsIgnoreCaseSameSize(a, b);
+}
 
 // True when the comma-separated token list `list` (e.g. a Connection header)
 // contains `token`, ignoring case and optional whitespace.
@@ -37,12 +45,19 @@ class Headers {
   void Set(std::string_view name, std::string value);
   // Removes every header called `name`; returns how many were removed.
   size_t Remove(std::string_view name);
+  // Removes every header for which pred(header) is true, in place.
+  template <typename Pred>
+  size_t RemoveIf(Pred pred) {
+    return std::erase_if(items_, pred);
+  }
 
   // First value of `name`, or nullptr.
   const std::string* Get(std::string_view name) const;
   std::vector<std::string_view> GetAll(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name) != nullptr; }
 
+  // Room for `n` headers without reallocating (parsers call it once).
+  void Reserve(size_t n) { items_.reserve(n); }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   void clear() { items_.clear(); }

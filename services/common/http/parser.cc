@@ -10,6 +10,8 @@ constexpr std::string_view kCrlf = "\r\n";
 // smaller, so longer sizes are rejected outright.
 constexpr size_t kMaxChunkSizeDigits = 15;
 constexpr size_t kMaxContentLengthDigits = 18;
+// Browsers send 10-15 headers, API clients and upstreams fewer.
+constexpr size_t kTypicalHeaderCount = 12;
 
 bool IsTokenChar(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
@@ -265,14 +267,14 @@ ParseStatus MessageParser::ParseStartLine(std::string_view line) {
     } else if (target != "*" && target.front() != '/') {
       return Fail(ParseError::kBadRequest, "bad request target form");
     }
-    request_.method = std::string(method);
-    request_.target = std::string(target);
+    request_.method.assign(method);
+    request_.target.assign(target);
     size_t q = origin.find('?');
     std::string_view path = origin.substr(0, q);
     if (path.empty()) path = "/";
-    request_.path.assign(path.data(), path.size());
+    request_.path.assign(path);
     if (q != std::string_view::npos) {
-      request_.query = std::string(origin.substr(q + 1));
+      request_.query.assign(origin.substr(q + 1));
     }
     request_.version_minor = minor;
     return ParseStatus::kComplete;
@@ -294,7 +296,11 @@ ParseStatus MessageParser::ParseStartLine(std::string_view line) {
   }
   response_.status = status;
   response_.version_minor = minor;
-  response_.reason = rest.size() > 4 ? std::string(rest.substr(4)) : "";
+  if (rest.size() > 4) {
+    response_.reason.assign(rest.substr(4));
+  } else {
+    response_.reason.clear();
+  }
   if (!IsFieldValue(response_.reason)) {
     return Fail(ParseError::kBadRequest, "bad reason phrase");
   }
@@ -319,6 +325,9 @@ ParseStatus MessageParser::ParseHeaderLine(std::string_view line) {
   }
   Headers& headers =
       kind_ == Kind::kRequest ? request_.headers : response_.headers;
+  // One allocation for a typical header section instead of a chain of
+  // regrowths (1, 2, 4, 8...), each moving every header already parsed.
+  if (headers.empty()) headers.Reserve(kTypicalHeaderCount);
   headers.Add(std::string(name), std::string(value));
   return ParseStatus::kComplete;
 }
@@ -329,41 +338,52 @@ ParseStatus MessageParser::DecideFraming() {
   int minor = kind_ == Kind::kRequest ? request_.version_minor
                                       : response_.version_minor;
 
+  // One pass over the headers, without collecting them in vectors: this
+  // runs for every request and response a proxy handles.
   bool keep_alive = minor >= 1;
-  for (std::string_view c : headers.GetAll("connection")) {
-    if (HasToken(c, "close")) keep_alive = false;
-    if (minor == 0 && HasToken(c, "keep-alive")) keep_alive = true;
-  }
-
-  if (kind_ == Kind::kRequest) {
-    std::vector<std::string_view> hosts = headers.GetAll("host");
-    if (hosts.size() > 1)
-      return Fail(ParseError::kBadRequest, "duplicate Host");
-    if (minor >= 1 && hosts.empty()) {
-      return Fail(ParseError::kBadRequest, "missing Host");
+  size_t hosts = 0;
+  size_t te_count = 0;
+  std::string_view te;
+  bool has_length = false;
+  size_t length = 0;
+  for (const Header& h : headers) {
+    std::string_view name = h.name;
+    // Cheap pre-filter on the length of the names looked for below.
+    if (name.size() != 4 && name.size() != 10 && name.size() != 14 &&
+        name.size() != 17) {
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "connection")) {
+      if (HasToken(h.value, "close")) keep_alive = false;
+      if (minor == 0 && HasToken(h.value, "keep-alive")) keep_alive = true;
+    } else if (EqualsIgnoreCase(name, "host")) {
+      ++hosts;
+    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+      if (te_count++ == 0) te = h.value;
+    } else if (EqualsIgnoreCase(name, "content-length")) {
+      // A list "5, 5" is allowed when all members agree (RFC 9110 8.6).
+      std::string_view v = h.value;
+      while (true) {
+        size_t comma = v.find(',');
+        size_t n = 0;
+        if (!ParseDecimal(TrimOws(v.substr(0, comma)), &n)) {
+          return Fail(ParseError::kBadRequest, "invalid Content-Length");
+        }
+        if (has_length && n != length) {
+          return Fail(ParseError::kBadRequest, "conflicting Content-Length");
+        }
+        has_length = true;
+        length = n;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
     }
   }
 
-  std::vector<std::string_view> te = headers.GetAll("transfer-encoding");
-  std::vector<std::string_view> cl = headers.GetAll("content-length");
-
-  bool has_length = false;
-  size_t length = 0;
-  for (std::string_view v : cl) {
-    // A list "5, 5" is allowed when all members agree (RFC 9110 8.6).
-    while (true) {
-      size_t comma = v.find(',');
-      size_t n = 0;
-      if (!ParseDecimal(TrimOws(v.substr(0, comma)), &n)) {
-        return Fail(ParseError::kBadRequest, "invalid Content-Length");
-      }
-      if (has_length && n != length) {
-        return Fail(ParseError::kBadRequest, "conflicting Content-Length");
-      }
-      has_length = true;
-      length = n;
-      if (comma == std::string_view::npos) break;
-      v.remove_prefix(comma + 1);
+  if (kind_ == Kind::kRequest) {
+    if (hosts > 1) return Fail(ParseError::kBadRequest, "duplicate Host");
+    if (minor >= 1 && hosts == 0) {
+      return Fail(ParseError::kBadRequest, "missing Host");
     }
   }
 
@@ -375,7 +395,7 @@ ParseStatus MessageParser::DecideFraming() {
     request_.keep_alive = keep_alive;
   }
 
-  if (!te.empty()) {
+  if (te_count > 0) {
     if (has_length) {
       return Fail(ParseError::kBadRequest,
                   "both Content-Length and Transfer-Encoding");
@@ -384,7 +404,7 @@ ParseStatus MessageParser::DecideFraming() {
       // HTTP/1.0 has no chunked coding; a proxy might frame it differently.
       return Fail(ParseError::kBadRequest, "Transfer-Encoding in HTTP/1.0");
     }
-    if (te.size() != 1 || !EqualsIgnoreCase(TrimOws(te[0]), "chunked")) {
+    if (te_count != 1 || !EqualsIgnoreCase(TrimOws(te), "chunked")) {
       return Fail(ParseError::kNotImplemented, "unsupported Transfer-Encoding");
     }
     if (no_body) {

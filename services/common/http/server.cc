@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 
@@ -40,9 +39,49 @@ class Connection {
     bool ready = false;
     bool close = false;
     bool head = false;
+    // The answer was serialised straight into `out` (it was first in line),
+    // so `bytes` is unused.
+    bool in_out = false;
     int version_minor = 1;
     bool keep_alive = true;
     std::string bytes;
+  };
+
+  // FIFO of requests awaiting their answer. A vector with a moving head:
+  // with keep-alive (one request in flight) it never allocates after the
+  // first request, unlike std::deque, which frees and reallocates a block
+  // every few pushes.
+  class PendingQueue {
+   public:
+    bool empty() const { return head_ == items_.size(); }
+    size_t size() const { return items_.size() - head_; }
+    Pending& front() { return items_[head_]; }
+    Pending& back() { return items_.back(); }
+    void push_back(Pending p) {
+      if (head_ > 0 && head_ == items_.size()) clear();
+      items_.push_back(std::move(p));
+    }
+    void pop_front() {
+      ++head_;
+      if (head_ == items_.size()) {
+        clear();
+      } else if (head_ >= 32 && head_ * 2 >= items_.size()) {
+        // A pipelining client may never let the queue run empty.
+        items_.erase(items_.begin(),
+                     items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+    }
+    void clear() {
+      items_.clear();
+      head_ = 0;
+    }
+    auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    auto end() { return items_.end(); }
+
+   private:
+    std::vector<Pending> items_;
+    size_t head_ = 0;
   };
 
   Connection(uint64_t id, int fd, std::string peer, ParserLimits limits)
@@ -58,7 +97,7 @@ class Connection {
   RequestParser parser;
   std::string out;
   size_t out_offset = 0;
-  std::deque<Pending> pending;
+  PendingQueue pending;
   uint64_t next_seq = 0;
   // No more requests will be read; close once `pending` is flushed.
   bool closing = false;
@@ -138,7 +177,18 @@ class Worker {
       bool close = !response.keep_alive || !p.keep_alive || p.close ||
                    draining_.load(std::memory_order_relaxed);
       p.close = close;
-      AppendResponse(response, p.head, close, p.version_minor, &p.bytes);
+      if (&p == &c->pending.front()) {
+        // Next in line (always, without pipelining): serialise into the
+        // connection's output buffer, skipping a buffer and a copy.
+        if (c->out_offset == c->out.size()) {
+          c->out.clear();
+          c->out_offset = 0;
+        }
+        AppendResponse(response, p.head, close, p.version_minor, &c->out);
+        p.in_out = true;
+      } else {
+        AppendResponse(response, p.head, close, p.version_minor, &p.bytes);
+      }
       p.ready = true;
       break;
     }
@@ -356,11 +406,13 @@ class Worker {
     if (c->closed) return;
     while (!c->pending.empty() && c->pending.front().ready) {
       Connection::Pending& p = c->pending.front();
-      if (c->out_offset == c->out.size()) {
-        c->out.clear();
-        c->out_offset = 0;
+      if (!p.in_out) {
+        if (c->out_offset == c->out.size()) {
+          c->out.clear();
+          c->out_offset = 0;
+        }
+        c->out.append(p.bytes);
       }
-      c->out.append(p.bytes);
       bool close = p.close;
       c->pending.pop_front();
       if (close) {

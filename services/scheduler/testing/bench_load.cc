@@ -3,12 +3,18 @@
 //
 //   bench_load --game-port-file F --scheduler-port-file S --tasks N
 //              --producers C --rate R --rate-seconds T
+//              [--scheduler-pid-file P]
 //
 // Phase 1 (throughput): C producers post N tasks as fast as the scheduler
 // acknowledges them. Phase 2 (latency): tasks at R per second for T seconds,
 // far below saturation; reports p50/p99 from submit to dispatch arrival.
+// The load generator shares the cores with the scheduler, so tasks/s alone
+// says little: with --scheduler-pid-file it also reports the scheduler's CPU
+// time (user + system, from /proc) per 1,000 tasks in each phase, and its own.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,7 +36,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  std::string game_port_file, scheduler_port_file;
+  std::string game_port_file, scheduler_port_file, scheduler_pid_file;
   long tasks = 100000;
   int producers = 64;
   int rate = 2000;
@@ -85,6 +91,43 @@ int ReadPort(const std::string& file) {
   return 0;
 }
 
+// CPU seconds (user + system) used so far by process `pid`; -1 if unknown.
+double ProcessCpuSeconds(long pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return -1;
+  // Fields after the parenthesised command name; utime and stime are the
+  // 14th and 15th fields overall.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::string rest = stat.substr(close + 2);
+  std::vector<std::string> fields;
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    size_t sp = rest.find(' ', pos);
+    fields.push_back(rest.substr(pos, sp - pos));
+    if (sp == std::string::npos) break;
+    pos = sp + 1;
+  }
+  if (fields.size() < 13) return -1;
+  double ticks = std::atof(fields[11].c_str()) + std::atof(fields[12].c_str());
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
+// Milliseconds of CPU per 1,000 tasks; -1 when not measured.
+double PerThousand(double cpu_seconds, double tasks) {
+  if (cpu_seconds < 0 || tasks <= 0) return -1;
+  return cpu_seconds * 1000.0 / tasks * 1000.0;
+}
+
 double Pct(const std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
@@ -100,6 +143,8 @@ int main(int argc, char** argv) {
       a.game_port_file = v;
     else if (k == "--scheduler-port-file")
       a.scheduler_port_file = v;
+    else if (k == "--scheduler-pid-file")
+      a.scheduler_pid_file = v;
     else if (k == "--tasks")
       a.tasks = std::atol(v.c_str());
     else if (k == "--producers")
@@ -130,9 +175,11 @@ int main(int argc, char** argv) {
   int sport = ReadPort(a.scheduler_port_file);
   if (sport == 0) return 1;
   std::string url = "http://127.0.0.1:" + std::to_string(sport) + "/v1/tasks";
+  long spid = a.scheduler_pid_file.empty() ? 0 : ReadPort(a.scheduler_pid_file);
 
   // Phase 1: throughput.
   std::atomic<long> next{0}, accepted{0}, errors{0};
+  double sched_cpu0 = ProcessCpuSeconds(spid), self_cpu0 = SelfCpuSeconds();
   auto t0 = Clock::now();
   std::vector<std::thread> threads;
   for (int p = 0; p < a.producers; ++p) {
@@ -163,6 +210,9 @@ int main(int argc, char** argv) {
   double dispatch_s =
       std::chrono::duration<double>(rec.last_dispatch_ - t0).count();
   auto sat = rec.Latencies("tp-");
+  // Phase 1 CPU: from the first submit until every task was dispatched
+  // (or the wait above gave up), so dispatch work is included.
+  double sched_cpu1 = ProcessCpuSeconds(spid), self_cpu1 = SelfCpuSeconds();
 
   // Phase 2: latency below saturation, paced producers.
   threads.clear();
@@ -192,17 +242,27 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto lat = rec.Latencies("lat-");
+  double sched_cpu2 = ProcessCpuSeconds(spid);
+  bool cpu_known = sched_cpu0 >= 0 && sched_cpu1 >= 0 && sched_cpu2 >= 0;
+  double sat_cpu = cpu_known ? sched_cpu1 - sched_cpu0 : -1;
+  double paced_cpu = cpu_known ? sched_cpu2 - sched_cpu1 : -1;
 
   std::printf(
       "accepted=%ld errors=%ld accept_seconds=%.3f accepted_per_s=%.0f "
       "dispatched=%zu dispatched_per_s=%.0f duplicates=%ld "
       "saturated_p50_ms=%.2f saturated_p99_ms=%.2f "
       "paced_rate=%d paced_n=%zu paced_errors=%ld paced_p50_ms=%.3f "
-      "paced_p99_ms=%.3f paced_max_ms=%.3f\n",
+      "paced_p99_ms=%.3f paced_max_ms=%.3f "
+      "sched_cpu_s=%.2f sched_cpu_ms_per_1k=%.1f "
+      "paced_sched_cpu_ms_per_1k=%.1f "
+      "load_cpu_ms_per_1k=%.1f\n",
       accepted.load(), errors.load(), accept_s, accepted / accept_s, sat.size(),
       sat.size() / dispatch_s, rec.duplicates_, Pct(sat, 0.5), Pct(sat, 0.99),
       a.rate, lat.size(), lat_errors.load(), Pct(lat, 0.5), Pct(lat, 0.99),
-      lat.empty() ? 0 : lat.back());
+      lat.empty() ? 0 : lat.back(), sat_cpu,
+      PerThousand(sat_cpu, static_cast<double>(accepted)),
+      PerThousand(paced_cpu, static_cast<double>(lat.size())),
+      PerThousand(self_cpu1 - self_cpu0, static_cast<double>(accepted)));
   (*server)->Stop();
   return 0;
 }

@@ -1,8 +1,8 @@
-#include "release/registry/base64.h"
+#include "services/common/base64.h"
 
 #include <cstdint>
 
-namespace staticship::registry {
+namespace staticship {
 namespace {
 constexpr char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -61,4 +61,4 @@ Result<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace staticship::registry
+}  // namespace staticship

@@ -1,0 +1,195 @@
+// The shared task store: etcd v3 through its JSON gateway, so that several
+// scheduler instances serve one queue.
+//
+// Layout under `prefix` (default /staticship/scheduler/):
+//   tasks/<id>   the task as producers submit it (POST /v1/tasks body);
+//                written by `etcdctl put` or by an instance's POST
+//   claims/<id>  the instance dispatching it, attached to that instance's
+//                lease: it vanishes when the instance dies
+//   status/<id>  the task record (state, attempts, result), written only by
+//                the claim holder
+//
+// Intake: one watch over the prefix keeps a view of every task; a task that
+// exists, is not final and has no claim is a candidate. Claimers take the
+// candidates in priority order and claim with a transaction:
+//   claims/<id>.create_revision == 0 && status/<id>.mod_revision == seen
+// so only one instance wins, and never for a task whose status moved on. A
+// won task is handed to the core (Adopt) and dispatched there; the core's
+// Persist calls write status/<id> only while claims/<id> carries our lease.
+// When an instance dies its lease expires, etcd deletes its claims, the
+// watches of the others see the deletes and the tasks become candidates
+// again (takeover, at-least-once).
+//
+// The watch resumes from the last revision + 1 after a reconnect; when etcd
+// says that revision is compacted it re-lists the prefix and watches from the
+// list's revision (etcd#9386). Claims are compare-and-swap, so re-listing
+// can neither lose a task (every open task is in the list) nor double one.
+#ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_STORE_H_
+#define STATICSHIP_SERVICES_SCHEDULER_ETCD_STORE_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "services/scheduler/etcd_client.h"
+#include "services/scheduler/task_store.h"
+
+namespace staticship::scheduler {
+
+struct EtcdStoreOptions {
+  std::vector<std::string> endpoints;
+  std::string prefix = "/staticship/scheduler/";
+  // Written into claims/<id> so operators see who holds a task.
+  std::string instance = "scheduler";
+  // How long a dead instance's tasks stay claimed.
+  int64_t lease_ttl_seconds = 5;
+  // Parallel etcd requests: status writers and claimers.
+  int writers = 16;
+  int claimers = 8;
+  // Claim more only while fewer tasks than this wait in the local queue, so
+  // that a busy instance leaves work to the others and priorities stay
+  // global.
+  size_t claim_window = 200;
+  std::chrono::milliseconds request_timeout{3000};
+  // How long a status write keeps retrying while etcd is unreachable.
+  std::chrono::milliseconds write_retry_limit{30000};
+  // How long POST /v1/tasks waits for etcd before answering 503.
+  std::chrono::milliseconds create_retry_limit{2000};
+  std::function<bool(std::string_view zone)> zone_known;
+  std::function<void(const std::string&)> log;
+};
+
+class EtcdStore final : public TaskStore {
+ public:
+  struct Hooks {
+    // Hands a task this instance has claimed to the core.
+    std::function<bool(Task)> adopt;
+    // Tasks adopted but not dispatched yet (the local backlog).
+    std::function<size_t()> backlog;
+    // Our lease expired while we held claims: another instance may already
+    // dispatch our tasks, so this process must stop dispatching them.
+    std::function<void()> lease_lost;
+  };
+  struct Counters {
+    uint64_t claims_won = 0;
+    uint64_t claims_lost = 0;
+    uint64_t relists = 0;
+    uint64_t watch_reconnects = 0;
+  };
+
+  explicit EtcdStore(EtcdStoreOptions options);
+  ~EtcdStore() override;
+
+  // Starts the lease session, the watch and the claimers.
+  void Start(Hooks hooks);
+
+  // Empty: an instance owns nothing until it claims; every task reaches the
+  // core through the watch and a claim.
+  Result<std::vector<Task>> Recover() override;
+  void Persist(const Task& task, Done done) override;
+  // Unavailable while there is no live lease or no watch.
+  Status Health() const override;
+  // etcd compacts its own history; nothing to do here.
+  Status Maintain(const Capture& capture, bool force) override;
+  // Drains the writes, stops the threads and revokes the lease so that the
+  // tasks still queued here are taken over at once.
+  void Close() override;
+
+  int64_t lease() const;
+  Counters counters() const;
+
+ private:
+  // What the view knows of one field (key) of a task, and as of which
+  // revision, so that an older answer never overwrites a newer one.
+  struct Field {
+    bool present = false;
+    int64_t known_at = 0;
+    int64_t mod_revision = 0;
+    int64_t create_revision = 0;
+    int64_t lease = 0;
+    std::string value;
+  };
+  struct Entry {
+    Field task;
+    Field claim;
+    Field status;
+    std::optional<Task> spec;  // parsed tasks/<id>
+    std::string spec_error;
+    std::optional<Task> record;  // parsed status/<id>
+    // (-priority, create revision, id) while a candidate.
+    std::optional<std::tuple<int, int64_t, std::string>> candidate;
+  };
+  struct PendingWrite {
+    Task task;
+    std::vector<Done> dones;
+  };
+  enum class ClaimResult { kWon, kLost, kError };
+
+  std::string Key(std::string_view kind, std::string_view id) const;
+  void SessionLoop();
+  void WatchLoop();
+  void ClaimLoop();
+  void WriteLoop();
+
+  // Under mu_.
+  void ApplyLocked(const etcd::KeyValue& kv, bool deleted, int64_t at);
+  void ApplyFieldLocked(const std::string& kind, const std::string& id,
+                        Field field);
+  void ReconsiderLocked(const std::string& id);
+  void ReplaceViewLocked(const std::vector<etcd::KeyValue>& kvs,
+                         int64_t revision);
+  void SetHealthLocked(bool* flag, bool healthy, const std::string& why);
+
+  ClaimResult TryClaim(const std::string& id, const Entry& seen, int64_t lease,
+                       Task* adopted);
+  Status WriteTask(const Task& task);
+  Status WriteOnce(const Task& task, int64_t lease);
+  // Sleeps up to `d` unless stopping; returns false when stopping.
+  bool SleepUnlessStopping(std::chrono::milliseconds d);
+  void Log(const std::string& message) const;
+
+  const EtcdStoreOptions options_;
+  etcd::EtcdClient client_;
+  Hooks hooks_;
+
+  mutable std::mutex mu_;
+  std::condition_variable claim_cv_;
+  std::condition_variable write_cv_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  bool closed_ = false;
+  int64_t lease_ = 0;
+  bool lease_healthy_ = false;
+  bool watch_healthy_ = false;
+  std::string last_error_ = "connecting to etcd";
+
+  std::unordered_map<std::string, Entry> view_;
+  std::set<std::tuple<int, int64_t, std::string>> candidates_;
+  std::unordered_set<std::string> claiming_;
+  // Claimed or created here and not final yet.
+  std::unordered_set<std::string> owned_;
+
+  std::unordered_map<std::string, PendingWrite> pending_writes_;
+  std::unordered_set<std::string> writing_;
+  std::deque<std::string> write_order_;
+  int writes_in_flight_ = 0;
+
+  Counters counters_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace staticship::scheduler
+
+#endif  // STATICSHIP_SERVICES_SCHEDULER_ETCD_STORE_H_

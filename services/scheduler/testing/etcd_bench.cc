@@ -1,0 +1,265 @@
+// Load generator for ci/bench-etcd: the producer and the game server in one
+// process, so that submit and dispatch times come from one steady clock.
+//
+//   etcd_bench --game-port-file F --scheduler-port-files S1[,S2] --tasks N
+//              --producers C --submit etcd|http [--etcd URL --prefix P]
+//              [--claims K]
+//
+// Submits N tasks (straight into etcd as a producer would, or by POST
+// /v1/tasks spread over the schedulers), waits until every task reached the
+// game server and prints one line: tasks/s from the first submit to the
+// last arrival, submit->dispatch p50/p99, duplicates. With --etcd and
+// --claims it then measures the claim transaction itself (the
+// create_revision == 0 compare-and-swap bound to a lease): K sequential
+// claims for latency, K more from 8 threads for throughput.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/common/http/client.h"
+#include "services/common/http/server.h"
+#include "services/scheduler/etcd_client.h"
+#include "services/scheduler/etcd_codec.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using staticship::scheduler::etcd::Base64Encode;
+using staticship::scheduler::etcd::EtcdClient;
+
+struct Args {
+  std::string game_port_file;
+  std::vector<std::string> scheduler_port_files;
+  long tasks = 10000;
+  int producers = 32;
+  std::string submit = "etcd";
+  std::string etcd;
+  std::string prefix = "/bench/";
+  int claims = 0;
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int ReadPort(const std::string& file) {
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in(file);
+    int port = 0;
+    if (in >> port && port > 0) return port;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+void ClaimBench(const Args& args) {
+  EtcdClient etcd(Split(args.etcd));
+  auto lease = etcd.LeaseGrant(30);
+  if (!lease.ok()) {
+    std::printf(" claim_error=%s", lease.message().c_str());
+    return;
+  }
+  auto claim = [&](const std::string& id) {
+    std::string key = args.prefix + "claimbench/" + id;
+    json txn = {
+        {"compare",
+         {{{"target", "CREATE"},
+           {"key", Base64Encode(key)},
+           {"create_revision", "0"}}}},
+        {"success",
+         {{{"request_put",
+            {{"key", Base64Encode(key)},
+             {"value", Base64Encode("bench")},
+             {"lease", std::to_string(*lease)}}}}}},
+    };
+    auto t0 = Clock::now();
+    auto reply = etcd.Call("/v3/kv/txn", txn);
+    bool won = reply.ok() && reply->value("succeeded", false);
+    return won ? Ms(Clock::now() - t0) : -1.0;
+  };
+  std::vector<double> sequential;
+  for (int i = 0; i < args.claims; ++i) {
+    double ms = claim("s" + std::to_string(i));
+    if (ms >= 0) sequential.push_back(ms);
+  }
+  std::atomic<int> next{0};
+  std::mutex mu;
+  std::vector<double> parallel;
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < args.claims; i = next++) {
+        double ms = claim("p" + std::to_string(i));
+        std::lock_guard<std::mutex> lock(mu);
+        if (ms >= 0) parallel.push_back(ms);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  (void)etcd.LeaseRevoke(*lease);
+  std::printf(
+      " claim_p50_ms=%.2f claim_p99_ms=%.2f claims_won=%zu"
+      " parallel8_claims_per_s=%.0f parallel8_claim_p99_ms=%.2f",
+      Percentile(sequential, 0.5), Percentile(sequential, 0.99),
+      sequential.size() + parallel.size(), parallel.size() / seconds,
+      Percentile(parallel, 0.99));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--game-port-file") {
+      args.game_port_file = v;
+    } else if (a == "--scheduler-port-files") {
+      args.scheduler_port_files = Split(v);
+    } else if (a == "--tasks") {
+      args.tasks = std::atol(v.c_str());
+    } else if (a == "--producers") {
+      args.producers = std::atoi(v.c_str());
+    } else if (a == "--submit") {
+      args.submit = v;
+    } else if (a == "--etcd") {
+      args.etcd = v;
+    } else if (a == "--prefix") {
+      args.prefix = v;
+    } else if (a == "--claims") {
+      args.claims = std::atoi(v.c_str());
+    } else {
+      std::fprintf(stderr, "etcd_bench: unknown flag %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (args.tasks <= 0 || args.scheduler_port_files.empty() ||
+      (args.submit == "etcd" && args.etcd.empty())) {
+    std::fprintf(stderr, "etcd_bench: see the usage at the top of the file\n");
+    return 2;
+  }
+
+  const size_t n = static_cast<size_t>(args.tasks);
+  std::vector<Clock::time_point> acked(n), arrived(n);
+  std::vector<std::atomic<int>> hits(n);
+  std::atomic<long> arrivals{0};
+  staticship::http::ServerOptions options;
+  options.workers = 2;
+  auto game = staticship::http::Server::Create(
+      options, [&](staticship::http::Request request,
+                   staticship::http::Responder responder) {
+        const std::string* id = request.headers.Get("X-Task-Id");
+        // Ids are "b<index>".
+        size_t index = id != nullptr && id->size() > 1
+                           ? std::strtoul(id->c_str() + 1, nullptr, 10)
+                           : n;
+        if (index < n && hits[index]++ == 0) {
+          arrived[index] = Clock::now();
+          ++arrivals;
+        }
+        responder.Send(staticship::http::Response(200, "{}"));
+      });
+  if (!game.ok() || !(*game)->Start().ok()) return 1;
+  {
+    std::ofstream out(args.game_port_file + ".tmp");
+    out << (*game)->port() << "\n";
+  }
+  std::rename((args.game_port_file + ".tmp").c_str(),
+              args.game_port_file.c_str());
+
+  std::vector<std::string> schedulers;
+  staticship::http::Client http;
+  for (const auto& f : args.scheduler_port_files) {
+    int port = ReadPort(f);
+    if (port == 0) return 1;
+    std::string base = "http://127.0.0.1:" + std::to_string(port);
+    for (int i = 0; i < 500; ++i) {
+      auto r = http.Get(base + "/health");
+      if (r.ok() && r->status == 200) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    schedulers.push_back(base);
+  }
+
+  std::unique_ptr<EtcdClient> etcd;
+  if (!args.etcd.empty()) etcd = std::make_unique<EtcdClient>(Split(args.etcd));
+  std::atomic<long> next{0}, errors{0};
+  auto start = Clock::now();
+  std::vector<std::thread> producers;
+  for (int p = 0; p < args.producers; ++p) {
+    producers.emplace_back([&, p] {
+      for (long i = next++; i < args.tasks; i = next++) {
+        std::string id = "b" + std::to_string(i);
+        std::string body =
+            json({{"id", id}, {"zone_id", "bench"}, {"payload", i}}).dump();
+        bool ok;
+        if (args.submit == "etcd") {
+          ok = etcd->Put(args.prefix + "tasks/" + id, body).ok();
+        } else {
+          auto r = http.Post(schedulers[p % schedulers.size()] + "/v1/tasks",
+                             body, "application/json");
+          ok = r.ok() && r->status == 201;
+        }
+        acked[i] = Clock::now();
+        if (!ok) ++errors;
+      }
+    });
+  }
+  for (auto& t : producers) t.join();
+  auto submitted = Clock::now();
+  auto deadline = Clock::now() + std::chrono::seconds(300);
+  while (arrivals.load() + errors.load() < args.tasks &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto last = start;
+  std::vector<double> latency;
+  long duplicates = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (hits[i] == 0) continue;
+    last = std::max(last, arrived[i]);
+    latency.push_back(Ms(arrived[i] - acked[i]));
+    duplicates += hits[i] - 1;
+  }
+  double seconds = std::chrono::duration<double>(last - start).count();
+  std::printf(
+      "tasks=%ld submit=%s instances=%zu submitted_per_s=%.0f "
+      "dispatched_per_s=%.0f p50_ms=%.1f p99_ms=%.1f arrived=%ld errors=%ld "
+      "duplicates=%ld",
+      args.tasks, args.submit.c_str(), schedulers.size(),
+      args.tasks / std::chrono::duration<double>(submitted - start).count(),
+      arrivals.load() / seconds, Percentile(latency, 0.5),
+      Percentile(latency, 0.99), arrivals.load(), errors.load(), duplicates);
+  if (!args.etcd.empty() && args.claims > 0) ClaimBench(args);
+  std::printf("\n");
+  (*game)->Stop();
+  return 0;
+}

@@ -1,0 +1,462 @@
+// The scheduler's etcd mode against real etcd members on loopback: intake
+// by watch, claims shared by two instances, lease takeover after kill -9, a
+// compaction under a watch, etcd restarted, and a three-member cluster that
+// loses a member.
+//
+//   etcd_integration_test <scheduler binary> [etcd binary]
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "services/common/http/client.h"
+#include "services/common/http/server.h"
+#include "services/scheduler/etcd_client.h"
+#include "services/scheduler/task.h"
+#include "services/scheduler/testing/etcd_cluster.h"
+#include "services/scheduler/testing/etcd_tcp_proxy.h"
+#include "services/scheduler/testing/temp_dir.h"
+
+namespace staticship::scheduler {
+namespace {
+
+using namespace std::chrono_literals;
+using etcd::EtcdClient;
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::EtcdCluster;
+using testing::TempDir;
+
+std::string g_scheduler;
+std::string g_etcd = "etcd";
+std::string g_etcdctl = "etcdctl";
+
+template <typename F>
+bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+// A game server that counts dispatches per X-Task-Id and answers 200, after
+// `delay` when one is set (in arrival order, from one thread).
+class CountingGameServer {
+ public:
+  explicit CountingGameServer(std::chrono::milliseconds delay = 0ms)
+      : delay_(delay) {
+    http::ServerOptions options;
+    options.workers = 2;
+    auto server = http::Server::Create(
+        options, [this](http::Request request, http::Responder responder) {
+          const std::string* id = request.headers.Get("X-Task-Id");
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++counts_[id != nullptr ? *id : ""];
+            if (delay_.count() > 0) {
+              queue_.push_back({std::chrono::steady_clock::now() + delay_,
+                                std::move(responder)});
+              cv_.notify_one();
+              return;
+            }
+          }
+          responder.Send(http::Response(200, "{}"));
+        });
+    server_ = std::move(server).value();
+    (void)server_->Start();
+    if (delay_.count() > 0) sender_ = std::thread([this] { SendDelayed(); });
+  }
+  ~CountingGameServer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (sender_.joinable()) sender_.join();
+    server_->Stop();
+  }
+  int port() const { return server_->port(); }
+  std::map<std::string, int> counts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counts_;
+  }
+
+ private:
+  struct Delayed {
+    std::chrono::steady_clock::time_point at;
+    http::Responder responder;
+  };
+  void SendDelayed() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      if (queue_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      if (std::chrono::steady_clock::now() < queue_.front().at) {
+        cv_.wait_until(lock, queue_.front().at);
+        continue;
+      }
+      Delayed d = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      d.responder.Send(http::Response(200, "{}"));
+      lock.lock();
+    }
+  }
+
+  std::chrono::milliseconds delay_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Delayed> queue_;
+  std::map<std::string, int> counts_;
+  bool stop_ = false;
+  std::unique_ptr<http::Server> server_;
+  std::thread sender_;
+};
+
+class EtcdModeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    game_ = std::make_unique<CountingGameServer>(GameDelay());
+    zones_ = dir_.path() + "/zones.yaml";
+    std::ofstream(zones_) << "zones:\n  cn-1: { endpoints: [127.0.0.1:"
+                          << game_->port() << "], path: /dispatch }\n";
+  }
+  virtual std::chrono::milliseconds GameDelay() const { return 0ms; }
+
+  struct Instance {
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    std::string log;
+  };
+
+  Instance StartScheduler(const std::string& endpoints,
+                          const std::string& prefix) {
+    Instance in;
+    int n = ++instances_;
+    std::string port_file = dir_.path() + "/s" + std::to_string(n) + ".port";
+    in.log = dir_.path() + "/s" + std::to_string(n) + ".log";
+    in.process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{g_scheduler, "--etcd", endpoints,
+                                 "--etcd-prefix", prefix, "--listen",
+                                 "127.0.0.1:0", "--port-file", port_file,
+                                 "--zones", zones_, "--workers", "64"},
+        in.log);
+    WaitFor(
+        [&] {
+          std::ifstream f(port_file);
+          return static_cast<bool>(f >> in.port) && in.port > 0;
+        },
+        10s);
+    return in;
+  }
+
+  int HealthStatus(const Instance& in) {
+    http::ClientOptions options;
+    options.timeout = 2000ms;
+    http::Client client(options);
+    auto r =
+        client.Get("http://127.0.0.1:" + std::to_string(in.port) + "/health");
+    return r.ok() ? r->status : -1;
+  }
+
+  std::string TaskState(const Instance& in, const std::string& id) {
+    auto r = http_.Get("http://127.0.0.1:" + std::to_string(in.port) +
+                       "/v1/tasks/" + id);
+    if (!r.ok() || r->status != 200) return "";
+    return json::parse(r->body, nullptr, false).value("state", "");
+  }
+
+  static std::string TaskId(int i) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "task-%05d", i);
+    return buf;
+  }
+
+  // Writes tasks [from, to) straight into etcd, as a producer would.
+  static void PutTasks(const std::string& endpoints, const std::string& prefix,
+                       int from, int to) {
+    auto parsed = etcd::ParseEndpoints(endpoints);
+    ASSERT_TRUE(parsed.ok());
+    EtcdClient client(*parsed);
+    std::atomic<int> next{from};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        for (int i = next++; i < to; i = next++) {
+          std::string spec = json({{"zone_id", "cn-1"},
+                                   {"priority", i % 10},
+                                   {"payload", {{"n", i}}}})
+                                 .dump();
+          bool ok = false;
+          for (int attempt = 0; attempt < 50 && !ok; ++attempt) {
+            ok = client.Put(prefix + "tasks/" + TaskId(i), spec).ok();
+            if (!ok) std::this_thread::sleep_for(100ms);
+          }
+          if (!ok) ++failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(failures.load(), 0);
+  }
+
+  // How many status records under `prefix` are in a final state.
+  static int CountFinal(const std::string& endpoints,
+                        const std::string& prefix) {
+    auto parsed = etcd::ParseEndpoints(endpoints);
+    EtcdClient client(*parsed);
+    auto range = client.RangePrefix(prefix + "status/");
+    if (!range.ok()) return -1;
+    int final_count = 0;
+    for (const auto& kv : range->kvs) {
+      auto task = TaskFromRecord(kv.value);
+      if (task.ok() && IsFinal(task->state)) ++final_count;
+    }
+    return final_count;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<CountingGameServer> game_;
+  std::string zones_;
+  int instances_ = 0;
+  http::Client http_;
+};
+
+TEST_F(EtcdModeTest, TasksPutWithEtcdctlAreDispatched) {
+  EtcdCluster etcd(dir_.path(), 1, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  const std::string prefix = "/it/etcdctl/";
+  Instance s = StartScheduler(etcd.endpoints(), prefix);
+  ASSERT_GT(s.port, 0);
+  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s))
+      << ReadFile(s.log);
+
+  auto put = [&](const std::string& key, const std::string& value) {
+    ChildProcess p({g_etcdctl, "--endpoints", etcd.url(0), "put", key, value},
+                   dir_.path() + "/etcdctl.log");
+    return p.Wait();
+  };
+  ASSERT_EQ(put(prefix + "tasks/a", R"({"zone_id":"cn-1","payload":{"x":1}})"),
+            0);
+  ASSERT_EQ(put(prefix + "tasks/b", R"({"zone_id":"cn-1","priority":9})"), 0);
+  // Not dispatchable: recorded as failed with the reason, never dispatched.
+  ASSERT_EQ(put(prefix + "tasks/bad", R"({"zone_id":"nowhere"})"), 0);
+
+  EXPECT_TRUE(WaitFor([&] { return TaskState(s, "a") == "succeeded"; }, 10s))
+      << ReadFile(s.log);
+  EXPECT_TRUE(WaitFor([&] { return TaskState(s, "b") == "succeeded"; }, 10s));
+  EXPECT_TRUE(WaitFor([&] { return TaskState(s, "bad") == "failed"; }, 10s));
+  // POST /v1/tasks goes to etcd too and reads back the same way.
+  auto posted =
+      http_.Post("http://127.0.0.1:" + std::to_string(s.port) + "/v1/tasks",
+                 R"({"id":"c","zone_id":"cn-1"})", "application/json");
+  ASSERT_TRUE(posted.ok());
+  EXPECT_EQ(posted->status, 201) << posted->body;
+  EXPECT_TRUE(WaitFor([&] { return TaskState(s, "c") == "succeeded"; }, 10s));
+  // The core answers GET from memory; the status write follows it.
+  EXPECT_TRUE(
+      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 4; }, 10s));
+  auto counts = game_->counts();
+  EXPECT_EQ(counts["a"], 1);
+  EXPECT_EQ(counts["b"], 1);
+  EXPECT_EQ(counts["c"], 1);
+  EXPECT_EQ(counts.count("bad"), 0u);
+}
+
+TEST_F(EtcdModeTest, TwoInstancesDispatchEachOfAThousandTasksOnce) {
+  EtcdCluster etcd(dir_.path(), 1, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  const std::string prefix = "/it/two/";
+  Instance a = StartScheduler(etcd.endpoints(), prefix);
+  Instance b = StartScheduler(etcd.endpoints(), prefix);
+  ASSERT_TRUE(WaitFor(
+      [&] { return HealthStatus(a) == 200 && HealthStatus(b) == 200; }, 10s));
+  constexpr int kTasks = 1000;
+  PutTasks(etcd.endpoints(), prefix, 0, kTasks);
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd.endpoints(), prefix) == kTasks; }, 40s))
+      << CountFinal(etcd.endpoints(), prefix) << "\n"
+      << ReadFile(a.log) << ReadFile(b.log);
+  auto counts = game_->counts();
+  EXPECT_EQ(counts.size(), static_cast<size_t>(kTasks));
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(counts[TaskId(i)], 1) << TaskId(i);
+  }
+  // Both took part: each answers GET for the tasks it dispatched.
+  int on_a = 0, on_b = 0;
+  for (int i = 0; i < kTasks; i += 10) {
+    on_a += TaskState(a, TaskId(i)) == "succeeded";
+    on_b += TaskState(b, TaskId(i)) == "succeeded";
+  }
+  EXPECT_EQ(on_a + on_b, kTasks / 10);
+  std::printf("instance a dispatched ~%d%%, b ~%d%%\n", on_a, on_b);
+}
+
+class SlowGameEtcdModeTest : public EtcdModeTest {
+ protected:
+  std::chrono::milliseconds GameDelay() const override { return 500ms; }
+};
+
+TEST_F(SlowGameEtcdModeTest, KillNineOfOneInstanceLosesNoTask) {
+  EtcdCluster etcd(dir_.path(), 1, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  const std::string prefix = "/it/kill/";
+  Instance a = StartScheduler(etcd.endpoints(), prefix);
+  Instance b = StartScheduler(etcd.endpoints(), prefix);
+  ASSERT_TRUE(WaitFor(
+      [&] { return HealthStatus(a) == 200 && HealthStatus(b) == 200; }, 10s));
+  constexpr int kTasks = 1000;
+  PutTasks(etcd.endpoints(), prefix, 0, kTasks);
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd.endpoints(), prefix) >= 100; }, 20s));
+  int before = CountFinal(etcd.endpoints(), prefix);
+  a.process->Signal(SIGKILL);
+  a.process->Wait();
+  // The lease (5 s) runs out, etcd drops a's claims, b takes them over.
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd.endpoints(), prefix) == kTasks; }, 40s))
+      << CountFinal(etcd.endpoints(), prefix) << "\n"
+      << ReadFile(b.log);
+  EXPECT_LT(before, kTasks) << "the kill came after the run";
+  auto counts = game_->counts();
+  int twice = 0;
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_GE(counts[TaskId(i)], 1) << TaskId(i);
+    twice += counts[TaskId(i)] > 1;
+  }
+  std::printf("killed after %d of %d final; dispatched again: %d\n", before,
+              kTasks, twice);
+}
+
+TEST_F(EtcdModeTest, CompactionDuringAWatchReListsWithoutLossOrDoubles) {
+  EtcdCluster etcd(dir_.path(), 1, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  testing::TcpProxy proxy(etcd.client_port(0));
+  const std::string prefix = "/it/compact/";
+  const std::string via_proxy =
+      "http://127.0.0.1:" + std::to_string(proxy.port());
+  Instance s = StartScheduler(via_proxy, prefix);
+  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
+  PutTasks(etcd.endpoints(), prefix, 0, 50);
+  ASSERT_TRUE(
+      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 50; }, 20s));
+
+  // The scheduler loses etcd; meanwhile tasks arrive and history is
+  // compacted past the revision its watch will resume from.
+  proxy.Cut();
+  EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 503; }, 10s));
+  PutTasks(etcd.endpoints(), prefix, 50, 150);
+  auto parsed = etcd::ParseEndpoints(etcd.endpoints());
+  EtcdClient client(*parsed);
+  auto range = client.RangePrefix(prefix);
+  ASSERT_TRUE(range.ok());
+  ASSERT_TRUE(client.Compact(range->revision).ok());
+  proxy.Restore();
+
+  EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 15s));
+  ASSERT_TRUE(
+      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 150; }, 20s))
+      << ReadFile(s.log);
+  EXPECT_NE(ReadFile(s.log).find("re-listing"), std::string::npos)
+      << ReadFile(s.log);
+  auto counts = game_->counts();
+  for (int i = 0; i < 150; ++i) ASSERT_EQ(counts[TaskId(i)], 1) << TaskId(i);
+}
+
+TEST_F(EtcdModeTest, EtcdRestartedUnderARunningScheduler) {
+  EtcdCluster etcd(dir_.path(), 1, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  const std::string prefix = "/it/restart/";
+  Instance s = StartScheduler(etcd.endpoints(), prefix);
+  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
+  PutTasks(etcd.endpoints(), prefix, 0, 100);
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd.endpoints(), prefix) == 100; }, 20s));
+
+  etcd.Kill(0);
+  EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 503; }, 10s));
+  // A submission while etcd is down is refused, not acknowledged.
+  auto refused =
+      http_.Post("http://127.0.0.1:" + std::to_string(s.port) + "/v1/tasks",
+                 R"({"id":"while-down","zone_id":"cn-1"})", "application/json");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 503);
+  std::this_thread::sleep_for(1s);
+  etcd.Restart(0);
+  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 15s))
+      << ReadFile(s.log);
+  PutTasks(etcd.endpoints(), prefix, 100, 200);
+  ASSERT_TRUE(
+      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 200; }, 20s))
+      << ReadFile(s.log);
+  auto counts = game_->counts();
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(counts[TaskId(i)], 1) << TaskId(i);
+  EXPECT_TRUE(s.process->Running());
+}
+
+TEST_F(EtcdModeTest, ThreeMemberClusterLosesAMemberMidRun) {
+  EtcdCluster etcd(dir_.path(), 3, g_etcd);
+  etcd.Start();
+  ASSERT_TRUE(etcd.WaitHealthy(20s));
+  const std::string prefix = "/it/cluster/";
+  Instance s = StartScheduler(etcd.endpoints(), prefix);
+  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
+  PutTasks(etcd.endpoints(), prefix, 0, 300);
+  // The scheduler talks to the first member; take that one away.
+  etcd.Kill(0);
+  std::string rest = etcd.url(1) + "," + etcd.url(2);
+  PutTasks(rest, prefix, 300, 600);
+  ASSERT_TRUE(WaitFor([&] { return CountFinal(rest, prefix) == 600; }, 40s))
+      << CountFinal(rest, prefix) << "\n"
+      << ReadFile(s.log);
+  auto counts = game_->counts();
+  for (int i = 0; i < 600; ++i) ASSERT_GE(counts[TaskId(i)], 1) << TaskId(i);
+  int twice = 0;
+  for (int i = 0; i < 600; ++i) twice += counts[TaskId(i)] > 1;
+  EXPECT_EQ(twice, 0);
+}
+
+}  // namespace
+}  // namespace staticship::scheduler
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: etcd_integration_test <scheduler> [etcd] [etcdctl]\n");
+    return 2;
+  }
+  staticship::scheduler::g_scheduler = argv[1];
+  if (argc > 2) staticship::scheduler::g_etcd = argv[2];
+  if (argc > 3) staticship::scheduler::g_etcdctl = argv[3];
+  ::signal(SIGPIPE, SIG_IGN);
+  return RUN_ALL_TESTS();
+}
