@@ -102,7 +102,7 @@ int HttpStatusFor(ParseError error) {
       return 431;
     case ParseError::kBodyTooLarge:
       return 413;
-    case ParseError::kNotImplemented:
+    case ParseError::kUnsupportedCoding:
       return 501;
     case ParseError::kVersionNotSupported:
       return 505;
@@ -123,7 +123,7 @@ std::string_view ParseErrorName(ParseError error) {
       return "header too large";
     case ParseError::kBodyTooLarge:
       return "body too large";
-    case ParseError::kNotImplemented:
+    case ParseError::kUnsupportedCoding:
       return "not implemented";
     case ParseError::kVersionNotSupported:
       return "version not supported";
@@ -405,7 +405,8 @@ ParseStatus MessageParser::DecideFraming() {
       return Fail(ParseError::kBadRequest, "Transfer-Encoding in HTTP/1.0");
     }
     if (te_count != 1 || !EqualsIgnoreCase(TrimOws(te), "chunked")) {
-      return Fail(ParseError::kNotImplemented, "unsupported Transfer-Encoding");
+      return Fail(ParseError::kUnsupportedCoding,
+                  "unsupported Transfer-Encoding");
     }
     if (no_body) {
       state_ = State::kDone;

@@ -47,7 +47,7 @@ enum class ParseError {
   kBadRequest,           // malformed or ambiguous framing -> 400
   kHeaderTooLarge,       // -> 431
   kBodyTooLarge,         // -> 413
-  kNotImplemented,       // unknown Transfer-Encoding -> 501
+  kUnsupportedCoding,    // unknown Transfer-Encoding -> 501
   kVersionNotSupported,  // not HTTP/1.x -> 505
 };
 

@@ -219,11 +219,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"te_gzip",
                 "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, "
                 "chunked\r\n\r\n",
-                ParseError::kNotImplemented},
+                ParseError::kUnsupportedCoding},
         BadCase{"te_twice",
                 "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
                 "Transfer-Encoding: chunked\r\n\r\n",
-                ParseError::kNotImplemented},
+                ParseError::kUnsupportedCoding},
         BadCase{"http2_version", "GET / HTTP/2.0\r\nHost: h\r\n\r\n",
                 ParseError::kVersionNotSupported},
         BadCase{"garbage_version", "GET / HTTX/1.1\r\nHost: h\r\n\r\n",
@@ -265,7 +265,7 @@ TEST(ParseErrorTest, MapsToStatus) {
   EXPECT_EQ(HttpStatusFor(ParseError::kBadRequest), 400);
   EXPECT_EQ(HttpStatusFor(ParseError::kHeaderTooLarge), 431);
   EXPECT_EQ(HttpStatusFor(ParseError::kBodyTooLarge), 413);
-  EXPECT_EQ(HttpStatusFor(ParseError::kNotImplemented), 501);
+  EXPECT_EQ(HttpStatusFor(ParseError::kUnsupportedCoding), 501);
   EXPECT_EQ(HttpStatusFor(ParseError::kVersionNotSupported), 505);
 }
 
