@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "services/common/http/client.h"
+#include "services/scheduler/testing/child_process.h"
 #include "services/scheduler/testing/temp_dir.h"
 
 namespace staticship::scheduler {
@@ -31,48 +32,7 @@ using namespace std::chrono_literals;
 std::string g_scheduler;
 std::string g_standin;
 
-// A child process, killed (SIGKILL) and reaped when dropped.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 2);
-        ::dup2(fd, 1);
-      }
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  void Signal(int sig) { ::kill(pid_, sig); }
-  // Exit status, or -signal.
-  int Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-  bool Running() const {
-    return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+using Process = staticship::scheduler::testing::ChildProcess;
 
 template <typename F>
 bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
