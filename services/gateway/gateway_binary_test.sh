@@ -32,7 +32,11 @@ get() {
 }
 
 start() {  # start CONFIG: runs the gateway on a kernel-chosen port
-  "$GATEWAY" --config "$1" --listen 127.0.0.1:0 2>"$WORK/err" &
+  # The file must exist before the loop reads it: the background shell may
+  # not have opened its redirection yet, and a failing sed under `set -e`
+  # would end the test without a word.
+  : >"$WORK/err"
+  "$GATEWAY" --config "$1" --listen 127.0.0.1:0 2>>"$WORK/err" &
   PID=$!
   for _ in $(seq 100); do
     PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/err")
