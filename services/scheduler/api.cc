@@ -102,9 +102,20 @@ void Api::Submit(const http::Request& request, http::Responder responder) {
 }
 
 void Api::GetTask(const std::string& id, http::Responder responder) {
-  auto task = core_->Get(id);
-  if (!task) return responder.Send(JsonError(404, "no such task"));
-  responder.Send(Json(200, TaskToApiJson(*task)));
+  if (auto task = core_->Get(id)) {
+    return responder.Send(Json(200, TaskToApiJson(*task)));
+  }
+  // Not held here; with a shared store another instance may hold it.
+  store_->Load(id, [responder](Result<std::optional<Task>> stored) {
+    if (!stored.ok()) {
+      return responder.Send(
+          JsonError(503, "store unavailable: " + stored.message()));
+    }
+    if (!stored->has_value()) {
+      return responder.Send(JsonError(404, "no such task"));
+    }
+    responder.Send(Json(200, TaskToApiJson(**stored)));
+  });
 }
 
 void Api::ListTasks(const http::Request& request, http::Responder responder) {
@@ -138,6 +149,7 @@ void Api::ListTasks(const http::Request& request, http::Responder responder) {
 }
 
 void Api::CancelTask(const std::string& id, http::Responder responder) {
+  if (!core_->Get(id)) return CancelElsewhere(id, std::move(responder));
   core_->Cancel(id, [responder](SchedulerCore::CancelReply reply) {
     switch (reply.status) {
       case SchedulerCore::CancelStatus::kCanceled:
@@ -156,6 +168,28 @@ void Api::CancelTask(const std::string& id, http::Responder responder) {
   });
 }
 
+void Api::CancelElsewhere(const std::string& id, http::Responder responder) {
+  store_->Load(id, [responder](Result<std::optional<Task>> stored) {
+    if (!stored.ok()) {
+      return responder.Send(
+          JsonError(503, "store unavailable: " + stored.message()));
+    }
+    if (!stored->has_value()) {
+      return responder.Send(JsonError(404, "no such task"));
+    }
+    const Task& task = **stored;
+    // Only the instance that holds a task may change it (its claim guards
+    // every write), and it is the one that dispatches it.
+    std::string why =
+        IsFinal(task.state)
+            ? "task is " + std::string(TaskStateName(task.state))
+            : "task is held by another scheduler instance; cancel it there";
+    responder.Send(Json(409, json({{"error", "cannot cancel: " + why},
+                                   {"state", TaskStateName(task.state)}})
+                                 .dump()));
+  });
+}
+
 void Api::Health(http::Responder responder) {
   Status store = store_->Health();
   if (store.ok()) {
@@ -167,8 +201,9 @@ void Api::Health(http::Responder responder) {
 }
 
 void Api::Metrics(http::Responder responder) {
-  http::Response response(200,
-                          metrics_->Render(core_->Stats(), store_->Health()));
+  http::Response response(
+      200,
+      metrics_->Render(core_->Stats(), store_->Health(), store_->Counters()));
   response.headers.Set("Content-Type", std::string(metrics::kContentType));
   responder.Send(std::move(response));
 }

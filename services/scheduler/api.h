@@ -15,7 +15,7 @@ inline constexpr size_t kMaxListLimit = 10000;
 
 class Api {
  public:
-  Api(SchedulerCore* core, const ZonesConfig* zones, const TaskStore* store,
+  Api(SchedulerCore* core, const ZonesConfig* zones, TaskStore* store,
       SchedulerMetrics* metrics)
       : core_(core), zones_(zones), store_(store), metrics_(metrics) {}
 
@@ -27,12 +27,14 @@ class Api {
   void GetTask(const std::string& id, http::Responder responder);
   void ListTasks(const http::Request& request, http::Responder responder);
   void CancelTask(const std::string& id, http::Responder responder);
+  // DELETE of a task the core does not hold: 404, or 409 with its state.
+  void CancelElsewhere(const std::string& id, http::Responder responder);
   void Health(http::Responder responder);
   void Metrics(http::Responder responder);
 
   SchedulerCore* const core_;
   const ZonesConfig* const zones_;
-  const TaskStore* const store_;
+  TaskStore* const store_;
   SchedulerMetrics* const metrics_;
 };
 

@@ -5,7 +5,6 @@
 
 #include "services/scheduler/etcd_codec.h"
 #include "services/scheduler/etcd_watch.h"
-#include "services/scheduler/submit_request.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -139,9 +138,38 @@ int64_t EtcdStore::lease() const {
   return lease_;
 }
 
-EtcdStore::Counters EtcdStore::counters() const {
+EtcdStore::Tallies EtcdStore::tallies() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return counters_;
+  return tallies_;
+}
+
+std::vector<TaskStore::Counter> EtcdStore::Counters() const {
+  Tallies c = tallies();
+  return {
+      {"scheduler_etcd_claims_total",
+       "Claim transactions, by whether this instance won the task",
+       {{"result", "won"}},
+       c.claims_won},
+      {"scheduler_etcd_claims_total",
+       "Claim transactions, by whether this instance won the task",
+       {{"result", "lost"}},
+       c.claims_lost},
+      {"scheduler_etcd_relists_total",
+       "Full lists of the prefix: at start and after a compacted watch",
+       {},
+       c.relists},
+      {"scheduler_etcd_watch_reconnects_total",
+       "Watches that broke and were opened again",
+       {},
+       c.watch_reconnects},
+  };
+}
+
+SubmitParse EtcdStore::ParseSpec(const std::string& value) const {
+  return ParseSubmitRequest(
+      value, options_.zone_known ? options_.zone_known
+                                 : std::function<bool(std::string_view)>(
+                                       [](std::string_view) { return true; }));
 }
 
 void EtcdStore::SetHealthLocked(bool* flag, bool healthy,
@@ -226,7 +254,7 @@ void EtcdStore::WatchLoop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       SetHealthLocked(&watch_healthy_, false, why);
-      ++counters_.watch_reconnects;
+      ++tallies_.watch_reconnects;
     }
     watch.Close();
     ++endpoint;  // the next member may be up
@@ -251,7 +279,7 @@ void EtcdStore::WatchLoop() {
       ReplaceViewLocked(range->kvs, range->revision);
       next_revision = range->revision + 1;
       relist = false;
-      ++counters_.relists;
+      ++tallies_.relists;
     }
     const auto& endpoints = client_.endpoints();
     std::string url = endpoints[endpoint % endpoints.size()];
@@ -355,11 +383,7 @@ void EtcdStore::ApplyFieldLocked(const std::string& kind, const std::string& id,
     entry.spec.reset();
     entry.spec_error.clear();
     if (slot.present) {
-      SubmitParse parse = ParseSubmitRequest(
-          slot.value, options_.zone_known
-                          ? options_.zone_known
-                          : std::function<bool(std::string_view)>(
-                                [](std::string_view) { return true; }));
+      SubmitParse parse = ParseSpec(slot.value);
       if (parse.task) {
         entry.spec = std::move(parse.task);
         entry.spec->id = id;
@@ -437,10 +461,10 @@ void EtcdStore::ClaimLoop() {
     lock.lock();
     claiming_.erase(id);
     if (result == ClaimResult::kWon) {
-      ++counters_.claims_won;
+      ++tallies_.claims_won;
       if (!IsFinal(adopted.state)) owned_.insert(id);
     } else if (result == ClaimResult::kLost) {
-      ++counters_.claims_lost;
+      ++tallies_.claims_lost;
     }
     ReconsiderLocked(id);
     lock.unlock();
@@ -570,7 +594,16 @@ void EtcdStore::Persist(const Task& task, Done done) {
 void EtcdStore::WriteLoop() {
   for (;;) {
     std::unique_lock<std::mutex> lock(mu_);
-    write_cv_.wait(lock, [this] { return stopping_ || !write_order_.empty(); });
+    write_cv_.wait(lock, [this] {
+      return stopping_ || !write_order_.empty() || !reads_.empty();
+    });
+    if (!reads_.empty() && !stopping_) {
+      PendingRead read = std::move(reads_.front());
+      reads_.pop_front();
+      lock.unlock();
+      read.done(ReadTask(read.id));
+      continue;
+    }
     if (write_order_.empty()) return;  // stopping and drained
     std::string id = std::move(write_order_.front());
     write_order_.pop_front();
@@ -659,7 +692,8 @@ Status EtcdStore::WriteOnce(const Task& task, int64_t lease) {
     std::lock_guard<std::mutex> lock(mu_);
     owned_.erase(task.id);
     ReconsiderLocked(task.id);
-    return MakeError("task id '" + task.id + "' already exists in etcd");
+    return MakeError(std::string(kIdExistsPrefix) + "task id '" + task.id +
+                     "' already exists in etcd");
   }
   bool final_state = IsFinal(task.state);
   json success = json::array({OpPut(status_key, TaskToRecord(task))});
@@ -690,6 +724,49 @@ Status EtcdStore::WriteOnce(const Task& task, int64_t lease) {
   return Status::Ok();
 }
 
+// ------------------------------------------------------------------- reads
+
+void EtcdStore::Load(const std::string& id, LoadDone done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) {
+    lock.unlock();
+    done(MakeError("etcd store is closed"));
+    return;
+  }
+  reads_.push_back({id, std::move(done)});
+  write_cv_.notify_one();
+}
+
+Result<std::optional<Task>> EtcdStore::ReadTask(const std::string& id) {
+  // One txn, so the two keys come from the same revision.
+  json txn = {
+      {"compare", json::array()},
+      {"success", {OpRange(Key("tasks", id)), OpRange(Key("status", id))}},
+  };
+  auto reply = client_.Call("/v3/kv/txn", txn);
+  if (!reply.ok()) return reply.error();
+  if (auto status = RangeResult(*reply, 1)) {
+    auto record = TaskFromRecord(status->value);
+    if (record.ok()) return std::optional<Task>(std::move(record).value());
+  }
+  auto spec = RangeResult(*reply, 0);
+  if (!spec) return std::optional<Task>();
+  // Written by a producer and not claimed yet.
+  SubmitParse parse = ParseSpec(spec->value);
+  Task task;
+  if (parse.task) {
+    task = std::move(*parse.task);
+    task.state = TaskState::kQueued;
+  } else {
+    // What the first claimer will record.
+    task.state = TaskState::kFailed;
+    task.last_error = "invalid task in etcd: " + parse.error.field + ": " +
+                      parse.error.message;
+  }
+  task.id = id;
+  return std::optional<Task>(std::move(task));
+}
+
 // ---------------------------------------------------------------- shutdown
 
 void EtcdStore::Close() {
@@ -711,6 +788,14 @@ void EtcdStore::Close() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  std::deque<PendingRead> unanswered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    unanswered.swap(reads_);
+  }
+  for (PendingRead& read : unanswered) {
+    read.done(MakeError("etcd store is closed"));
+  }
   // Releases our claims now instead of after the TTL: what is still queued
   // here is taken over by the other instances at once.
   if (lease != 0) (void)client_.LeaseRevoke(lease);

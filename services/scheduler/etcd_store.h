@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "services/scheduler/etcd_client.h"
+#include "services/scheduler/submit_request.h"
 #include "services/scheduler/task_store.h"
 
 namespace staticship::scheduler {
@@ -82,7 +83,7 @@ class EtcdStore final : public TaskStore {
     // dispatch our tasks, so this process must stop dispatching them.
     std::function<void()> lease_lost;
   };
-  struct Counters {
+  struct Tallies {
     uint64_t claims_won = 0;
     uint64_t claims_lost = 0;
     uint64_t relists = 0;
@@ -106,9 +107,15 @@ class EtcdStore final : public TaskStore {
   // Drains the writes, stops the threads and revokes the lease so that the
   // tasks still queued here are taken over at once.
   void Close() override;
+  // A linearizable read of tasks/<id> and status/<id>, on a store thread:
+  // what another instance holds, or what a producer wrote and nobody has
+  // claimed yet (queued).
+  void Load(const std::string& id, LoadDone done) override;
+  // Claims won and lost, re-lists and watch reconnects.
+  std::vector<TaskStore::Counter> Counters() const override;
 
   int64_t lease() const;
-  Counters counters() const;
+  Tallies tallies() const;
 
  private:
   // What the view knows of one field (key) of a task, and as of which
@@ -135,6 +142,10 @@ class EtcdStore final : public TaskStore {
     Task task;
     std::vector<Done> dones;
   };
+  struct PendingRead {
+    std::string id;
+    LoadDone done;
+  };
   enum class ClaimResult { kWon, kLost, kError };
 
   std::string Key(std::string_view kind, std::string_view id) const;
@@ -152,6 +163,9 @@ class EtcdStore final : public TaskStore {
                          int64_t revision);
   void SetHealthLocked(bool* flag, bool healthy, const std::string& why);
 
+  // What a producer wrote to tasks/<id>, checked like a POST body.
+  SubmitParse ParseSpec(const std::string& value) const;
+  Result<std::optional<Task>> ReadTask(const std::string& id);
   ClaimResult TryClaim(const std::string& id, const Entry& seen, int64_t lease,
                        Task* adopted);
   Status WriteTask(const Task& task);
@@ -185,8 +199,10 @@ class EtcdStore final : public TaskStore {
   std::unordered_set<std::string> writing_;
   std::deque<std::string> write_order_;
   int writes_in_flight_ = 0;
+  // Served by the writer threads, before writes: a reader waits on a client.
+  std::deque<PendingRead> reads_;
 
-  Counters counters_;
+  Tallies tallies_;
   std::vector<std::thread> threads_;
 };
 

@@ -25,8 +25,8 @@ std::string FlagsUsage() {
          "                 [--zones FILE] [--fsync on|off] [--port-file FILE]\n"
          "                 [--http-threads N] [--compact-after-bytes N]\n"
          "                 [--drain-grace-ms N] [--version]\n"
-         "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P] "
-         "...\n";
+         "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
+         "                 [--etcd-lease-ttl SECONDS] [--listen ...] ...\n";
 }
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
@@ -53,7 +53,8 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
                  arg == "--workers" || arg == "--zones" || arg == "--fsync" ||
                  arg == "--port-file" || arg == "--http-threads" ||
                  arg == "--compact-after-bytes" || arg == "--drain-grace-ms" ||
-                 arg == "--etcd" || arg == "--etcd-prefix";
+                 arg == "--etcd" || arg == "--etcd-prefix" ||
+                 arg == "--etcd-lease-ttl";
     if (!known) return MakeError("unknown flag '" + args[i] + "'");
     if (!has_value) {
       if (i + 1 >= args.size()) return MakeError(arg + " needs a value");
@@ -109,7 +110,16 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
         return MakeError("--etcd-prefix: '" + value + "' must end with '/'");
       }
       flags.etcd_prefix = value;
+    } else if (arg == "--etcd-lease-ttl") {
+      // etcd refuses TTLs under its minimum (2 s with default settings).
+      auto n = ParseInt(arg, value, 2, 3600);
+      if (!n.ok()) return n.error();
+      flags.etcd_lease_ttl_seconds = static_cast<int>(*n);
     }
+  }
+  if (!flags.data_dir.empty() && !flags.etcd_endpoints.empty()) {
+    return MakeError(
+        "--data-dir and --etcd both choose where tasks live; give one");
   }
   if (!flags.version && !flags.help && flags.data_dir.empty() &&
       flags.etcd_endpoints.empty()) {

@@ -26,9 +26,12 @@ struct Flags {
   uint64_t compact_after_bytes = 64ull << 20;
   int drain_grace_ms = 10000;
   // Shared store mode: etcd client URLs, comma-separated; --data-dir is
-  // then not needed.
+  // then not needed (and refused: tasks live in one store or the other).
   std::string etcd_endpoints;
   std::string etcd_prefix = "/staticship/scheduler/";
+  // How long the tasks of an instance that died stay claimed; shorter means
+  // faster takeover but more keepalive traffic and less slack for pauses.
+  int etcd_lease_ttl_seconds = 5;
 };
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args);

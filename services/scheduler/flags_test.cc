@@ -29,6 +29,20 @@ TEST(FlagsTest, VersionNeedsNoDataDir) {
   EXPECT_TRUE(f->version);
 }
 
+TEST(FlagsTest, EtcdModeNeedsNoDataDir) {
+  auto f = ParseFlags({"--etcd", "http://127.0.0.1:2379,http://h2:2379",
+                       "--etcd-prefix=/p/", "--etcd-lease-ttl", "10"});
+  ASSERT_TRUE(f.ok()) << f.message();
+  EXPECT_EQ(f->etcd_endpoints, "http://127.0.0.1:2379,http://h2:2379");
+  EXPECT_EQ(f->etcd_prefix, "/p/");
+  EXPECT_EQ(f->etcd_lease_ttl_seconds, 10);
+  EXPECT_TRUE(f->data_dir.empty());
+  auto d = ParseFlags({"--etcd=http://127.0.0.1:2379"});
+  ASSERT_TRUE(d.ok()) << d.message();
+  EXPECT_EQ(d->etcd_prefix, "/staticship/scheduler/");
+  EXPECT_EQ(d->etcd_lease_ttl_seconds, 5);
+}
+
 TEST(FlagsTest, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
@@ -43,6 +57,14 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
            {{"--data-dir", "d", "--listen", "h:70000"}, "port"},
            {{"--data-dir", "d", "--fsync", "maybe"}, "--fsync"},
            {{"--data-dir"}, "--data-dir needs a value"},
+           {{"--etcd", ""}, "--etcd must not be empty"},
+           {{"--etcd", "http://e:2379", "--etcd-prefix", "/no/slash"},
+            "must end with '/'"},
+           {{"--etcd", "http://e:2379", "--etcd-lease-ttl", "1"},
+            "--etcd-lease-ttl"},
+           {{"--etcd", "http://e:2379", "--etcd-lease-ttl", "soon"}, "'soon'"},
+           {{"--etcd", "http://e:2379", "--data-dir", "d"},
+            "--data-dir and --etcd"},
        }) {
     auto f = ParseFlags(c.args);
     ASSERT_FALSE(f.ok());

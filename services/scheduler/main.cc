@@ -82,6 +82,7 @@ int Run(const Flags& flags) {
     EtcdStoreOptions etcd_options;
     etcd_options.endpoints = std::move(endpoints).value();
     etcd_options.prefix = flags.etcd_prefix;
+    etcd_options.lease_ttl_seconds = flags.etcd_lease_ttl_seconds;
     etcd_options.instance = flags.listen_host + ":" +
                             std::to_string(flags.listen_port) + " pid " +
                             std::to_string(::getpid());

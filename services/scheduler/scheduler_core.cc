@@ -115,29 +115,57 @@ void SchedulerCore::Submit(Task spec, SubmitDone done) {
 
   Task task = std::move(spec);
   store_->Persist(task, [this, task, done = std::move(done)](const Status& s) {
-    std::vector<SubmitDone> waiters;
-    {
-      std::lock_guard<std::mutex> guard(mu_);
-      auto it = pending_creates_.find(task.id);
-      waiters = std::move(it->second);
-      pending_creates_.erase(it);
-      if (s.ok()) {
-        tasks_.emplace(task.id, task);
-        ++stats_.by_state[static_cast<size_t>(TaskState::kQueued)];
-        ++stats_.submitted_total;
-        MakeReady(task);
-      } else {
-        ++stats_.store_errors_total;
-      }
+    if (IsIdExists(s)) {
+      // Created first elsewhere (another instance or a producer writing to
+      // the shared store): answer as for any existing id.
+      store_->Load(task.id, [this, id = task.id,
+                             done](Result<std::optional<Task>> stored) {
+        if (stored.ok() && stored->has_value()) {
+          FinishCreate(id, {SubmitStatus::kExisting, **stored, ""}, done);
+        } else {
+          FinishCreate(id,
+                       {SubmitStatus::kUnavailable,
+                        {},
+                        stored.ok() ? "id exists in the store but was removed "
+                                      "while being read"
+                                    : stored.message()},
+                       done);
+        }
+      });
+      return;
     }
     if (s.ok()) {
-      done({SubmitStatus::kCreated, task, ""});
-      for (auto& w : waiters) w({SubmitStatus::kExisting, task, ""});
+      FinishCreate(task.id, {SubmitStatus::kCreated, task, ""}, done);
     } else {
-      done({SubmitStatus::kUnavailable, {}, s.message()});
-      for (auto& w : waiters) w({SubmitStatus::kUnavailable, {}, s.message()});
+      FinishCreate(task.id, {SubmitStatus::kUnavailable, {}, s.message()},
+                   done);
     }
   });
+}
+
+void SchedulerCore::FinishCreate(const std::string& id, SubmitReply reply,
+                                 const SubmitDone& done) {
+  std::vector<SubmitDone> waiters;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto it = pending_creates_.find(id);
+    waiters = std::move(it->second);
+    pending_creates_.erase(it);
+    if (reply.status == SubmitStatus::kCreated) {
+      tasks_.emplace(id, reply.task);
+      ++stats_.by_state[static_cast<size_t>(TaskState::kQueued)];
+      ++stats_.submitted_total;
+      MakeReady(reply.task);
+    } else if (reply.status == SubmitStatus::kUnavailable) {
+      ++stats_.store_errors_total;
+    }
+  }
+  done(reply);
+  // Later submitters of the same id get the same task, never a second one.
+  if (reply.status == SubmitStatus::kCreated) {
+    reply.status = SubmitStatus::kExisting;
+  }
+  for (auto& w : waiters) w(reply);
 }
 
 bool SchedulerCore::Adopt(Task task) {

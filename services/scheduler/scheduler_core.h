@@ -64,8 +64,9 @@ class SchedulerCore {
   Status Recover();
 
   // `spec` comes from ParseSubmitRequest. `done` runs once the task is
-  // durable (kCreated), at once when the id exists (kExisting), or with the
-  // store's error (kUnavailable: nothing was acknowledged).
+  // durable (kCreated), when the id exists here or in a shared store
+  // (kExisting), or with the store's error (kUnavailable: nothing was
+  // acknowledged).
   void Submit(Task spec, SubmitDone done);
   // Shared store (etcd): takes over a task this instance has just claimed.
   // A task that was running elsewhere is queued again (at-least-once); a
@@ -106,6 +107,10 @@ class SchedulerCore {
   bool ZoneHasRoom(std::string_view zone) const;
   std::string NewIdLocked();
   void PersistAsync(const Task& task);
+  // Ends a create: records the task when it was created and answers the
+  // submitter and everyone who posted the same id meanwhile.
+  void FinishCreate(const std::string& id, SubmitReply reply,
+                    const SubmitDone& done);
 
   TaskStore* const store_;
   const Clock* const clock_;

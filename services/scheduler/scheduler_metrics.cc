@@ -32,8 +32,9 @@ SchedulerMetrics::SchedulerMetrics()
                             LatencyBuckets())
               .WithLabels({})) {}
 
-std::string SchedulerMetrics::Render(const CoreStats& stats,
-                                     const Status& store_health) {
+std::string SchedulerMetrics::Render(
+    const CoreStats& stats, const Status& store_health,
+    const std::vector<TaskStore::Counter>& store_counters) {
   std::lock_guard<std::mutex> lock(render_mu_);
   auto& tasks = registry_.AddGauge("scheduler_tasks", "Tasks by state");
   for (int i = 0; i < kNumTaskStates; ++i) {
@@ -93,6 +94,10 @@ std::string SchedulerMetrics::Render(const CoreStats& stats,
                             "Writes the store refused")
                 .WithLabels({}),
             stats.store_errors_total);
+  for (const TaskStore::Counter& c : store_counters) {
+    AdvanceTo(registry_.AddCounter(c.name, c.help).WithLabels(c.labels),
+              c.value);
+  }
   return registry_.Render();
 }
 

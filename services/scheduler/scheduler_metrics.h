@@ -6,10 +6,12 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "services/common/metrics/metrics.h"
 #include "services/common/result.h"
 #include "services/scheduler/core_stats.h"
+#include "services/scheduler/task_store.h"
 
 namespace staticship::scheduler {
 
@@ -22,8 +24,9 @@ class SchedulerMetrics {
     queue_wait_seconds_.Observe(seconds);
   }
 
-  // Prometheus text for the current stats.
-  std::string Render(const CoreStats& stats, const Status& store_health);
+  // Prometheus text for the current stats and the store's own counters.
+  std::string Render(const CoreStats& stats, const Status& store_health,
+                     const std::vector<TaskStore::Counter>& store_counters);
 
  private:
   metrics::Registry registry_;

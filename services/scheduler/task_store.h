@@ -4,7 +4,12 @@
 #ifndef STATICSHIP_SERVICES_SCHEDULER_TASK_STORE_H_
 #define STATICSHIP_SERVICES_SCHEDULER_TASK_STORE_H_
 
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "services/common/result.h"
@@ -12,12 +17,29 @@
 
 namespace staticship::scheduler {
 
+// The error a create gets when its id exists in the store already, written
+// by another instance or a producer: the caller answers with the stored
+// task, as for any existing id.
+inline constexpr std::string_view kIdExistsPrefix = "[exists] ";
+inline bool IsIdExists(const Status& s) {
+  return !s.ok() && s.message().rfind(kIdExistsPrefix, 0) == 0;
+}
+
 class TaskStore {
  public:
   // Runs once the write is durable or has failed, possibly on a store thread.
   using Done = std::function<void(const Status&)>;
   // Returns the current state of every task (for compaction).
   using Capture = std::function<std::vector<Task>()>;
+  // nullopt: the store has no task with that id.
+  using LoadDone = std::function<void(Result<std::optional<Task>>)>;
+  // A monotonic count the store exports in /metrics.
+  struct Counter {
+    std::string name;
+    std::string help;
+    std::vector<std::pair<std::string, std::string>> labels;
+    uint64_t value = 0;
+  };
 
   virtual ~TaskStore() = default;
 
@@ -33,6 +55,16 @@ class TaskStore {
   virtual Status Maintain(const Capture& capture, bool force) = 0;
   // Waits for every submitted write; later Persist calls fail.
   virtual void Close() = 0;
+
+  // Reads a task the core does not hold. A shared store has tasks that
+  // other instances created or dispatch; a local store has none beyond what
+  // Recover returned, so it answers "no such task". `done` may run on a
+  // store thread.
+  virtual void Load(const std::string& id, LoadDone done) {
+    (void)id;
+    done(std::optional<Task>());
+  }
+  virtual std::vector<Counter> Counters() const { return {}; }
 };
 
 }  // namespace staticship::scheduler
