@@ -66,6 +66,10 @@ _TOOLCHAIN_BUNDLE = {"musl": "zig_sdk", "glibc": ""}
 
 _TOOL_VERSION = "0.1.0"
 
+# `licenses` names the image's org.opencontainers.image.licenses annotation,
+# like the other annotation attributes and shipctl's flag; Bazel 4.2 takes it
+# as a plain string attribute.
+# buildifier: disable=attr-licenses
 _COMMON_ATTRS = {
     "service": attr.string(doc = "Name in the image (default: the binary's name)."),
     "repository": attr.string(doc = "Repository for RepoTags (default: staticship/<service>)."),
@@ -106,7 +110,7 @@ def _licenses(linked_repos, libc):
     licenses = {}
     for name in names:
         licenses[DEPS[name]["license"]] = True
-    return " AND ".join(["(%s)" % l if " " in l else l for l in sorted(licenses.keys())])
+    return " AND ".join(["(%s)" % lic if " " in lic else lic for lic in sorted(licenses.keys())])
 
 def _service_name(ctx, binary):
     return ctx.attr.service or binary.basename
@@ -144,6 +148,9 @@ def _pack(ctx, binary_target, arch, variant, libc, prefix):
     for k in sorted(ctx.attr.labels.keys()):
         args.add("--label=%s=%s" % (k, ctx.attr.labels[k]))
     linked = sorted(binary_target[LinkedReposInfo].repos.to_list())
+
+    # Values for the annotation attributes above, not attributes.
+    # buildifier: disable=attr-licenses
     defaults = {
         "title": service,
         # `--define=staticship_revision=$(git rev-parse HEAD)` stamps the
@@ -246,7 +253,7 @@ def oci_image(name, binary, **kwargs):
 
 # --- oci_image_index ----------------------------------------------------------
 
-def _platforms_split_impl(settings, attr):
+def _platforms_split_impl(_settings, attr):
     out = {}
     for platform in attr.platforms:
         if platform not in _PLATFORMS:

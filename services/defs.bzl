@@ -24,6 +24,19 @@ load("//toolchains:elf_checks.bzl", "static_binary_test")
 STATICSHIP_VERSION = "0.1.0"
 
 def static_service(name, srcs, deps, port, args = [], data = [], visibility = None, **kwargs):
+    """Declares a service's binary, its tests and its images (see the top).
+
+    Args:
+      name: the binary's name, also its name in the image.
+      srcs: the binary's sources.
+      deps: the binary's cc_library dependencies.
+      port: the TCP port the service answers /health on.
+      args: arguments the image starts the binary with.
+      data: files placed at /etc/<name>/<basename> in the image and the
+        rootfs test.
+      visibility: of the binary.
+      **kwargs: passed on to the cc_binary.
+    """
     cc_binary(
         name = name,
         srcs = srcs,

@@ -9,7 +9,14 @@ repository the SBOM writer reads).
 _LOCK = "//third_party:deps.lock"
 
 def parse_lock(text):
-    """Parses deps.lock into {name: {field: value}}, keeping file order."""
+    """Parses deps.lock into {name: {field: value}}, keeping file order.
+
+    Args:
+      text: the contents of deps.lock.
+
+    Returns:
+      A dict from block name to a dict of its fields, plus "name".
+    """
     deps = {}
     current = None
     for number, raw in enumerate(text.splitlines()):
@@ -37,7 +44,16 @@ def _distdir(repository_ctx):
     return env["HOME"] + "/.cache/staticship/distfiles"
 
 def lock_entry(repository_ctx, name):
-    """Returns the deps.lock entry `name`, failing with a clear line if absent."""
+    """Returns the deps.lock entry `name`, failing with a clear line if absent.
+
+    Args:
+      repository_ctx: the calling repository rule's context; its `_lock`
+        attribute labels deps.lock.
+      name: the [block] to return.
+
+    Returns:
+      The block's fields, as parse_lock gives them; file and sha256 are set.
+    """
     deps = parse_lock(repository_ctx.read(repository_ctx.path(repository_ctx.attr._lock)))
     if name not in deps:
         fail("third_party/deps.lock has no [%s] block" % name)
@@ -53,6 +69,10 @@ def fetch_locked(repository_ctx, entry):
     The sha256 is checked twice on purpose: once here, to fail with one line
     that names the file and both checksums, and once more by Bazel inside
     download_and_extract, so nothing is ever extracted from an unchecked file.
+
+    Args:
+      repository_ctx: the calling repository rule's context.
+      entry: a deps.lock entry from lock_entry.
     """
     path = "%s/%s" % (_distdir(repository_ctx), entry["file"])
     if not repository_ctx.path(path).exists:

@@ -3,11 +3,15 @@
 Versions and checksums are not written here: they come from deps.lock.
 """
 
+load("//toolchains:zig_sdk.bzl", "zig_sdk")
 load(":debian_bazel.bzl", "debian_bazel_repository")
 load(":lock.bzl", "lock_archive", "staticship_deps")
-load("//toolchains:zig_sdk.bzl", "zig_sdk")
 
+# A WORKSPACE macro declares many repositories, each under its own name, so
+# it has no `name` of its own.
+# buildifier: disable=unnamed-macro
 def staticship_repositories():
+    """Declares every external repository; WORKSPACE calls it once."""
     debian_bazel_repository(
         name = "rules_cc",
         debian_package = "bazel-rules-cc",

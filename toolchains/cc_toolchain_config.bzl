@@ -5,6 +5,7 @@ C mode), C++ compiles and all links through `zig c++` (which links libc++
 statically). Flags are grouped into features so the reasons stay visible.
 """
 
+load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 load(
     "@bazel_tools//tools/cpp:cc_toolchain_config_lib.bzl",
     "action_config",
@@ -15,7 +16,6 @@ load(
     "variable_with_value",
     "with_feature_set",
 )
-load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 
 _C_COMPILE = [ACTION_NAMES.c_compile, ACTION_NAMES.assemble, ACTION_NAMES.preprocess_assemble]
 
@@ -78,7 +78,7 @@ def _impl(ctx):
             name = "default_compile_flags",
             enabled = True,
             flag_sets = [
-                                _flags(_CXX_COMPILE, ["-std=c++20"]),
+                _flags(_CXX_COMPILE, ["-std=c++20"]),
                 # fastbuild: zig adds -fsanitize=undefined in trap mode when no
                 # -O is given; we keep that, UB in tests should stop them.
                 flag_set(actions = _ALL_COMPILE, with_features = [_with("dbg")], flag_groups = [flag_group(flags = ["-g", "-O0"])]),

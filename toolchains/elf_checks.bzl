@@ -7,6 +7,7 @@ comparison in the timing report is known to compare the right things.
 
 def _static_binary_test_impl(ctx):
     elfcheck = ctx.executable._elfcheck
+
     # A link under the test's own name: the checked binary and the checker
     # may otherwise share a runfiles path (elfcheck checks itself).
     binary = ctx.actions.declare_file(ctx.label.name + ".elf")

@@ -35,7 +35,7 @@ struct LockedComponent {
   std::string sha256;
   std::string repo;        // Bazel repository name
   std::string bundled_in;  // id of the input that ships it
-  std::string use;         // runtime, test, toolchain
+  std::string use;         // runtime, test, toolchain, tool
 };
 
 Result<std::map<std::string, LockedComponent>> ParseDepsJson(

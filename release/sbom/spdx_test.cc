@@ -40,6 +40,11 @@ TEST(SpdxTest, SelectsLinkedAndToolchainRuntimeOnly) {
   auto glibc = SelectLinkedComponents(*locked, {"zlib", "yaml_cpp"}, "");
   ASSERT_TRUE(glibc.ok());
   EXPECT_EQ(Ids(*glibc), (std::vector<std::string>{"yaml_cpp", "zlib"}));
+  // Tools (use = tool, e.g. buildifier) run on the source tree, have no
+  // Bazel repository and are never in an image.
+  ASSERT_TRUE(locked->count("buildifier"));
+  EXPECT_EQ(locked->at("buildifier").use, "tool");
+  EXPECT_TRUE(locked->at("buildifier").repo.empty());
 }
 
 TEST(SpdxTest, UnknownRepositoryIsAnError) {
