@@ -1,8 +1,11 @@
 #include "services/scheduler/etcd_store.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <random>
 
+#include "services/common/random_seed.h"
 #include "services/scheduler/etcd_codec.h"
 #include "services/scheduler/etcd_watch.h"
 
@@ -13,6 +16,8 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kClaimIdleWait{20};
+// How many of the oldest top-priority candidates a claimer chooses from.
+constexpr size_t kClaimSpread = 16;
 constexpr milliseconds kWatchPoll{200};
 constexpr milliseconds kMaxBackoff{2000};
 
@@ -439,6 +444,7 @@ void EtcdStore::ReconsiderLocked(const std::string& id) {
 // ------------------------------------------------------------------ claims
 
 void EtcdStore::ClaimLoop() {
+  std::minstd_rand rng(static_cast<uint32_t>(RandomSeed()));
   for (;;) {
     size_t backlog = hooks_.backlog ? hooks_.backlog() : 0;
     std::unique_lock<std::mutex> lock(mu_);
@@ -448,7 +454,22 @@ void EtcdStore::ClaimLoop() {
       claim_cv_.wait_for(lock, kClaimIdleWait);
       continue;
     }
-    std::string id = std::get<2>(*candidates_.begin());
+    // Instances see the same candidates in the same order; if every
+    // claimer took the first, they would all race for one task and all but
+    // one txn would be wasted. So each picks among the first few of the top
+    // priority: priorities stay strict, FIFO within one is kept to within
+    // that window.
+    auto pick = candidates_.begin();
+    const int top_priority = std::get<0>(*pick);
+    size_t window = 0;
+    for (auto it = pick; it != candidates_.end() && window < kClaimSpread &&
+                         std::get<0>(*it) == top_priority;
+         ++it) {
+      ++window;
+    }
+    std::advance(pick,
+                 std::uniform_int_distribution<size_t>(0, window - 1)(rng));
+    std::string id = std::get<2>(*pick);
     Entry seen = view_.at(id);
     claiming_.insert(id);
     ReconsiderLocked(id);
