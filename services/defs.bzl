@@ -41,7 +41,13 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
         name = name,
         srcs = srcs,
         copts = STATICSHIP_COPTS,
-        deps = deps,
+        # Static builds replace musl's malloc with mimalloc (see
+        # third_party/mimalloc); the glibc baseline keeps glibc's, which is
+        # what a conventional dynamic build ships.
+        deps = deps + select({
+            "//toolchains:glibc_build": [],
+            "//conditions:default": ["@mimalloc"],
+        }),
         visibility = visibility,
         **kwargs
     )

@@ -42,5 +42,6 @@ def staticship_repositories():
     zig_sdk(name = "zig_sdk")
     lock_archive(name = "zlib")
     lock_archive(name = "yaml_cpp")
+    lock_archive(name = "mimalloc")
     lock_archive(name = "nlohmann_json")
     lock_archive(name = "googletest")
