@@ -17,6 +17,7 @@ placed at /etc/<name>/<basename> in the image and in the rootfs test.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
+load("//release:deploy.bzl", "oci_deploy")
 load("//release:image.bzl", "oci_image", "oci_image_index")
 load("//toolchains:copts.bzl", "STATICSHIP_COPTS")
 load("//toolchains:elf_checks.bzl", "static_binary_test")
@@ -83,3 +84,13 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
     )
     oci_image(name = "image", **image_settings)
     oci_image_index(name = "image_multiarch", **image_settings)
+
+    # `bazel run :deploy -- --registry HOST:PORT`: push, runc, /health.
+    oci_deploy(
+        name = "deploy",
+        container_name = "staticship-" + name,
+        image = ":image",
+        port = port,
+        repository = "staticship/" + name,
+        visibility = ["//visibility:public"],
+    )

@@ -1,0 +1,58 @@
+"""oci_deploy: `bazel run` a service's image into a registry and onto runc.
+
+Like rules_oci's oci_push, plus the deploy: the run script pushes the image
+layout (and its SBOM) that oci_image built, then `shipctl deploy` pulls it
+back by digest, starts it with runc and waits for its health URL. The
+registry and credentials come from the flags or from what `ci/registry
+start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE), never
+from the BUILD file.
+"""
+
+def _oci_deploy_impl(ctx):
+    files = ctx.attr.image[DefaultInfo].files.to_list()
+    layouts = [f for f in files if f.is_directory]
+    sboms = [f for f in files if f.basename.endswith(".spdx.json")]
+    if len(layouts) != 1 or len(sboms) != 1:
+        fail("%s: %s must be an oci_image (one layout directory, one SBOM)" % (ctx.label, ctx.attr.image.label))
+    shipctl = ctx.executable._shipctl
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._template,
+        output = script,
+        substitutions = {
+            "%{health}": ctx.attr.health,
+            "%{layout}": layouts[0].short_path,
+            "%{name}": ctx.attr.container_name,
+            "%{port}": str(ctx.attr.port),
+            "%{repository}": ctx.attr.repository,
+            "%{sbom}": sboms[0].short_path,
+            "%{shipctl}": shipctl.short_path,
+        },
+        is_executable = True,
+    )
+    runfiles = ctx.runfiles(files = [layouts[0], sboms[0], shipctl])
+    runfiles = runfiles.merge(ctx.attr._shipctl[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+oci_deploy = rule(
+    implementation = _oci_deploy_impl,
+    doc = "An executable that pushes an oci_image and deploys it with runc.",
+    attrs = {
+        "container_name": attr.string(mandatory = True, doc = "runc container name (a second deploy replaces it)."),
+        "health": attr.string(default = "/health"),
+        "image": attr.label(mandatory = True, doc = "An oci_image target."),
+        "port": attr.int(mandatory = True, doc = "Port the service listens on, on the host network."),
+        "repository": attr.string(mandatory = True, doc = "Repository in the registry, e.g. staticship/gateway."),
+        "_shipctl": attr.label(
+            default = "//release/shipctl",
+            executable = True,
+            # Runs on the machine that deploys, whatever the image's platform.
+            cfg = "exec",
+        ),
+        "_template": attr.label(
+            default = "//release:deploy_target.sh.tpl",
+            allow_single_file = True,
+        ),
+    },
+    executable = True,
+)
