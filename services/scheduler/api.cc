@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
+#include <vector>
 
 #include "services/scheduler/submit_request.h"
 
@@ -137,9 +139,28 @@ void Api::ListTasks(const http::Request& request, http::Responder responder) {
                                              std::to_string(kMaxListLimit)})));
     }
   }
+  std::vector<Task> tasks;
+  if (auto shared = store_->ListShared()) {
+    // Every instance's tasks; the ones held here are fresher in the core
+    // (a `running` write may still be on its way to the store), and the
+    // newest ones created here may not be back through the watch yet.
+    std::unordered_set<std::string> listed;
+    for (Task& task : *shared) {
+      listed.insert(task.id);
+      if (tasks.size() == limit) continue;
+      if (auto mine = core_->Get(task.id)) task = std::move(*mine);
+      if (!state || task.state == *state) tasks.push_back(std::move(task));
+    }
+    for (Task& task : core_->List(state, kMaxListLimit)) {
+      if (tasks.size() == limit) break;
+      if (listed.count(task.id) == 0) tasks.push_back(std::move(task));
+    }
+  } else {
+    tasks = core_->List(state, limit);
+  }
   std::string body = "{\"tasks\":[";
   bool first = true;
-  for (const Task& task : core_->List(state, limit)) {
+  for (const Task& task : tasks) {
     if (!first) body += ',';
     first = false;
     body += TaskToApiJson(task);

@@ -170,6 +170,35 @@ std::vector<TaskStore::Counter> EtcdStore::Counters() const {
   };
 }
 
+std::optional<std::vector<Task>> EtcdStore::ListShared() const {
+  std::vector<std::pair<int64_t, Task>> ordered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ordered.reserve(view_.size());
+    for (const auto& [id, entry] : view_) {
+      if (!entry.task.present) continue;  // a leftover claim or status
+      Task task;
+      if (entry.record) {
+        task = *entry.record;
+      } else if (entry.spec) {
+        task = *entry.spec;
+        task.state = TaskState::kQueued;
+      } else {
+        task.state = TaskState::kFailed;
+        task.last_error = "invalid task in etcd: " + entry.spec_error;
+      }
+      task.id = id;
+      ordered.emplace_back(entry.task.create_revision, std::move(task));
+    }
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Task> tasks;
+  tasks.reserve(ordered.size());
+  for (auto& [revision, task] : ordered) tasks.push_back(std::move(task));
+  return tasks;
+}
+
 SubmitParse EtcdStore::ParseSpec(const std::string& value) const {
   return ParseSubmitRequest(
       value, options_.zone_known ? options_.zone_known

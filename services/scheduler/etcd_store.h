@@ -113,6 +113,9 @@ class EtcdStore final : public TaskStore {
   void Load(const std::string& id, LoadDone done) override;
   // Claims won and lost, re-lists and watch reconnects.
   std::vector<TaskStore::Counter> Counters() const override;
+  // From the watch's view: status/<id> when written, else the producer's
+  // tasks/<id> as queued. In tasks/<id> creation order.
+  std::optional<std::vector<Task>> ListShared() const override;
 
   int64_t lease() const;
   Tallies tallies() const;

@@ -65,6 +65,12 @@ class TaskStore {
     done(std::optional<Task>());
   }
   virtual std::vector<Counter> Counters() const { return {}; }
+  // Every task of a shared store as this instance last saw it, oldest
+  // first, so that any instance can list them all. nullopt: the store
+  // holds nothing beyond the core's own tasks (local mode).
+  virtual std::optional<std::vector<Task>> ListShared() const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace staticship::scheduler

@@ -336,6 +336,23 @@ TEST_F(EtcdModeTest, TwoInstancesDispatchEachOfAThousandTasksOnce) {
     ASSERT_EQ(TaskState(a, TaskId(i)), "succeeded") << TaskId(i);
     ASSERT_EQ(TaskState(b, TaskId(i)), "succeeded") << TaskId(i);
   }
+  // Either instance lists all of them (once its watch has caught up with
+  // the last status writes, hence the wait).
+  for (const Instance* in : {&a, &b}) {
+    size_t listed = 0;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          auto list =
+              http_.Get(Url(*in, "/v1/tasks?state=succeeded&limit=10000"));
+          if (!list.ok()) return false;
+          json tasks =
+              json::parse(list->body, nullptr, false).value("tasks", json());
+          listed = tasks.is_array() ? tasks.size() : 0;
+          return listed == static_cast<size_t>(kTasks);
+        },
+        5s))
+        << listed;
+  }
   // Every task was won by exactly one claim; /metrics says who won what.
   const std::string won = R"(scheduler_etcd_claims_total{result="won"})";
   double won_a = Metric(a, won), won_b = Metric(b, won);
@@ -391,6 +408,14 @@ TEST_F(SlowGameEtcdModeTest, AnyInstanceAnswersForATaskAnotherHolds) {
   auto late = Delete(Url(b, "/v1/tasks/shared"));
   ASSERT_TRUE(late.ok());
   EXPECT_EQ(late->status, 409) << late->body;
+  // b lists it too, though a holds it.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto listed = http_.Get(Url(b, "/v1/tasks?state=succeeded"));
+        return listed.ok() &&
+               listed->body.find(R"("id":"shared")") != std::string::npos;
+      },
+      5s));
   auto missing = http_.Get(Url(b, "/v1/tasks/nobody-wrote-this"));
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
