@@ -30,7 +30,9 @@ def _oci_deploy_impl(ctx):
         },
         is_executable = True,
     )
-    runfiles = ctx.runfiles(files = [layouts[0], sboms[0], shipctl])
+
+    # shipctl's own runfiles include shipctl.
+    runfiles = ctx.runfiles(files = [layouts[0], sboms[0]])
     runfiles = runfiles.merge(ctx.attr._shipctl[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 

@@ -89,6 +89,25 @@ std::string SpecJson(const Task& task) {
   return spec.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// What GET and the list show for a task this instance does not hold: its
+// status record once written, else the producer's spec as queued, else
+// (the spec does not parse) the failure its first claimer will record.
+Task ShownTask(const std::string& id, const std::optional<Task>& record,
+               const std::optional<Task>& spec, const std::string& spec_error) {
+  Task task;
+  if (record) {
+    task = *record;
+  } else if (spec) {
+    task = *spec;
+    task.state = TaskState::kQueued;
+  } else {
+    task.state = TaskState::kFailed;
+    task.last_error = "invalid task in etcd: " + spec_error;
+  }
+  task.id = id;
+  return task;
+}
+
 bool IsCreate(const Task& task) {
   // Only SchedulerCore::Submit persists version 1; adopted tasks start at
   // the version of their status record and are written from version 2 on.
@@ -177,18 +196,9 @@ std::optional<std::vector<Task>> EtcdStore::ListShared() const {
     ordered.reserve(view_.size());
     for (const auto& [id, entry] : view_) {
       if (!entry.task.present) continue;  // a leftover claim or status
-      Task task;
-      if (entry.record) {
-        task = *entry.record;
-      } else if (entry.spec) {
-        task = *entry.spec;
-        task.state = TaskState::kQueued;
-      } else {
-        task.state = TaskState::kFailed;
-        task.last_error = "invalid task in etcd: " + entry.spec_error;
-      }
-      task.id = id;
-      ordered.emplace_back(entry.task.create_revision, std::move(task));
+      ordered.emplace_back(
+          entry.task.create_revision,
+          ShownTask(id, entry.record, entry.spec, entry.spec_error));
     }
   }
   std::sort(ordered.begin(), ordered.end(),
@@ -795,26 +805,22 @@ Result<std::optional<Task>> EtcdStore::ReadTask(const std::string& id) {
   };
   auto reply = client_.Call("/v3/kv/txn", txn);
   if (!reply.ok()) return reply.error();
+  std::optional<Task> record;
   if (auto status = RangeResult(*reply, 1)) {
-    auto record = TaskFromRecord(status->value);
-    if (record.ok()) return std::optional<Task>(std::move(record).value());
+    if (auto parsed = TaskFromRecord(status->value); parsed.ok()) {
+      record = std::move(parsed).value();
+    }
   }
-  auto spec = RangeResult(*reply, 0);
-  if (!spec) return std::optional<Task>();
-  // Written by a producer and not claimed yet.
-  SubmitParse parse = ParseSpec(spec->value);
-  Task task;
-  if (parse.task) {
-    task = std::move(*parse.task);
-    task.state = TaskState::kQueued;
-  } else {
-    // What the first claimer will record.
-    task.state = TaskState::kFailed;
-    task.last_error = "invalid task in etcd: " + parse.error.field + ": " +
-                      parse.error.message;
+  auto spec_kv = RangeResult(*reply, 0);
+  if (!record && !spec_kv) return std::optional<Task>();
+  std::optional<Task> spec;
+  std::string spec_error;
+  if (spec_kv) {
+    SubmitParse parse = ParseSpec(spec_kv->value);
+    spec = std::move(parse.task);
+    if (!spec) spec_error = parse.error.field + ": " + parse.error.message;
   }
-  task.id = id;
-  return std::optional<Task>(std::move(task));
+  return std::optional<Task>(ShownTask(id, record, spec, spec_error));
 }
 
 // ---------------------------------------------------------------- shutdown

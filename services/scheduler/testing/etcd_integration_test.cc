@@ -9,9 +9,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -23,6 +21,7 @@
 #include "services/common/http/server.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/task.h"
+#include "services/scheduler/testing/delayed_sender.h"
 #include "services/scheduler/testing/etcd_cluster.h"
 #include "services/scheduler/testing/etcd_tcp_proxy.h"
 #include "services/scheduler/testing/temp_dir.h"
@@ -52,7 +51,7 @@ bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
 }
 
 // A game server that counts dispatches per X-Task-Id and answers 200, after
-// `delay` when one is set (in arrival order, from one thread).
+// `delay` when one is set.
 class CountingGameServer {
  public:
   explicit CountingGameServer(std::chrono::milliseconds delay = 0ms)
@@ -65,28 +64,18 @@ class CountingGameServer {
           {
             std::lock_guard<std::mutex> lock(mu_);
             ++counts_[id != nullptr ? *id : ""];
-            if (delay_.count() > 0) {
-              queue_.push_back({std::chrono::steady_clock::now() + delay_,
-                                std::move(responder)});
-              cv_.notify_one();
-              return;
-            }
+          }
+          if (delay_.count() > 0) {
+            sender_.Add(std::chrono::steady_clock::now() + delay_,
+                        std::move(responder), http::Response(200, "{}"));
+            return;
           }
           responder.Send(http::Response(200, "{}"));
         });
     server_ = std::move(server).value();
     (void)server_->Start();
-    if (delay_.count() > 0) sender_ = std::thread([this] { SendDelayed(); });
   }
-  ~CountingGameServer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    if (sender_.joinable()) sender_.join();
-    server_->Stop();
-  }
+  ~CountingGameServer() { server_->Stop(); }
   int port() const { return server_->port(); }
   std::map<std::string, int> counts() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -94,37 +83,11 @@ class CountingGameServer {
   }
 
  private:
-  struct Delayed {
-    std::chrono::steady_clock::time_point at;
-    http::Responder responder;
-  };
-  void SendDelayed() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      if (queue_.empty()) {
-        cv_.wait(lock);
-        continue;
-      }
-      if (std::chrono::steady_clock::now() < queue_.front().at) {
-        cv_.wait_until(lock, queue_.front().at);
-        continue;
-      }
-      Delayed d = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      d.responder.Send(http::Response(200, "{}"));
-      lock.lock();
-    }
-  }
-
   std::chrono::milliseconds delay_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Delayed> queue_;
   std::map<std::string, int> counts_;
-  bool stop_ = false;
-  std::unique_ptr<http::Server> server_;
-  std::thread sender_;
+  testing::DelayedSender sender_;
+  std::unique_ptr<http::Server> server_;  // last: stopped first
 };
 
 class EtcdModeTest : public ::testing::Test {
@@ -141,11 +104,12 @@ class EtcdModeTest : public ::testing::Test {
     std::unique_ptr<ChildProcess> process;
     int port = 0;
     std::string log;
+    bool healthy = false;
   };
 
-  Instance StartScheduler(const std::string& endpoints,
-                          const std::string& prefix,
-                          std::vector<std::string> extra_args = {}) {
+  // Starts an instance and waits until its /health answers 200.
+  Instance StartHealthy(const std::string& endpoints, const std::string& prefix,
+                        std::vector<std::string> extra_args = {}) {
     Instance in;
     int n = ++instances_;
     std::string port_file = dir_.path() + "/s" + std::to_string(n) + ".port";
@@ -162,7 +126,17 @@ class EtcdModeTest : public ::testing::Test {
           return static_cast<bool>(f >> in.port) && in.port > 0;
         },
         10s);
+    in.healthy = WaitFor([&] { return HealthStatus(in) == 200; }, 10s);
     return in;
+  }
+
+  // An etcd of `members` on loopback, serving; null when it never got
+  // healthy.
+  std::unique_ptr<EtcdCluster> StartEtcd(int members) {
+    auto etcd = std::make_unique<EtcdCluster>(dir_.path(), members, g_etcd);
+    etcd->Start();
+    if (!etcd->WaitHealthy(members == 1 ? 15s : 20s)) return nullptr;
+    return etcd;
   }
 
   int HealthStatus(const Instance& in) {
@@ -270,17 +244,14 @@ class EtcdModeTest : public ::testing::Test {
 };
 
 TEST_F(EtcdModeTest, TasksPutWithEtcdctlAreDispatched) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/etcdctl/";
-  Instance s = StartScheduler(etcd.endpoints(), prefix);
-  ASSERT_GT(s.port, 0);
-  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s))
-      << ReadFile(s.log);
+  Instance s = StartHealthy(etcd->endpoints(), prefix);
+  ASSERT_TRUE(s.healthy) << ReadFile(s.log);
 
   auto put = [&](const std::string& key, const std::string& value) {
-    ChildProcess p({g_etcdctl, "--endpoints", etcd.url(0), "put", key, value},
+    ChildProcess p({g_etcdctl, "--endpoints", etcd->url(0), "put", key, value},
                    dir_.path() + "/etcdctl.log");
     return p.Wait();
   };
@@ -303,7 +274,7 @@ TEST_F(EtcdModeTest, TasksPutWithEtcdctlAreDispatched) {
   EXPECT_TRUE(WaitFor([&] { return TaskState(s, "c") == "succeeded"; }, 10s));
   // The core answers GET from memory; the status write follows it.
   EXPECT_TRUE(
-      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 4; }, 10s));
+      WaitFor([&] { return CountFinal(etcd->endpoints(), prefix) == 4; }, 10s));
   auto counts = game_->counts();
   EXPECT_EQ(counts["a"], 1);
   EXPECT_EQ(counts["b"], 1);
@@ -312,19 +283,17 @@ TEST_F(EtcdModeTest, TasksPutWithEtcdctlAreDispatched) {
 }
 
 TEST_F(EtcdModeTest, TwoInstancesDispatchEachOfAThousandTasksOnce) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/two/";
-  Instance a = StartScheduler(etcd.endpoints(), prefix);
-  Instance b = StartScheduler(etcd.endpoints(), prefix);
-  ASSERT_TRUE(WaitFor(
-      [&] { return HealthStatus(a) == 200 && HealthStatus(b) == 200; }, 10s));
+  Instance a = StartHealthy(etcd->endpoints(), prefix);
+  Instance b = StartHealthy(etcd->endpoints(), prefix);
+  ASSERT_TRUE(a.healthy && b.healthy) << ReadFile(a.log) << ReadFile(b.log);
   constexpr int kTasks = 1000;
-  PutTasks(etcd.endpoints(), prefix, 0, kTasks);
+  PutTasks(etcd->endpoints(), prefix, 0, kTasks);
   ASSERT_TRUE(WaitFor(
-      [&] { return CountFinal(etcd.endpoints(), prefix) == kTasks; }, 40s))
-      << CountFinal(etcd.endpoints(), prefix) << "\n"
+      [&] { return CountFinal(etcd->endpoints(), prefix) == kTasks; }, 40s))
+      << CountFinal(etcd->endpoints(), prefix) << "\n"
       << ReadFile(a.log) << ReadFile(b.log);
   auto counts = game_->counts();
   EXPECT_EQ(counts.size(), static_cast<size_t>(kTasks));
@@ -370,14 +339,12 @@ class SlowGameEtcdModeTest : public EtcdModeTest {
 };
 
 TEST_F(SlowGameEtcdModeTest, AnyInstanceAnswersForATaskAnotherHolds) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/across/";
-  Instance a = StartScheduler(etcd.endpoints(), prefix);
-  Instance b = StartScheduler(etcd.endpoints(), prefix);
-  ASSERT_TRUE(WaitFor(
-      [&] { return HealthStatus(a) == 200 && HealthStatus(b) == 200; }, 10s));
+  Instance a = StartHealthy(etcd->endpoints(), prefix);
+  Instance b = StartHealthy(etcd->endpoints(), prefix);
+  ASSERT_TRUE(a.healthy && b.healthy) << ReadFile(a.log) << ReadFile(b.log);
   const std::string body = R"({"id":"shared","zone_id":"cn-1"})";
   auto created = http_.Post(Url(a, "/v1/tasks"), body, "application/json");
   ASSERT_TRUE(created.ok());
@@ -427,28 +394,26 @@ TEST_F(SlowGameEtcdModeTest, AnyInstanceAnswersForATaskAnotherHolds) {
 }
 
 TEST_F(SlowGameEtcdModeTest, KillNineOfOneInstanceLosesNoTask) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/kill/";
   // A shorter lease than the default: takeover within 3 s of the kill.
   Instance a =
-      StartScheduler(etcd.endpoints(), prefix, {"--etcd-lease-ttl", "3"});
+      StartHealthy(etcd->endpoints(), prefix, {"--etcd-lease-ttl", "3"});
   Instance b =
-      StartScheduler(etcd.endpoints(), prefix, {"--etcd-lease-ttl", "3"});
-  ASSERT_TRUE(WaitFor(
-      [&] { return HealthStatus(a) == 200 && HealthStatus(b) == 200; }, 10s));
+      StartHealthy(etcd->endpoints(), prefix, {"--etcd-lease-ttl", "3"});
+  ASSERT_TRUE(a.healthy && b.healthy) << ReadFile(a.log) << ReadFile(b.log);
   constexpr int kTasks = 1000;
-  PutTasks(etcd.endpoints(), prefix, 0, kTasks);
+  PutTasks(etcd->endpoints(), prefix, 0, kTasks);
   ASSERT_TRUE(WaitFor(
-      [&] { return CountFinal(etcd.endpoints(), prefix) >= 100; }, 20s));
-  int before = CountFinal(etcd.endpoints(), prefix);
+      [&] { return CountFinal(etcd->endpoints(), prefix) >= 100; }, 20s));
+  int before = CountFinal(etcd->endpoints(), prefix);
   a.process->Signal(SIGKILL);
   a.process->Wait();
   // The lease (3 s) runs out, etcd drops a's claims, b takes them over.
   ASSERT_TRUE(WaitFor(
-      [&] { return CountFinal(etcd.endpoints(), prefix) == kTasks; }, 40s))
-      << CountFinal(etcd.endpoints(), prefix) << "\n"
+      [&] { return CountFinal(etcd->endpoints(), prefix) == kTasks; }, 40s))
+      << CountFinal(etcd->endpoints(), prefix) << "\n"
       << ReadFile(b.log);
   EXPECT_LT(before, kTasks) << "the kill came after the run";
   auto counts = game_->counts();
@@ -462,25 +427,24 @@ TEST_F(SlowGameEtcdModeTest, KillNineOfOneInstanceLosesNoTask) {
 }
 
 TEST_F(EtcdModeTest, CompactionDuringAWatchReListsWithoutLossOrDoubles) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
-  testing::TcpProxy proxy(etcd.client_port(0));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
+  testing::TcpProxy proxy(etcd->client_port(0));
   const std::string prefix = "/it/compact/";
   const std::string via_proxy =
       "http://127.0.0.1:" + std::to_string(proxy.port());
-  Instance s = StartScheduler(via_proxy, prefix);
-  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
-  PutTasks(etcd.endpoints(), prefix, 0, 50);
-  ASSERT_TRUE(
-      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 50; }, 20s));
+  Instance s = StartHealthy(via_proxy, prefix);
+  ASSERT_TRUE(s.healthy) << ReadFile(s.log);
+  PutTasks(etcd->endpoints(), prefix, 0, 50);
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd->endpoints(), prefix) == 50; }, 20s));
 
   // The scheduler loses etcd; meanwhile tasks arrive and history is
   // compacted past the revision its watch will resume from.
   proxy.Cut();
   EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 503; }, 10s));
-  PutTasks(etcd.endpoints(), prefix, 50, 150);
-  auto parsed = etcd::ParseEndpoints(etcd.endpoints());
+  PutTasks(etcd->endpoints(), prefix, 50, 150);
+  auto parsed = etcd::ParseEndpoints(etcd->endpoints());
   EtcdClient client(*parsed);
   auto range = client.RangePrefix(prefix);
   ASSERT_TRUE(range.ok());
@@ -488,8 +452,8 @@ TEST_F(EtcdModeTest, CompactionDuringAWatchReListsWithoutLossOrDoubles) {
   proxy.Restore();
 
   EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 15s));
-  ASSERT_TRUE(
-      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 150; }, 20s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd->endpoints(), prefix) == 150; }, 20s))
       << ReadFile(s.log);
   EXPECT_NE(ReadFile(s.log).find("re-listing"), std::string::npos)
       << ReadFile(s.log);
@@ -498,17 +462,16 @@ TEST_F(EtcdModeTest, CompactionDuringAWatchReListsWithoutLossOrDoubles) {
 }
 
 TEST_F(EtcdModeTest, EtcdRestartedUnderARunningScheduler) {
-  EtcdCluster etcd(dir_.path(), 1, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  auto etcd = StartEtcd(1);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/restart/";
-  Instance s = StartScheduler(etcd.endpoints(), prefix);
-  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
-  PutTasks(etcd.endpoints(), prefix, 0, 100);
+  Instance s = StartHealthy(etcd->endpoints(), prefix);
+  ASSERT_TRUE(s.healthy) << ReadFile(s.log);
+  PutTasks(etcd->endpoints(), prefix, 0, 100);
   ASSERT_TRUE(WaitFor(
-      [&] { return CountFinal(etcd.endpoints(), prefix) == 100; }, 20s));
+      [&] { return CountFinal(etcd->endpoints(), prefix) == 100; }, 20s));
 
-  etcd.Kill(0);
+  etcd->Kill(0);
   EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 503; }, 10s));
   // A submission while etcd is down is refused, not acknowledged.
   auto refused =
@@ -517,13 +480,13 @@ TEST_F(EtcdModeTest, EtcdRestartedUnderARunningScheduler) {
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 503);
   std::this_thread::sleep_for(1s);
-  etcd.Restart(0);
-  ASSERT_TRUE(etcd.WaitHealthy(15s));
+  etcd->Restart(0);
+  ASSERT_TRUE(etcd->WaitHealthy(15s));
   EXPECT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 15s))
       << ReadFile(s.log);
-  PutTasks(etcd.endpoints(), prefix, 100, 200);
-  ASSERT_TRUE(
-      WaitFor([&] { return CountFinal(etcd.endpoints(), prefix) == 200; }, 20s))
+  PutTasks(etcd->endpoints(), prefix, 100, 200);
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountFinal(etcd->endpoints(), prefix) == 200; }, 20s))
       << ReadFile(s.log);
   auto counts = game_->counts();
   for (int i = 0; i < 200; ++i) ASSERT_EQ(counts[TaskId(i)], 1) << TaskId(i);
@@ -531,16 +494,15 @@ TEST_F(EtcdModeTest, EtcdRestartedUnderARunningScheduler) {
 }
 
 TEST_F(EtcdModeTest, ThreeMemberClusterLosesAMemberMidRun) {
-  EtcdCluster etcd(dir_.path(), 3, g_etcd);
-  etcd.Start();
-  ASSERT_TRUE(etcd.WaitHealthy(20s));
+  auto etcd = StartEtcd(3);
+  ASSERT_TRUE(etcd);
   const std::string prefix = "/it/cluster/";
-  Instance s = StartScheduler(etcd.endpoints(), prefix);
-  ASSERT_TRUE(WaitFor([&] { return HealthStatus(s) == 200; }, 10s));
-  PutTasks(etcd.endpoints(), prefix, 0, 300);
+  Instance s = StartHealthy(etcd->endpoints(), prefix);
+  ASSERT_TRUE(s.healthy) << ReadFile(s.log);
+  PutTasks(etcd->endpoints(), prefix, 0, 300);
   // The scheduler talks to the first member; take that one away.
-  etcd.Kill(0);
-  std::string rest = etcd.url(1) + "," + etcd.url(2);
+  etcd->Kill(0);
+  std::string rest = etcd->url(1) + "," + etcd->url(2);
   PutTasks(rest, prefix, 300, 600);
   ASSERT_TRUE(WaitFor([&] { return CountFinal(rest, prefix) == 600; }, 40s))
       << CountFinal(rest, prefix) << "\n"

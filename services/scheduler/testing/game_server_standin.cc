@@ -7,16 +7,15 @@
 #include <signal.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "services/common/http/server.h"
+#include "services/scheduler/testing/delayed_sender.h"
 
 namespace {
 
@@ -30,57 +29,6 @@ struct Options {
   long fail_first = 0;
   std::string port_file;
   int threads = 2;
-};
-
-// Sends delayed answers from one thread, in deadline order (all delays are
-// equal, so arrival order is deadline order).
-class Delayer {
- public:
-  Delayer() : thread_([this] { Run(); }) {}
-  ~Delayer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  void Add(std::chrono::steady_clock::time_point at, Responder r,
-           Response resp) {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back({at, std::move(r), std::move(resp)});
-    cv_.notify_one();
-  }
-
- private:
-  struct Item {
-    std::chrono::steady_clock::time_point at;
-    Responder responder;
-    Response response;
-  };
-  void Run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      if (queue_.empty()) {
-        cv_.wait(lock);
-        continue;
-      }
-      if (std::chrono::steady_clock::now() < queue_.front().at) {
-        cv_.wait_until(lock, queue_.front().at);
-        continue;
-      }
-      Item item = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      item.responder.Send(std::move(item.response));
-      lock.lock();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -126,7 +74,7 @@ int main(int argc, char** argv) {
   std::mutex mu;
   long requests = 0;
   std::vector<Responder> hung;  // kept so that they never answer
-  Delayer delayer;
+  staticship::scheduler::testing::DelayedSender delayer;
   staticship::http::ServerOptions server_options;
   server_options.workers = options.threads;
   auto server = staticship::http::Server::Create(
