@@ -102,6 +102,15 @@ void CircuitBreaker::Record(const Ticket& ticket, bool success) {
   }
 }
 
+void CircuitBreaker::Cancel(const Ticket& ticket) {
+  if (!ticket.allowed) return;
+  Clock::time_point now = now_();
+  std::lock_guard<std::mutex> lock(mu_);
+  AdvanceLocked(now);
+  if (ticket.generation != generation_) return;
+  if (state_ == State::kHalfOpen && probes_started_ > 0) --probes_started_;
+}
+
 CircuitBreaker::State CircuitBreaker::state() {
   Clock::time_point now = now_();
   std::lock_guard<std::mutex> lock(mu_);

@@ -13,6 +13,7 @@
 //   auto ticket = breaker.Allow();
 //   if (!ticket.allowed) { ...fallback or 503... }
 //   ... later: breaker.Record(ticket, /*success=*/status < 500);
+//   ... or, if the gateway itself did not send it: breaker.Cancel(ticket);
 #ifndef STATICSHIP_SERVICES_GATEWAY_CIRCUIT_BREAKER_H_
 #define STATICSHIP_SERVICES_GATEWAY_CIRCUIT_BREAKER_H_
 
@@ -42,6 +43,11 @@ class CircuitBreaker {
 
   Ticket Allow();
   void Record(const Ticket& ticket, bool success);
+  // The admitted request was never sent upstream (the gateway's own
+  // back-pressure, like the pool limit): it says nothing about the upstream,
+  // so it is neither a success nor a failure. A half-open probe slot is given
+  // back, or the breaker would wait forever for that probe's outcome.
+  void Cancel(const Ticket& ticket);
   State state();
 
  private:

@@ -35,6 +35,16 @@ void Complete(CircuitBreaker& b, bool success) {
   b.Record(t, success);
 }
 
+// A request the breaker turns away: the gateway answers it (fallback or 503)
+// without reaching the upstream and without calling Record. It is recorded
+// here anyway as the failure the client saw, so the breaker must ignore it
+// whichever way a caller finishes it.
+void Reject(CircuitBreaker& b) {
+  auto t = b.Allow();
+  ASSERT_FALSE(t.allowed);
+  b.Record(t, /*success=*/false);
+}
+
 TEST(CircuitBreakerTest, OpensOnlyAfterMinRequestsAndRatio) {
   FakeClock clock;
   CircuitBreaker b(Config(), clock.fn());
@@ -89,6 +99,65 @@ TEST(CircuitBreakerTest, OpenRejectsThenHalfOpenProbeCloses) {
   EXPECT_EQ(b.state(), State::kClosed);
   // Closed again with a fresh window: one failure does not reopen.
   Complete(b, false);
+  EXPECT_EQ(b.state(), State::kClosed);
+}
+
+TEST(CircuitBreakerTest, RejectionsWhileAProbeIsOutLeaveItHalfOpen) {
+  FakeClock clock;
+  CircuitBreaker b(Config(), clock.fn());
+  for (int i = 0; i < 4; ++i) Complete(b, false);
+  clock.Advance(5s);
+  auto probe = b.Allow();
+  ASSERT_TRUE(probe.allowed);
+  for (int i = 0; i < 10; ++i) {
+    Reject(b);
+    EXPECT_EQ(b.state(), State::kHalfOpen);
+  }
+  // Only the probe decides.
+  b.Record(probe, true);
+  EXPECT_EQ(b.state(), State::kClosed);
+}
+
+TEST(CircuitBreakerTest, RejectionsDoNotRestartTheOpenPeriod) {
+  FakeClock clock;
+  CircuitBreaker b(Config(), clock.fn());
+  for (int i = 0; i < 4; ++i) Complete(b, false);
+  ASSERT_EQ(b.state(), State::kOpen);  // opened now, open_for is 5 s
+  for (int i = 0; i < 4; ++i) {
+    clock.Advance(1s);
+    Reject(b);
+  }
+  clock.Advance(999ms);
+  Reject(b);
+  EXPECT_EQ(b.state(), State::kOpen);
+  clock.Advance(1ms);  // opened + open_for, however many were rejected
+  EXPECT_EQ(b.state(), State::kHalfOpen);
+  EXPECT_TRUE(b.Allow().allowed);
+}
+
+TEST(CircuitBreakerTest, CancelledRequestsCountForNothing) {
+  FakeClock clock;
+  CircuitBreaker b(Config(), clock.fn());
+  Complete(b, false);
+  Complete(b, false);
+  Complete(b, false);
+  for (int i = 0; i < 10; ++i) {
+    auto t = b.Allow();
+    ASSERT_TRUE(t.allowed);
+    b.Cancel(t);
+  }
+  EXPECT_EQ(b.state(), State::kClosed);  // still 3 < min_requests
+  Complete(b, false);
+  ASSERT_EQ(b.state(), State::kOpen);
+  clock.Advance(5s);
+  // A cancelled probe gives its slot back instead of wedging half-open.
+  auto cancelled = b.Allow();
+  ASSERT_TRUE(cancelled.allowed);
+  b.Cancel(cancelled);
+  EXPECT_EQ(b.state(), State::kHalfOpen);
+  auto probe = b.Allow();
+  ASSERT_TRUE(probe.allowed);
+  b.Record(probe, true);
   EXPECT_EQ(b.state(), State::kClosed);
 }
 

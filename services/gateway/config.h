@@ -40,6 +40,8 @@ struct BreakerConfig {
   uint32_t min_requests = 20;
   Millis open_for{5000};
   uint32_t half_open_probes = 1;
+
+  bool operator==(const BreakerConfig&) const = default;
 };
 
 struct RespondConfig {

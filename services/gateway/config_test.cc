@@ -32,27 +32,112 @@ TEST(ConfigTest, ParsesTheIssueExample) {
   EXPECT_EQ(c->listen_host, "127.0.0.1");
   EXPECT_EQ(c->listen_port, 8080);
   EXPECT_EQ(c->workers, 2);
+
+  const UpstreamConfig& user = c->upstreams.at("user-svc");
+  ASSERT_EQ(user.endpoints.size(), 2u);
+  EXPECT_EQ(user.endpoints[0].key(), "127.0.0.1:8001");
+  EXPECT_EQ(user.endpoints[1].key(), "127.0.0.1:8002");
+
   ASSERT_EQ(c->routes.size(), 3u);
   const RouteConfig& r = c->routes[0];
+  EXPECT_EQ(r.match, "/api/v1/user/*");
+  EXPECT_EQ(r.name, "/api/v1/user/*");  // defaults to match
   EXPECT_TRUE(r.prefix);
   EXPECT_EQ(r.path, "/api/v1/user/");
   EXPECT_EQ(r.methods, (std::vector<std::string>{"GET", "POST"}));
-  ASSERT_EQ(r.headers.size(), 1u);
-  EXPECT_EQ(r.headers[0].first, "x-env");  // names are case-insensitive
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  // Header names are case-insensitive: kept lower-case.
+  EXPECT_EQ(r.headers, (Pairs{{"x-env", "canary"}}));
+  EXPECT_EQ(r.query, (Pairs{{"region", "cn"}}));
+  EXPECT_EQ(r.dest, "user-svc");
   EXPECT_EQ(r.timeout, Millis(3000));
+  EXPECT_EQ(r.fallback, "/fallback/user");
   ASSERT_TRUE(r.fallback_route.has_value());
   EXPECT_EQ(*r.fallback_route, 1u);
-  EXPECT_EQ(r.breaker.min_requests, 20u);
-  EXPECT_DOUBLE_EQ(r.breaker.error_ratio, 0.6);
-  EXPECT_EQ(r.breaker.open_for, Millis(5000));
-  ASSERT_TRUE(c->routes[1].respond.has_value());
-  EXPECT_EQ(c->routes[1].respond->body, "{\"degraded\":true}");
-  EXPECT_EQ(c->upstreams.at("user-svc").endpoints.size(), 2u);
+  EXPECT_FALSE(r.respond.has_value());
+
+  const RouteConfig& fallback = c->routes[1];
+  EXPECT_EQ(fallback.match, "/fallback/user");
+  EXPECT_FALSE(fallback.prefix);
+  ASSERT_TRUE(fallback.respond.has_value());
+  EXPECT_EQ(fallback.respond->status, 200);
+  EXPECT_EQ(fallback.respond->body, "{\"degraded\":true}");
+  EXPECT_EQ(fallback.respond->content_type, "application/json");
   // host:port destinations become single-endpoint upstreams.
   EXPECT_EQ(c->upstreams.at("127.0.0.1:9000").endpoints[0].port, 9000);
+
+  // The top-level breaker is every route's unless a route has its own.
+  for (const BreakerConfig& b : {c->breaker, r.breaker}) {
+    EXPECT_DOUBLE_EQ(b.error_ratio, 0.6);
+    EXPECT_EQ(b.window, Millis(60000));
+    EXPECT_EQ(b.min_requests, 20u);
+    EXPECT_EQ(b.open_for, Millis(5000));
+    EXPECT_EQ(b.half_open_probes, 1u);
+  }
   EXPECT_DOUBLE_EQ(c->limits.qps, 5000);
+  EXPECT_EQ(c->limits.max_connections, 2000u);
+  EXPECT_EQ(c->limits.max_header_bytes, 65536u);
+  EXPECT_EQ(c->limits.max_body_bytes, 1048576u);
   EXPECT_EQ(c->limits.header_timeout, Millis(10000));
+  EXPECT_EQ(c->limits.idle_timeout, Millis(60000));
+  EXPECT_EQ(c->gzip.min_bytes, 1024u);
   EXPECT_EQ(c->gzip.level, 6);
+}
+
+// Several values of the issue's example are also the defaults, so the test
+// above cannot tell a key that is read from one that is ignored; here every
+// key differs from its default.
+TEST(ConfigTest, ReadsEveryKey) {
+  auto c = ParseConfig(R"(listen: 0.0.0.0:9090
+workers: 3
+access_log: false
+drain_timeout: 2s
+upstreams:
+  u: { endpoints: [10.0.0.1:80], max_idle: 7, max_connections: 9, fail_timeout: 3s }
+routes:
+  - match: /a
+    name: a-route
+    dest: u
+    timeout: 250ms
+    breaker: { error_ratio: 0.9, window: 30s, min_requests: 5, open_for: 7s, half_open_probes: 3 }
+breaker: { error_ratio: 0.25, window: 20s, min_requests: 10, open_for: 2s, half_open_probes: 2 }
+limits: { qps: 100, burst: 150, max_connections: 50, max_header_bytes: 4096, max_body_bytes: 2048, header_timeout: 4s, idle_timeout: 30s }
+gzip: { enabled: false, min_bytes: 512, level: 9 }
+)",
+                       "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 9090);
+  EXPECT_EQ(c->workers, 3);
+  EXPECT_FALSE(c->access_log);
+  EXPECT_EQ(c->drain_timeout, Millis(2000));
+  const UpstreamConfig& u = c->upstreams.at("u");
+  EXPECT_EQ(u.max_idle, 7u);
+  EXPECT_EQ(u.max_connections, 9u);
+  EXPECT_EQ(u.fail_timeout, Millis(3000));
+  ASSERT_EQ(c->routes.size(), 1u);
+  EXPECT_EQ(c->routes[0].name, "a-route");
+  EXPECT_EQ(c->routes[0].timeout, Millis(250));
+  EXPECT_EQ(c->routes[0].breaker, (BreakerConfig{.error_ratio = 0.9,
+                                                 .window = Millis(30000),
+                                                 .min_requests = 5,
+                                                 .open_for = Millis(7000),
+                                                 .half_open_probes = 3}));
+  EXPECT_EQ(c->breaker, (BreakerConfig{.error_ratio = 0.25,
+                                       .window = Millis(20000),
+                                       .min_requests = 10,
+                                       .open_for = Millis(2000),
+                                       .half_open_probes = 2}));
+  EXPECT_DOUBLE_EQ(c->limits.qps, 100);
+  EXPECT_DOUBLE_EQ(c->limits.burst, 150);
+  EXPECT_EQ(c->limits.max_connections, 50u);
+  EXPECT_EQ(c->limits.max_header_bytes, 4096u);
+  EXPECT_EQ(c->limits.max_body_bytes, 2048u);
+  EXPECT_EQ(c->limits.header_timeout, Millis(4000));
+  EXPECT_EQ(c->limits.idle_timeout, Millis(30000));
+  EXPECT_FALSE(c->gzip.enabled);
+  EXPECT_EQ(c->gzip.min_bytes, 512u);
+  EXPECT_EQ(c->gzip.level, 9);
 }
 
 struct BadConfig {

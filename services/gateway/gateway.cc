@@ -64,7 +64,8 @@ struct UpstreamRuntime {
 
 struct RouteRuntime {
   RouteConfig config;
-  std::unique_ptr<CircuitBreaker> breaker;
+  // Shared with the runtimes before and after a reload that keeps it.
+  std::shared_ptr<CircuitBreaker> breaker;
   UpstreamRuntime* upstream = nullptr;
   std::array<metrics::Counter*, 5> by_class{};  // 1xx..5xx
   metrics::Histogram* latency = nullptr;
@@ -337,7 +338,28 @@ Gateway::~Gateway() {
   workers_.clear();
 }
 
-std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config) {
+namespace {
+
+// Whether a reload may hand route `a`'s breaker to route `b`: the same
+// requests (match and its conditions) going to the same endpoints under the
+// same breaker settings. Otherwise an open breaker would silently close
+// because an unrelated line of the file changed. A new destination starts
+// afresh: the breaker's verdict was on the old one.
+bool SameBreakerScope(const RouteRuntime& a, const RouteConfig& b,
+                      const UpstreamRuntime* b_upstream) {
+  const RouteConfig& c = a.config;
+  if (c.match != b.match || c.methods != b.methods || c.headers != b.headers ||
+      c.query != b.query || c.dest != b.dest || c.breaker != b.breaker ||
+      (a.upstream == nullptr) != (b_upstream == nullptr)) {
+    return false;
+  }
+  return a.upstream == nullptr || a.upstream->keys == b_upstream->keys;
+}
+
+}  // namespace
+
+std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config,
+                                                     const Runtime* previous) {
   auto rt = std::make_shared<Runtime>();
   rt->config = std::move(config);
   double burst = rt->config.limits.burst > 0 ? rt->config.limits.burst
@@ -352,11 +374,23 @@ std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config) {
     for (size_t i = 0; i < u.endpoints.size(); ++i) ur->down_until[i].store(0);
     rt->upstreams.emplace(name, std::move(ur));
   }
+  // Each old breaker goes to one new route at most, in file order, so that
+  // identical routes keep theirs pairwise.
+  std::vector<bool> adopted(previous ? previous->routes.size() : 0, false);
   for (const RouteConfig& rc : rt->config.routes) {
     auto r = std::make_unique<RouteRuntime>();
     r->config = rc;
-    r->breaker = std::make_unique<CircuitBreaker>(rc.breaker, options_.now);
     if (!rc.respond) r->upstream = rt->upstreams.at(rc.dest).get();
+    for (size_t i = 0; i < adopted.size() && !r->breaker; ++i) {
+      const RouteRuntime& old = *previous->routes[i];
+      if (!adopted[i] && SameBreakerScope(old, rc, r->upstream)) {
+        adopted[i] = true;
+        r->breaker = old.breaker;
+      }
+    }
+    if (!r->breaker) {
+      r->breaker = std::make_shared<CircuitBreaker>(rc.breaker, options_.now);
+    }
     static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx",
                                                "5xx"};
     for (int i = 0; i < 5; ++i) {
@@ -396,7 +430,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(Config config,
     w->rng.seed(RandomSeed() ^ (static_cast<uint64_t>(i) << 32));
     gw->workers_.push_back(std::move(w));
   }
-  gw->runtime_ = gw->BuildRuntime(std::move(config));
+  gw->runtime_ = gw->BuildRuntime(std::move(config), nullptr);
   Gateway* self = gw.get();
   auto server =
       http::Server::Create(so, [self](http::Request req, http::Responder r) {
@@ -411,8 +445,10 @@ Status Gateway::Start() { return server_->Start(); }
 
 Result<std::string> Gateway::Reload(Config config) {
   std::string notes;
+  std::shared_ptr<const Runtime> previous;
   {
     std::lock_guard<std::mutex> lock(runtime_mu_);
+    previous = runtime_;
     const Config& old = runtime_->config;
     if (old.listen_host != config.listen_host ||
         old.listen_port != config.listen_port ||
@@ -427,7 +463,7 @@ Result<std::string> Gateway::Reload(Config config) {
           "until restart";
     }
   }
-  auto rt = BuildRuntime(std::move(config));
+  auto rt = BuildRuntime(std::move(config), previous.get());
   {
     std::lock_guard<std::mutex> lock(runtime_mu_);
     runtime_ = std::move(rt);
@@ -618,7 +654,15 @@ void Gateway::OnUpstreamResult(const std::shared_ptr<Call>& call,
   using Outcome = UpstreamResult::Outcome;
   bool ok = result.outcome == Outcome::kOk;
   bool success = ok && result.response.status < 500;
-  r.breaker->Record(call->ticket, success);
+  if (result.outcome == Outcome::kOverloaded) {
+    // Our own pool limit turned the request away before the upstream saw
+    // it: back-pressure, not an upstream failure. Counting it would let a
+    // burst of load alone open the breaker (go-zero#5551's loop again).
+    r.breaker->Cancel(call->ticket);
+    metrics_->rejected.WithLabels({{"reason", "upstream_pool"}}).Inc();
+  } else {
+    r.breaker->Record(call->ticket, success);
+  }
   if (result.endpoint.empty()) {
     call->upstream = "-";
   } else {
@@ -628,7 +672,7 @@ void Gateway::OnUpstreamResult(const std::shared_ptr<Call>& call,
     r.timeouts->Inc();
   } else if (result.outcome == Outcome::kConnectError) {
     r.connect_errors->Inc();
-  } else if (!ok) {
+  } else if (!ok && result.outcome != Outcome::kOverloaded) {
     r.other_errors->Inc();
   }
   if (!success && call->allow_fallback && r.config.fallback_route) {

@@ -57,7 +57,9 @@ class Gateway {
   uint16_t port() const { return server_->port(); }
   // Swaps routes, upstreams, breakers and the QPS limit. listen, workers
   // and the connection limits need a restart; a change to them is reported
-  // in the returned message but the rest is applied.
+  // in the returned message but the rest is applied. A route with the same
+  // match, conditions, destination endpoints and breaker settings keeps its
+  // breaker's state and window (an open breaker stays open).
   Result<std::string> Reload(Config config);
   // /ready answers 503, waits drain_delay, then drains the server (bounded
   // by the config's drain_timeout) and flushes the access log.
@@ -68,7 +70,10 @@ class Gateway {
 
  private:
   Gateway(GatewayOptions options);
-  std::shared_ptr<const internal::Runtime> BuildRuntime(Config config);
+  // Routes that are unchanged since `previous` (nullptr at start) keep
+  // its breakers.
+  std::shared_ptr<const internal::Runtime> BuildRuntime(
+      Config config, const internal::Runtime* previous);
   void Handle(http::Request request, http::Responder responder);
   internal::WorkerState& StateFor(http::EventLoop& loop);
   void Serve(internal::WorkerState& w, std::shared_ptr<internal::Call> call,

@@ -47,6 +47,9 @@ class TestUpstream {
   uint64_t connections() const {
     return server_->stats().accepted_total.load();
   }
+  int64_t open_connections() const {
+    return server_->stats().open_connections.load();
+  }
   std::string last_request() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_;
@@ -125,16 +128,22 @@ class GatewayTest : public ::testing::Test {
  protected:
   GatewayTest() : a_("A"), b_("B") {}
 
-  // $A, $B and $DEAD in `yaml` become endpoints.
+  // $A, $B, $DEAD and $DEAD2 (two different closed ports) in `yaml` become
+  // endpoints.
   std::string Expand(std::string yaml) {
     yaml = Replace(yaml, "$A", a_.endpoint());
     yaml = Replace(yaml, "$B", b_.endpoint());
-    return Replace(yaml, "$DEAD", "127.0.0.1:" + std::to_string(DeadPort()));
+    yaml = Replace(yaml, "$DEAD2", dead2_);
+    return Replace(yaml, "$DEAD", dead_);
+  }
+
+  Result<Config> TestConfig(const std::string& yaml) {
+    return ParseConfig(Expand("listen: 127.0.0.1:0\nworkers: 2\n" + yaml),
+                       "test.yaml");
   }
 
   void StartGateway(const std::string& yaml, GatewayOptions options = {}) {
-    auto config = ParseConfig(
-        Expand("listen: 127.0.0.1:0\nworkers: 2\n" + yaml), "test.yaml");
+    auto config = TestConfig(yaml);
     ASSERT_TRUE(config.ok()) << config.message();
     options.access_log_sink = [this](std::string_view lines) {
       std::lock_guard<std::mutex> lock(log_mu_);
@@ -161,6 +170,9 @@ class GatewayTest : public ::testing::Test {
     return r.ok() ? std::move(*r) : http::Response(0);
   }
 
+  // Through the gateway's own endpoint, as a scraper sees it.
+  std::string Metrics() { return Get("/metrics").body; }
+
   std::string Log() {
     std::lock_guard<std::mutex> lock(log_mu_);
     return log_;
@@ -168,6 +180,8 @@ class GatewayTest : public ::testing::Test {
 
   TestUpstream a_;
   TestUpstream b_;
+  const std::string dead_ = "127.0.0.1:" + std::to_string(DeadPort());
+  const std::string dead2_ = "127.0.0.1:" + std::to_string(DeadPort());
   http::Client client_;
   std::mutex log_mu_;
   std::string log_;  // outlives gateway_, which flushes into it when destroyed
@@ -280,6 +294,79 @@ TEST_F(GatewayTest, RoundRobinKeepAliveAndFailover) {
       std::string::npos);
 }
 
+TEST_F(GatewayTest, ConnectFailureMovesToTheNextEndpointOnce) {
+  StartGateway(R"(
+upstreams:
+  mostly-dead: { endpoints: [$DEAD, $DEAD2, $A] }
+routes:
+  - match: /*
+    dest: mostly-dead
+)");
+  // Round robin starts at the first endpoint: it and the next one refuse,
+  // and the live third is not tried.
+  http::Response r = Get("/x");
+  EXPECT_EQ(r.status, 502);
+  EXPECT_EQ(r.body, "{\"error\":\"bad gateway\"}\n");
+  EXPECT_EQ(a_.hits(), 0);
+  EXPECT_NE(Metrics().find("gateway_upstream_errors_total{route=\"/*\","
+                           "kind=\"connect\"} 1\n"),
+            std::string::npos);
+  // Both refusals took their endpoint out of the rotation (fail_timeout):
+  // the live one still serves.
+  for (int i = 0; i < 3; ++i) {
+    http::Response next = Get("/x");
+    ASSERT_EQ(next.status, 200);
+    EXPECT_EQ(*next.headers.Get("x-upstream"), "A");
+  }
+  gateway_->Drain();  // flushes the access log
+  // The failed request's upstream is the last endpoint it tried.
+  EXPECT_NE(Log().find("GET /x /* 502 " + dead2_ + " "), std::string::npos)
+      << Log();
+}
+
+// Per endpoint and worker: one client connection pipelining keeps all the
+// requests on one worker, and so on one pool.
+TEST_F(GatewayTest, KeepAlivePoolIsBounded) {
+  StartGateway(R"(
+upstreams:
+  bounded: { endpoints: [$A], max_connections: 2, max_idle: 1 }
+routes:
+  - match: /*
+    dest: bounded
+)");
+  RawConnection c(gateway_->port());
+  std::string five;
+  for (int i = 0; i < 5; ++i)
+    five += "GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.Send(five));
+  std::vector<int> statuses;
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    statuses.push_back(r->status);
+    if (r->status == 503) {
+      EXPECT_EQ(r->body, "{\"error\":\"upstream overloaded\"}\n");
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 503, 503, 503}));
+  EXPECT_EQ(a_.connections(), 2u);
+  // Both finished; only max_idle of them stay open for reuse.
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (a_.open_connections() > 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(a_.open_connections(), 1);
+  ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto reused = c.ReadResponse();
+  ASSERT_TRUE(reused);
+  EXPECT_EQ(reused->status, 200);
+  EXPECT_EQ(a_.connections(), 2u);  // the idle one served it
+  EXPECT_NE(
+      Metrics().find("gateway_rejected_total{reason=\"upstream_pool\"} 3"),
+      std::string::npos);
+}
+
 TEST_F(GatewayTest, TimeoutCoversTheWholeExchange) {
   // A listener whose accept queue is full: further SYNs are dropped, so a
   // connect to it hangs, on loopback.
@@ -333,6 +420,27 @@ routes:
   ::close(full);
 }
 
+TEST_F(GatewayTest, FallbackServedWhenTheRouteTimesOut) {
+  StartGateway(R"(
+routes:
+  - match: /slow/*
+    dest: $A
+    timeout: 200ms
+    fallback: /degraded
+  - match: /degraded
+    respond: { status: 200, body: '{"degraded":true}', content_type: application/json }
+)");
+  auto start = std::chrono::steady_clock::now();
+  http::Response r = Get("/slow/delay/2000");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"degraded\":true}");
+  EXPECT_EQ(*r.headers.Get("content-type"), "application/json");
+  EXPECT_NE(
+      Metrics().find("gateway_upstream_timeouts_total{route=\"/slow/*\"} 1\n"),
+      std::string::npos);
+}
+
 TEST_F(GatewayTest, BreakerOpensServesFallbackAndRecovers) {
   StartGateway(R"(
 breaker: { error_ratio: 0.5, window: 10s, min_requests: 4, open_for: 400ms, half_open_probes: 1 }
@@ -380,6 +488,67 @@ routes:
   EXPECT_NE(gateway_->RenderMetrics().find(
                 "gateway_rejected_total{reason=\"breaker\"}"),
             std::string::npos);
+}
+
+TEST_F(GatewayTest, TimeoutsAndConnectErrorsOpenTheBreaker) {
+  StartGateway(R"(
+breaker: { error_ratio: 0.5, window: 10s, min_requests: 3, open_for: 60s, half_open_probes: 1 }
+routes:
+  - match: /slow/*
+    dest: $A
+    timeout: 100ms
+  - match: /dead/*
+    dest: $DEAD
+)");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Get("/slow/delay/1000").status, 504);
+    EXPECT_EQ(Get("/dead/x").status, 502);
+  }
+  EXPECT_EQ(a_.hits(), 3);
+  // Open: answered at once, without an exchange with the upstream.
+  http::Response slow = Get("/slow/delay/1000");
+  EXPECT_EQ(slow.status, 503);
+  EXPECT_EQ(slow.body, "{\"error\":\"circuit open\"}\n");
+  EXPECT_EQ(a_.hits(), 3);
+  EXPECT_EQ(Get("/dead/x").status, 503);
+  std::string m = Metrics();
+  for (const char* want :
+       {"gateway_breaker_state{route=\"/slow/*\"} 1\n",
+        "gateway_breaker_state{route=\"/dead/*\"} 1\n",
+        "gateway_upstream_timeouts_total{route=\"/slow/*\"} 3\n",
+        "gateway_upstream_errors_total{route=\"/dead/*\",kind=\"connect\"} "
+        "3\n"}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  }
+}
+
+TEST_F(GatewayTest, PoolLimitIsNotABreakerFailure) {
+  StartGateway(R"(
+breaker: { error_ratio: 0.5, window: 10s, min_requests: 2, open_for: 60s, half_open_probes: 1 }
+upstreams:
+  one-at-a-time: { endpoints: [$A], max_connections: 1 }
+routes:
+  - match: /*
+    dest: one-at-a-time
+)");
+  // Pipelined on one connection, so on one worker's pool: the first request
+  // holds its only connection and the others meet the limit.
+  RawConnection c(gateway_->port());
+  ASSERT_TRUE(
+      c.Send("GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    statuses.push_back(r->status);
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 503, 503, 503}));
+  EXPECT_NE(Metrics().find("gateway_breaker_state{route=\"/*\"} 0\n"),
+            std::string::npos);
+  EXPECT_EQ(Get("/x").status, 200);
 }
 
 TEST_F(GatewayTest, QpsLimitAnswers429) {
@@ -663,6 +832,38 @@ TEST_F(GatewayTest, ReloadSwapsRoutesAtomically) {
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(*Get("/x").headers.Get("x-upstream"), "B");
   slow.join();
+}
+
+TEST_F(GatewayTest, ReloadKeepsTheBreakerOfAnUnchangedRoute) {
+  const std::string yaml = R"(
+breaker: { error_ratio: 0.5, window: 10s, min_requests: 2, open_for: 60s, half_open_probes: 1 }
+routes:
+  - match: /flaky/*
+    dest: $A
+  - match: /v
+    respond: { status: 200, body: one }
+)";
+  StartGateway(yaml);
+  EXPECT_EQ(Get("/flaky/status/500").status, 500);
+  EXPECT_EQ(Get("/flaky/status/500").status, 500);
+  ASSERT_EQ(Get("/flaky/status/200").status, 503);  // open
+  auto other = TestConfig(Replace(yaml, "body: one", "body: two"));
+  ASSERT_TRUE(other.ok()) << other.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*other)).ok());
+  EXPECT_EQ(Get("/v").body, "two");
+  http::Response still = Get("/flaky/status/200");
+  EXPECT_EQ(still.status, 503);
+  EXPECT_EQ(still.body, "{\"error\":\"circuit open\"}\n");
+  EXPECT_EQ(a_.hits(), 2);
+  EXPECT_NE(Metrics().find("gateway_breaker_state{route=\"/flaky/*\"} 1\n"),
+            std::string::npos);
+  // A new destination gets a new breaker: the verdict was on the old one.
+  auto moved = TestConfig(Replace(yaml, "dest: $A", "dest: $B"));
+  ASSERT_TRUE(moved.ok()) << moved.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*moved)).ok());
+  http::Response fresh = Get("/flaky/status/200");
+  EXPECT_EQ(fresh.status, 200);
+  EXPECT_EQ(*fresh.headers.Get("x-upstream"), "B");
 }
 
 TEST_F(GatewayTest, DrainFinishesInFlightAndReportsNotReady) {
