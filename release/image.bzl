@@ -153,15 +153,30 @@ def _pack(ctx, binary_target, arch, variant, libc, prefix):
     # buildifier: disable=attr-licenses
     defaults = {
         "title": service,
-        # `--define=staticship_revision=$(git rev-parse HEAD)` stamps the
-        # commit; without it the label is left out, so builds stay cacheable.
-        "revision": ctx.var.get("staticship_revision", ""),
         "licenses": _licenses(linked, libc),
     }
     for field in ["title", "version", "revision", "source", "licenses"]:
         value = getattr(ctx.attr, field) or defaults.get(field, "")
         if value:
             args.add("--%s=%s" % (field, value))
+
+    # The commit and the repository URL come from the workspace status
+    # (release/workspace_status.sh) unless the target sets them.
+    stamp = ctx.actions.declare_file(prefix + ".stamp")
+    sed = ["-n"]
+    for field, key in [("revision", "STABLE_STATICSHIP_REVISION"), ("source", "STABLE_STATICSHIP_SOURCE")]:
+        if not getattr(ctx.attr, field):
+            sed += ["-e", "s/^%s /--%s=/p" % (key, field)]
+    if len(sed) == 1:
+        sed += ["-e", ""]  # both set on the target: an empty stamp
+    ctx.actions.run_shell(
+        inputs = [ctx.info_file],
+        outputs = [stamp],
+        command = 'sed "${@:3}" "$1" > "$2"',
+        arguments = [ctx.info_file.path, stamp.path] + sed,
+        mnemonic = "OciStamp",
+        progress_message = "Stamping %s" % ctx.label,
+    )
     if ctx.attr.level:
         args.add("--level=%d" % ctx.attr.level)
 
@@ -189,8 +204,8 @@ def _pack(ctx, binary_target, arch, variant, libc, prefix):
 
     ctx.actions.run(
         executable = ctx.executable._shipctl,
-        arguments = ["pack", args],
-        inputs = [binary, ctx.file._deps_json] + extra_inputs,
+        arguments = ["pack", args, "@" + stamp.path],
+        inputs = [binary, ctx.file._deps_json, stamp] + extra_inputs,
         outputs = [layout, tar, digest, sbom],
         mnemonic = "OciImage",
         progress_message = "Packing %s image %s (%s/%s)" % (libc, ctx.label, "linux", arch),

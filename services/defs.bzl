@@ -78,11 +78,20 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
     image_settings = dict(
         binary = ":" + name,
         cmd = args,
+        # distroless's PATH and home directory for the nonroot user.
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+        workdir = "/home/nonroot",
         files = {d: "/etc/%s/%s" % (name, d.split(":")[-1].split("/")[-1]) for d in data},
         ports = [str(port)],
         version = STATICSHIP_VERSION,
     )
-    oci_image(name = "image", **image_settings)
+    oci_image(
+        name = "image",
+        # //release/image's conformance and runc tests check every service
+        # image as built.
+        visibility = ["//release:__subpackages__"],
+        **image_settings
+    )
     oci_image_index(name = "image_multiarch", **image_settings)
 
     # `bazel run :deploy -- --registry HOST:PORT`: push, runc, /health.
