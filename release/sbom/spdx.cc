@@ -157,7 +157,12 @@ std::string SpdxJson(const SbomRequest& r) {
       "https://staticship.invalid/spdx/" + r.repository + "/sha256-" + hex;
   OrderedJson creation;
   creation["created"] = r.created;
-  creation["creators"] = {"Tool: staticship-" + r.tool_version};
+  // Array-typed SPDX fields are built with array() and push_back: a braced
+  // list holding one json value copy-initialises that value, so `{object}`
+  // would be written as the object itself, not as a one-element array.
+  OrderedJson creators = OrderedJson::array();
+  creators.push_back("Tool: staticship-" + r.tool_version);
+  creation["creators"] = std::move(creators);
   doc["creationInfo"] = std::move(creation);
 
   OrderedJson packages = OrderedJson::array();
@@ -173,10 +178,12 @@ std::string SpdxJson(const SbomRequest& r) {
   image["licenseConcluded"] = "NOASSERTION";
   image["licenseDeclared"] = "NOASSERTION";
   image["copyrightText"] = "NOASSERTION";
-  image["externalRefs"] = {ExternalRef("PACKAGE-MANAGER", "purl",
-                                       "pkg:oci/" + PurlEncode(last_component) +
-                                           "@" + PurlEncode(r.manifest_digest) +
-                                           "?tag=" + PurlEncode(r.tag))};
+  OrderedJson image_refs = OrderedJson::array();
+  image_refs.push_back(ExternalRef("PACKAGE-MANAGER", "purl",
+                                   "pkg:oci/" + PurlEncode(last_component) +
+                                       "@" + PurlEncode(r.manifest_digest) +
+                                       "?tag=" + PurlEncode(r.tag)));
+  image["externalRefs"] = std::move(image_refs);
   image["primaryPackagePurpose"] = "CONTAINER";
   packages.push_back(std::move(image));
   relationships.push_back(
