@@ -1,4 +1,4 @@
-"""The @zig_sdk repository: zig 0.11.0 plus one compiler wrapper per target.
+"""The @zig_sdk repository: zig (the version pinned in deps.lock) plus one compiler wrapper per target.
 
 Modelled on hermetic_cc_toolchain. The wrappers pin three things that make
 the build hermetic and reproducible:

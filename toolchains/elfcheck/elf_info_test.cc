@@ -1,5 +1,6 @@
 #include "toolchains/elfcheck/elf_info.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -72,6 +73,60 @@ TEST(ElfInfo, ProgramHeadersPastTheEndAreReported) {
   auto info = ParseElf(bytes);
   ASSERT_FALSE(info.ok());
   EXPECT_NE(info.message().find("program header"), std::string::npos);
+}
+
+// Writes `value` little-endian into `bytes` at `offset`.
+void Put(std::string& bytes, size_t offset, uint64_t value, int width) {
+  for (int i = 0; i < width; ++i) {
+    bytes[offset + i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  }
+}
+
+// The shape of a static-pie: ET_DYN with a dynamic section (for its own
+// relocations) but no PT_INTERP and no DT_NEEDED. Our toolchain links
+// ET_EXEC, so the case is built by hand.
+std::string StaticPieImage() {
+  constexpr size_t kPhoff = 64, kPhent = 56, kDynamic = kPhoff + 2 * kPhent;
+  constexpr size_t kSize = kDynamic + 2 * 16;
+  std::string bytes(kSize, '\0');
+  bytes.replace(0, 4,
+                "\x7f"
+                "ELF");
+  bytes[4] = 2;               // ELFCLASS64
+  bytes[5] = 1;               // little endian
+  Put(bytes, 16, 3, 2);       // e_type = ET_DYN
+  Put(bytes, 18, 62, 2);      // e_machine = EM_X86_64
+  Put(bytes, 32, kPhoff, 8);  // e_phoff
+  Put(bytes, 54, kPhent, 2);  // e_phentsize
+  Put(bytes, 56, 2, 2);       // e_phnum
+  size_t load = kPhoff;       // PT_LOAD: the whole file at vaddr 0
+  Put(bytes, load, 1, 4);
+  Put(bytes, load + 32, kSize, 8);   // p_filesz
+  Put(bytes, load + 40, kSize, 8);   // p_memsz
+  size_t dynamic = kPhoff + kPhent;  // PT_DYNAMIC
+  Put(bytes, dynamic, 2, 4);
+  Put(bytes, dynamic + 8, kDynamic, 8);   // p_offset
+  Put(bytes, dynamic + 16, kDynamic, 8);  // p_vaddr
+  Put(bytes, dynamic + 32, 32, 8);        // p_filesz
+  Put(bytes, kDynamic, 5, 8);             // DT_STRTAB = vaddr 0; then DT_NULL
+  return bytes;
+}
+
+TEST(ElfInfo, StaticPieIsStaticAndSaysSo) {
+  auto info = ParseElf(StaticPieImage());
+  ASSERT_TRUE(info.ok()) << info.message();
+  EXPECT_EQ(info->machine, "x86_64");
+  EXPECT_TRUE(info->is_shared_object);
+  EXPECT_TRUE(info->has_dynamic_section);
+  EXPECT_TRUE(info->IsStatic());
+  EXPECT_TRUE(info->IsStaticPie());
+}
+
+TEST(ElfInfo, NonPieStaticBinaryIsNotStaticPie) {
+  auto info = ReadElf(Env("STATIC_BINARY"));
+  ASSERT_TRUE(info.ok()) << info.message();
+  EXPECT_TRUE(info->is_executable);
+  EXPECT_FALSE(info->IsStaticPie());
 }
 
 }  // namespace
