@@ -75,6 +75,13 @@ void Api::Handle(http::Request request, http::Responder responder) {
   responder.Send(JsonError(404, "not found"));
 }
 
+http::Response Api::RefusedByServer(int status) {
+  if (status == 413) {
+    return Json(400, SubmitErrorJson({"body", "larger than 1 MiB"}));
+  }
+  return JsonError(status, std::string(http::ReasonPhrase(status)));
+}
+
 void Api::Submit(const http::Request& request, http::Responder responder) {
   SubmitParse parse = ParseSubmitRequest(
       request.body,

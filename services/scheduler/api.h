@@ -22,6 +22,11 @@ class Api {
   // Never blocks on the disk: submissions answer from the store's thread.
   void Handle(http::Request request, http::Responder responder);
 
+  // For http::ServerOptions::error_response: what the HTTP layer refuses by
+  // itself gets the API's JSON errors too, and a body too large to read is
+  // the same 400 naming `body` as one over the API's 1 MiB.
+  static http::Response RefusedByServer(int status);
+
  private:
   void Submit(const http::Request& request, http::Responder responder);
   void GetTask(const std::string& id, http::Responder responder);

@@ -24,7 +24,9 @@ std::string FlagsUsage() {
   return "usage: scheduler --data-dir DIR [--listen HOST:PORT] [--workers N]\n"
          "                 [--zones FILE] [--fsync on|off] [--port-file FILE]\n"
          "                 [--http-threads N] [--compact-after-bytes N]\n"
-         "                 [--drain-grace-ms N] [--version]\n"
+         "                 [--drain-grace-ms N]\n"
+         "                 [--retain-finished-seconds N (default 86400)] "
+         "[--version]\n"
          "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
          "                 [--etcd-lease-ttl SECONDS] [--listen ...] ...\n";
 }
@@ -53,8 +55,8 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
                  arg == "--workers" || arg == "--zones" || arg == "--fsync" ||
                  arg == "--port-file" || arg == "--http-threads" ||
                  arg == "--compact-after-bytes" || arg == "--drain-grace-ms" ||
-                 arg == "--etcd" || arg == "--etcd-prefix" ||
-                 arg == "--etcd-lease-ttl";
+                 arg == "--retain-finished-seconds" || arg == "--etcd" ||
+                 arg == "--etcd-prefix" || arg == "--etcd-lease-ttl";
     if (!known) return MakeError("unknown flag '" + args[i] + "'");
     if (!has_value) {
       if (i + 1 >= args.size()) return MakeError(arg + " needs a value");
@@ -98,6 +100,10 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       auto n = ParseInt(arg, value, 4096, int64_t{1} << 40);
       if (!n.ok()) return n.error();
       flags.compact_after_bytes = static_cast<uint64_t>(*n);
+    } else if (arg == "--retain-finished-seconds") {
+      auto n = ParseInt(arg, value, 0, int64_t{10} * 365 * 24 * 3600);
+      if (!n.ok()) return n.error();
+      flags.retain_finished_seconds = *n;
     } else if (arg == "--drain-grace-ms") {
       auto n = ParseInt(arg, value, 0, 600000);
       if (!n.ok()) return n.error();

@@ -25,6 +25,10 @@ struct Flags {
   int http_threads = 2;
   uint64_t compact_after_bytes = 64ull << 20;
   int drain_grace_ms = 10000;
+  // Finished tasks (succeeded, failed, dead, ...) are kept this long for
+  // GET and idempotency, then forgotten, so the snapshot and memory do not
+  // grow with every task ever accepted. 0 keeps them forever.
+  int64_t retain_finished_seconds = 24 * 3600;
   // Shared store mode: etcd client URLs, comma-separated; --data-dir is
   // then not needed (and refused: tasks live in one store or the other).
   std::string etcd_endpoints;

@@ -21,6 +21,13 @@ TEST(FlagsTest, DefaultsAndBothSpellings) {
   EXPECT_EQ(d->listen_port, 8090);
   EXPECT_EQ(d->workers, 200);
   EXPECT_TRUE(d->fsync);
+  EXPECT_EQ(d->retain_finished_seconds, 86400);
+  auto r = ParseFlags({"--data-dir=d", "--retain-finished-seconds", "0"});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->retain_finished_seconds, 0);
+  auto bad = ParseFlags({"--data-dir=d", "--retain-finished-seconds=-1"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("--retain-finished-seconds"), std::string::npos);
 }
 
 TEST(FlagsTest, VersionNeedsNoDataDir) {

@@ -166,7 +166,13 @@ Status LocalStore::OpenWriter(uint64_t gen) {
   auto file = options_.open_log(options_.dir + "/" + LogName(gen));
   if (!file.ok()) return file.error();
   if (Status s = SyncDirectory(options_.dir); !s.ok()) return s;
-  writer_ = std::make_unique<WalWriter>(std::move(file).value(), options_.sync);
+  writer_ = std::make_unique<WalWriter>(
+      std::move(file).value(), options_.sync, [this](const Status& health) {
+        Warn(health.ok() ? "the write-ahead log is writable again"
+                         : "the write-ahead log cannot be written, new tasks "
+                           "get 503: " +
+                               health.message());
+      });
   generation_ = gen;
   return Status::Ok();
 }
@@ -194,7 +200,8 @@ WalWriter::Stats LocalStore::wal_stats() const {
 
 Status LocalStore::Maintain(const Capture& capture, bool force) {
   std::lock_guard<std::mutex> lock(maintain_mu_);
-  if (!writer_) return open_error_;
+  // Read-only: nothing is written, so nothing grows (Recover said why).
+  if (!writer_) return Status::Ok();
   uint64_t bytes = older_log_bytes_ + writer_->current_file_bytes();
   if (!force && bytes < options_.compact_after_bytes) return Status::Ok();
 

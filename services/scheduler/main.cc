@@ -32,8 +32,8 @@ namespace staticship::scheduler {
 namespace {
 
 constexpr char kVersion[] = "scheduler 0.1.0 (staticship)";
-// The body limit of the HTTP layer sits above the API's 1 MiB so that an
-// oversized task gets the API's 400 naming the body, not a bare 413.
+// The HTTP layer stops reading a body past this; the API checks its own
+// 1 MiB, and Api::RefusedByServer answers both with the same 400.
 constexpr size_t kHttpBodyLimit = 8u << 20;
 
 void Log(const std::string& message) {
@@ -137,6 +137,7 @@ int Run(const Flags& flags) {
   server_options.port = flags.listen_port;
   server_options.workers = flags.http_threads;
   server_options.limits.max_body_bytes = kHttpBodyLimit;
+  server_options.error_response = &Api::RefusedByServer;
   auto server = http::Server::Create(
       server_options, [&api](http::Request request, http::Responder responder) {
         api.Handle(std::move(request), std::move(responder));
@@ -177,13 +178,24 @@ int Run(const Flags& flags) {
                              : "data in " + flags.data_dir) +
       (flags.fsync ? "" : " (fsync off)"));
 
+  // Tried every second: a full disk would otherwise log the same line
+  // every second until space frees up.
+  std::string compaction_error;
   for (;;) {
     timespec tick{1, 0};
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) break;
-    if (Status s = store.Maintain(capture, /*force=*/false); !s.ok()) {
-      Log("compaction failed (the log keeps growing): " + s.message());
+    if (flags.retain_finished_seconds > 0) {
+      core.ForgetFinishedBefore(clock.NowMs() -
+                                flags.retain_finished_seconds * 1000);
     }
+    Status s = store.Maintain(capture, /*force=*/false);
+    if (!s.ok() && s.message() != compaction_error) {
+      Log("compaction failed (the log keeps growing): " + s.message());
+    } else if (s.ok() && !compaction_error.empty()) {
+      Log("compaction works again");
+    }
+    compaction_error = s.ok() ? "" : s.message();
   }
 
   Log("stopping: no new tasks, waiting for in-flight dispatches");

@@ -226,14 +226,21 @@ void SchedulerCore::Cancel(const std::string& id, CancelDone done) {
     done({CancelStatus::kNotFound, {}, "no such task"});
     return;
   }
+  if (auto pending = pending_cancels_.find(id);
+      pending != pending_cancels_.end()) {
+    pending->second.push_back(std::move(done));
+    return;
+  }
   Task& task = it->second;
-  if (task.state != TaskState::kQueued) {
+  if (!IsValidTransition(task.state, TaskState::kCanceled)) {
     Task copy = task;
     lock.unlock();
     std::string why = "task is " + std::string(TaskStateName(copy.state));
     done({CancelStatus::kConflict, std::move(copy), std::move(why)});
     return;
   }
+  // Off the queue so that it cannot start while the record is written, but
+  // still queued in memory until the cancel is durable.
   if (!ready_.Remove(id)) {
     auto [lo, hi] = retry_timers_.equal_range(task.not_before_ms);
     for (auto b = lo; b != hi; ++b) {
@@ -243,30 +250,64 @@ void SchedulerCore::Cancel(const std::string& id, CancelDone done) {
       }
     }
   }
-  ready_since_.erase(id);
-  SetState(task, TaskState::kCanceled);
-  task.finished_at_ms = task.updated_at_ms;
-  Task copy = task;
+  Task canceled = task;
+  canceled.state = TaskState::kCanceled;
+  canceled.updated_at_ms = clock_->NowMs();
+  canceled.finished_at_ms = canceled.updated_at_ms;
+  ++canceled.version;
+  pending_cancels_[id];
   lock.unlock();
-  store_->Persist(copy, [this, copy, done = std::move(done)](const Status& s) {
-    if (s.ok()) {
-      done({CancelStatus::kCanceled, copy, ""});
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> guard(mu_);
-      ++stats_.store_errors_total;
-    }
-    done({CancelStatus::kUnavailable, copy, s.message()});
-  });
+  store_->Persist(canceled,
+                  [this, canceled, done = std::move(done)](const Status& s) {
+                    FinishCancel(canceled, s, done);
+                  });
 }
 
-void SchedulerCore::SetState(Task& task, TaskState to) {
+void SchedulerCore::FinishCancel(const Task& canceled, const Status& stored,
+                                 const CancelDone& done) {
+  std::vector<CancelDone> waiters;
+  CancelReply reply;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto pending = pending_cancels_.find(canceled.id);
+    waiters = std::move(pending->second);
+    pending_cancels_.erase(pending);
+    Task& task = tasks_.at(canceled.id);
+    if (!stored.ok()) {
+      ++stats_.store_errors_total;
+      // Back on the queue where it was: its sequence keeps its FIFO place.
+      if (task.not_before_ms > clock_->NowMs()) {
+        retry_timers_.emplace(task.not_before_ms, task.id);
+      } else {
+        ready_.Push({task.id, task.priority, task.zone_id, task.sequence});
+        ready_since_.try_emplace(task.id, std::chrono::steady_clock::now());
+      }
+      work_cv_.notify_one();
+      reply = {CancelStatus::kUnavailable, task, stored.message()};
+    } else if (SetState(task, TaskState::kCanceled)) {
+      task = canceled;  // the durable record, timestamps included
+      ready_since_.erase(task.id);
+      reply = {CancelStatus::kCanceled, task, ""};
+    } else {
+      reply = {CancelStatus::kConflict, task,
+               "task is " + std::string(TaskStateName(task.state))};
+    }
+  }
+  done(reply);
+  for (auto& w : waiters) w(reply);
+}
+
+bool SchedulerCore::SetState(Task& task, TaskState to) {
+  if (!IsValidTransition(task.state, to)) {
+    ++stats_.invalid_transitions_total;
+    return false;
+  }
   --stats_.by_state[static_cast<size_t>(task.state)];
   ++stats_.by_state[static_cast<size_t>(to)];
   task.state = to;
   task.updated_at_ms = clock_->NowMs();
   ++task.version;
+  return true;
 }
 
 void SchedulerCore::MakeReady(const Task& task) {
@@ -307,7 +348,10 @@ std::optional<Task> SchedulerCore::NextDispatch() {
           [this](std::string_view zone) { return ZoneHasRoom(zone); });
       if (entry) {
         Task& task = tasks_.at(entry->id);
-        SetState(task, TaskState::kRunning);
+        if (!SetState(task, TaskState::kRunning)) {
+          ready_since_.erase(entry->id);
+          continue;  // not queued any more: a stale entry, counted
+        }
         ++task.attempts;
         task.started_at_ms = task.updated_at_ms;
         task.not_before_ms = 0;
@@ -343,43 +387,51 @@ void SchedulerCore::Complete(const std::string& id,
                              const DispatchOutcome& outcome) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = tasks_.find(id);
-  if (it == tasks_.end() || it->second.state != TaskState::kRunning) return;
+  if (it == tasks_.end()) return;
   Task& task = it->second;
+  bool success = outcome.kind == DispatchOutcome::Kind::kResponse &&
+                 outcome.status >= 200 && outcome.status < 300;
+  bool timed_out = outcome.kind == DispatchOutcome::Kind::kTimeout;
+  TaskState to;
+  if (success) {
+    to = TaskState::kSucceeded;
+  } else if (!IsRetryable(outcome)) {
+    to = TaskState::kFailed;
+  } else if (task.attempts <= task.max_retries) {
+    to = TaskState::kQueued;
+  } else {
+    to = timed_out ? TaskState::kTimedOut : TaskState::kDead;
+  }
+  bool retry = to == TaskState::kQueued;
+  // Only a running task has a dispatch to complete: an outcome for any other
+  // is a duplicate or stale one and must change neither the task nor the
+  // in-flight accounting.
+  if (!SetState(task, to)) return;
   --in_flight_;
   --zone_in_flight_[task.zone_id];
   double seconds = static_cast<double>(outcome.duration_us) / 1e6;
   stats_.dispatch_seconds.Observe(seconds);
   if (options_.metrics) options_.metrics->ObserveDispatch(seconds);
-  bool timed_out = outcome.kind == DispatchOutcome::Kind::kTimeout;
   if (timed_out) ++stats_.timeouts_total;
 
-  bool success = outcome.kind == DispatchOutcome::Kind::kResponse &&
-                 outcome.status >= 200 && outcome.status < 300;
   if (success) {
-    SetState(task, TaskState::kSucceeded);
     task.response_body = outcome.body;
     task.last_error.clear();
-    task.finished_at_ms = task.updated_at_ms;
   } else {
     task.last_error = DescribeFailure(outcome);
-    if (!IsRetryable(outcome)) {
-      SetState(task, TaskState::kFailed);
-      task.finished_at_ms = task.updated_at_ms;
-    } else if (task.attempts <= task.max_retries) {
-      ++stats_.retries_total;
-      SetState(task, TaskState::kQueued);
-      int64_t delay = backoff_policy_.DelayMs(task.backoff_ms, task.attempts);
-      if (delay <= 0) {
-        MakeReady(task);
-      } else {
-        task.not_before_ms = task.updated_at_ms + delay;
-        retry_timers_.emplace(task.not_before_ms, task.id);
-        work_cv_.notify_one();  // a waiting worker must learn the new timer
-      }
+  }
+  if (retry) {
+    ++stats_.retries_total;
+    int64_t delay = backoff_policy_.DelayMs(task.backoff_ms, task.attempts);
+    if (delay <= 0) {
+      MakeReady(task);
     } else {
-      SetState(task, timed_out ? TaskState::kTimedOut : TaskState::kDead);
-      task.finished_at_ms = task.updated_at_ms;
+      task.not_before_ms = task.updated_at_ms + delay;
+      retry_timers_.emplace(task.not_before_ms, task.id);
+      work_cv_.notify_one();  // a waiting worker must learn the new timer
     }
+  } else {
+    task.finished_at_ms = task.updated_at_ms;
   }
   Task copy = task;
   work_cv_.notify_one();  // a worker slot and a zone slot are free again
@@ -421,6 +473,14 @@ std::vector<Task> SchedulerCore::Capture() const {
   out.reserve(tasks_.size());
   for (const auto& [id, task] : tasks_) out.push_back(task);
   return out;
+}
+
+size_t SchedulerCore::ForgetFinishedBefore(int64_t cutoff_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::erase_if(tasks_, [cutoff_ms](const auto& entry) {
+    const Task& task = entry.second;
+    return IsFinal(task.state) && task.finished_at_ms < cutoff_ms;
+  });
 }
 
 CoreStats SchedulerCore::Stats() const {

@@ -75,6 +75,11 @@ class SchedulerCore {
   std::optional<Task> Get(const std::string& id) const;
   // Oldest first.
   std::vector<Task> List(std::optional<TaskState> state, size_t limit) const;
+  // Cancels a queued task. The task is taken off the queue while the
+  // cancel record is written and changes only once it is durable: when the
+  // write fails (kUnavailable) the task is queued again as it was, as a
+  // failed create leaves nothing behind. Cancels of the same id meanwhile
+  // get the same answer.
   void Cancel(const std::string& id, CancelDone done);
 
   // Blocks until a task may be dispatched (and marks it running) or the core
@@ -96,12 +101,21 @@ class SchedulerCore {
 
   // Every accepted task, for a snapshot.
   std::vector<Task> Capture() const;
+  // Drops final tasks that finished before `cutoff_ms` (retention): later
+  // GETs answer 404 and their id may be posted again. The next compaction
+  // leaves them out of the snapshot. Returns how many were dropped.
+  size_t ForgetFinishedBefore(int64_t cutoff_ms);
   CoreStats Stats() const;
 
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
 
-  void SetState(Task& task, TaskState to);
+  // Applies `to` when IsValidTransition allows it. Any other edge means the
+  // caller's view of the task is wrong (a duplicate or stale completion,
+  // say): the task is left as it was and the refusal is counted in
+  // invalid_transitions_total, because carrying on from a corrupted state
+  // would lose or repeat work silently.
+  [[nodiscard]] bool SetState(Task& task, TaskState to);
   void MakeReady(const Task& task);
   void PromoteDueLocked(int64_t now_ms);
   bool ZoneHasRoom(std::string_view zone) const;
@@ -111,6 +125,9 @@ class SchedulerCore {
   // submitter and everyone who posted the same id meanwhile.
   void FinishCreate(const std::string& id, SubmitReply reply,
                     const SubmitDone& done);
+  // Ends a cancel once the store has answered for the `canceled` record.
+  void FinishCancel(const Task& canceled, const Status& stored,
+                    const CancelDone& done);
 
   TaskStore* const store_;
   const Clock* const clock_;
@@ -123,6 +140,9 @@ class SchedulerCore {
   std::unordered_map<std::string, Task> tasks_;
   // Ids whose create is being written, with later submitters of the same id.
   std::unordered_map<std::string, std::vector<SubmitDone>> pending_creates_;
+  // Ids whose cancel record is being written (off the queue meanwhile), with
+  // later cancels of the same id.
+  std::unordered_map<std::string, std::vector<CancelDone>> pending_cancels_;
   ReadyQueue ready_;
   std::multimap<int64_t, std::string> retry_timers_;  // not_before_ms -> id
   std::unordered_map<std::string, SteadyTime> ready_since_;

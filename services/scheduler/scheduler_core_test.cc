@@ -2,14 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <ostream>
+#include <thread>
+
 #include "services/scheduler/testing/memory_store.h"
 
 namespace staticship::scheduler {
+
+// Readable failures: gtest finds this by argument-dependent lookup.
+void PrintTo(TaskState state, std::ostream* os) { *os << TaskStateName(state); }
+
 namespace {
 
 using testing::MemoryStore;
 using Reply = SchedulerCore::SubmitReply;
 using SubmitStatus = SchedulerCore::SubmitStatus;
+using CancelReply = SchedulerCore::CancelReply;
+using CancelStatus = SchedulerCore::CancelStatus;
+using namespace std::chrono_literals;
 
 DispatchOutcome Http(int status, std::string body = "") {
   DispatchOutcome o;
@@ -43,17 +55,34 @@ class CoreTest : public ::testing::Test {
     ASSERT_TRUE(core_->Recover().ok());
   }
 
-  Reply Submit(std::string id, int priority = 5, std::string zone = "z",
-               int max_retries = 3) {
+  static Task Spec(std::string id, int priority = 5, std::string zone = "z",
+                   int max_retries = 3) {
     Task spec;
     spec.id = std::move(id);
     spec.priority = priority;
     spec.zone_id = std::move(zone);
     spec.max_retries = max_retries;
+    return spec;
+  }
+
+  Reply Submit(std::string id, int priority = 5, std::string zone = "z",
+               int max_retries = 3) {
+    return SubmitSpec(
+        Spec(std::move(id), priority, std::move(zone), max_retries));
+  }
+
+  Reply SubmitSpec(const Task& spec) {
     std::optional<Reply> reply;
     core_->Submit(spec, [&reply](Reply r) { reply = std::move(r); });
     EXPECT_TRUE(reply.has_value());  // MemoryStore answers inline
     return *reply;
+  }
+
+  CancelReply Cancel(const std::string& id) {
+    std::optional<CancelReply> reply;
+    core_->Cancel(id, [&reply](CancelReply r) { reply = std::move(r); });
+    EXPECT_TRUE(reply.has_value());
+    return reply.value_or(CancelReply{});
   }
 
   TaskState StateOf(const std::string& id) { return core_->Get(id)->state; }
@@ -126,6 +155,34 @@ TEST_F(CoreTest, SuccessStoresTheResponse) {
   EXPECT_EQ(got->response_body, "done");
   EXPECT_NE(got->finished_at_ms, 0);
   EXPECT_EQ(store_.Stored("a")->state, TaskState::kSucceeded);
+}
+
+TEST_F(CoreTest, RetentionForgetsOnlyFinishedTasksPastTheCutoff) {
+  Submit("old-done");
+  Submit("queued");
+  auto t = core_->NextDispatch();
+  ASSERT_EQ(t->id, "old-done");
+  core_->Complete("old-done", Http(200));
+  int64_t finished = core_->Get("old-done")->finished_at_ms;
+  clock_.Advance(1000);
+  Submit("new-done", 1);
+  Submit("running", 9);
+  ASSERT_EQ(core_->NextDispatch()->id, "running");
+  ASSERT_EQ(core_->NextDispatch()->id, "queued");
+  core_->Complete("queued", Http(200));
+  // Only a final task that finished before the cutoff goes; one that
+  // finished at the cutoff, and any unfinished one however old, stay.
+  EXPECT_EQ(core_->ForgetFinishedBefore(finished), 0u);
+  EXPECT_EQ(core_->ForgetFinishedBefore(finished + 1), 1u);
+  EXPECT_FALSE(core_->Get("old-done").has_value());
+  EXPECT_TRUE(core_->Get("queued").has_value());
+  EXPECT_EQ(core_->ForgetFinishedBefore(clock_.NowMs() + 1), 1u);
+  EXPECT_FALSE(core_->Get("queued").has_value());
+  EXPECT_EQ(StateOf("new-done"), TaskState::kQueued);
+  EXPECT_EQ(StateOf("running"), TaskState::kRunning);
+  // Gone from the snapshot too, and the id may be used again.
+  EXPECT_EQ(core_->Capture().size(), 2u);
+  EXPECT_EQ(Submit("old-done").status, SubmitStatus::kCreated);
 }
 
 TEST_F(CoreTest, ClientErrorFailsAtOnce) {
@@ -222,8 +279,22 @@ TEST_F(CoreTest, WorkerAndZoneCapsBoundInFlight) {
   // fills the remaining workers.
   EXPECT_EQ(got, (std::vector<std::string>{"s1", "f1", "f2"}));
   EXPECT_EQ(core_->Stats().in_flight, 3);
+  // f3's zone has room, so only the worker limit holds it back: a worker
+  // asking now must wait for a slot. Were it let through it would return at
+  // once; the wait below only gives it the chance to.
+  std::atomic<bool> returned{false};
+  std::optional<Task> next;
+  std::thread worker([&] {
+    next = core_->NextDispatch();
+    returned = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(returned) << "a 4th dispatch started with 3 workers";
+  EXPECT_EQ(core_->Stats().in_flight, 3);
   core_->Complete("f1", Http(200));
-  EXPECT_EQ(core_->NextDispatch()->id, "f3");
+  worker.join();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, "f3");
   core_->Complete("s1", Http(200));
   EXPECT_EQ(core_->NextDispatch()->id, "s2");
 }
@@ -266,6 +337,139 @@ TEST_F(CoreTest, StatsCountStatesAndDepth) {
   EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kRunning)], 1u);
   EXPECT_EQ(s.queue_wait_seconds.count, 1u);
   EXPECT_EQ(s.in_flight, 1);
+}
+
+TEST_F(CoreTest, RetryDelayFollowsTheTasksBackoffMs) {
+  // With the jitter source fixed the delay is jitter % (ceiling + 1), a
+  // distinct value for each ceiling: 1500 % 1001 = 499 for backoff_ms 1000,
+  // then 1500 % 2001 = 1500 once it doubles, where the default 100 ms base
+  // gives 1500 % 101 = 86 and 1500 % 201 = 93. At 8000 ms the second
+  // ceiling is the 10 s cap, not 16000: 15000 % 10001 = 4999.
+  struct Case {
+    int64_t backoff_ms;
+    uint64_t jitter;
+    std::vector<int64_t> delays;
+  };
+  for (const Case& c : std::vector<Case>{{1000, 1500, {499, 1500}},
+                                         {100, 1500, {86, 93}},
+                                         {8000, 15000, {6999, 4999}}}) {
+    jitter_ = c.jitter;
+    std::string id = "backoff-" + std::to_string(c.backoff_ms);
+    Task spec = Spec(id);
+    spec.backoff_ms = c.backoff_ms;
+    ASSERT_EQ(SubmitSpec(spec).status, SubmitStatus::kCreated);
+    for (int64_t expected : c.delays) {
+      auto t = core_->NextDispatch();
+      ASSERT_TRUE(t.has_value());
+      ASSERT_EQ(t->id, id);
+      core_->Complete(id, Http(503));
+      auto queued = core_->Get(id);
+      ASSERT_EQ(queued->state, TaskState::kQueued);
+      EXPECT_EQ(queued->not_before_ms - clock_.NowMs(), expected)
+          << "backoff_ms " << c.backoff_ms << ", attempt " << t->attempts;
+      clock_.Advance(expected);
+    }
+    Cancel(id);  // out of the way of the next case
+  }
+}
+
+TEST_F(CoreTest, OutcomeForATaskThatIsNotRunningChangesNothing) {
+  Submit("done");
+  Submit("dropped");
+  Submit("waiting");
+  ASSERT_EQ(core_->NextDispatch()->id, "done");
+  core_->Complete("done", Http(200, "first"));
+  ASSERT_EQ(Cancel("dropped").status, CancelStatus::kCanceled);
+  Task done_before = *core_->Get("done");
+  int writes = store_.writes();
+
+  // A duplicate outcome of a finished dispatch, an outcome for a canceled
+  // task and one for a task that was never dispatched.
+  core_->Complete("done", Http(503));
+  core_->Complete("dropped", Http(200, "late"));
+  core_->Complete("waiting", Of(DispatchOutcome::Kind::kTimeout));
+
+  auto done = core_->Get("done");
+  EXPECT_EQ(done->state, TaskState::kSucceeded);
+  EXPECT_EQ(done->response_body, "first");
+  EXPECT_EQ(done->version, done_before.version);
+  EXPECT_EQ(done->attempts, 1);
+  EXPECT_EQ(StateOf("dropped"), TaskState::kCanceled);
+  EXPECT_TRUE(core_->Get("dropped")->response_body.empty());
+  EXPECT_EQ(StateOf("waiting"), TaskState::kQueued);
+  EXPECT_EQ(store_.writes(), writes);  // nothing was persisted either
+  CoreStats s = core_->Stats();
+  EXPECT_EQ(s.invalid_transitions_total, 3u);
+  EXPECT_EQ(s.in_flight, 0);
+  EXPECT_EQ(s.retries_total, 0u);
+  EXPECT_EQ(s.timeouts_total, 0u);
+  EXPECT_EQ(s.waiting_backoff, 0u);
+  EXPECT_EQ(s.dispatch_seconds.count, 1u);
+  EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kSucceeded)], 1u);
+  EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kCanceled)], 1u);
+  EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kQueued)], 1u);
+  // The queued task still runs normally.
+  auto next = core_->NextDispatch();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, "waiting");
+  EXPECT_EQ(next->attempts, 1);
+}
+
+TEST_F(CoreTest, CancelThatIsNotDurableLeavesTheTaskQueued) {
+  jitter_ = 50;  // "backoff" waits 50 % 101 = 50 ms before its retry
+  Submit("backoff");
+  Submit("ready");
+  ASSERT_EQ(core_->NextDispatch()->id, "backoff");
+  core_->Complete("backoff", Http(500));
+  ASSERT_EQ(core_->Stats().waiting_backoff, 1u);
+
+  store_.fail = true;
+  for (const char* id : {"backoff", "ready"}) {
+    CancelReply r = Cancel(id);
+    EXPECT_EQ(r.status, CancelStatus::kUnavailable) << id;
+    EXPECT_EQ(r.task.state, TaskState::kQueued) << id;
+    EXPECT_EQ(StateOf(id), TaskState::kQueued) << id;
+  }
+  CoreStats s = core_->Stats();
+  EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kQueued)], 2u);
+  EXPECT_EQ(s.by_state[static_cast<size_t>(TaskState::kCanceled)], 0u);
+  EXPECT_EQ(s.store_errors_total, 2u);
+  EXPECT_EQ(s.waiting_backoff, 1u);
+  EXPECT_EQ(s.ready_by_priority[5], 1u);
+
+  // Both still run, each from where it was.
+  store_.fail = false;
+  EXPECT_EQ(core_->NextDispatch()->id, "ready");
+  clock_.Advance(50);
+  EXPECT_EQ(core_->NextDispatch()->id, "backoff");
+}
+
+TEST_F(CoreTest, CancelTakesEffectOnlyOnceDurable) {
+  Submit("a");
+  Submit("b");
+  store_.hold = true;
+  std::vector<CancelReply> replies;
+  auto keep = [&replies](CancelReply r) { replies.push_back(std::move(r)); };
+  core_->Cancel("a", keep);
+  core_->Cancel("a", keep);  // a second DELETE while the first is written
+  EXPECT_TRUE(replies.empty());
+  EXPECT_EQ(StateOf("a"), TaskState::kQueued);
+  // Not dispatched meanwhile: a cancel that becomes durable must win.
+  auto next = core_->NextDispatch();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, "b");
+
+  store_.hold = false;
+  store_.Release();
+  ASSERT_EQ(replies.size(), 2u);
+  for (const CancelReply& r : replies) {
+    EXPECT_EQ(r.status, CancelStatus::kCanceled);
+    EXPECT_EQ(r.task.state, TaskState::kCanceled);
+  }
+  EXPECT_EQ(StateOf("a"), TaskState::kCanceled);
+  EXPECT_EQ(store_.Stored("a")->state, TaskState::kCanceled);
+  EXPECT_EQ(store_.Stored("a")->version, core_->Get("a")->version);
+  EXPECT_EQ(Cancel("a").status, CancelStatus::kConflict);
 }
 
 }  // namespace

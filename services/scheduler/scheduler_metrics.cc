@@ -94,6 +94,11 @@ std::string SchedulerMetrics::Render(
                             "Writes the store refused")
                 .WithLabels({}),
             stats.store_errors_total);
+  AdvanceTo(registry_
+                .AddCounter("scheduler_invalid_transitions_total",
+                            "State changes refused as invalid (a bug)")
+                .WithLabels({}),
+            stats.invalid_transitions_total);
   for (const TaskStore::Counter& c : store_counters) {
     AdvanceTo(registry_.AddCounter(c.name, c.help).WithLabels(c.labels),
               c.value);

@@ -6,8 +6,11 @@
 
 namespace staticship::scheduler {
 
-WalWriter::WalWriter(std::unique_ptr<LogFile> file, bool sync)
-    : file_(std::move(file)), sync_(sync) {
+WalWriter::WalWriter(std::unique_ptr<LogFile> file, bool sync,
+                     HealthChanged health_changed)
+    : file_(std::move(file)),
+      sync_(sync),
+      health_changed_(std::move(health_changed)) {
   file_bytes_ = file_->size();
   thread_ = std::thread([this] { Run(); });
 }
@@ -134,13 +137,16 @@ void WalWriter::Flush(std::string& buffer, std::vector<Done>& dones) {
     }
     file_bytes_ = file_->size();
   }
+  bool health_changed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.records += dones.size();
     stats_.batches += 1;
     if (failed_batch) stats_.failed_batches += 1;
+    health_changed = health_.ok() != status.ok();
     health_ = status;
   }
+  if (health_changed && health_changed_) health_changed_(status);
   for (Done& done : dones) {
     if (done) done(status);
   }

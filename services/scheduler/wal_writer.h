@@ -23,6 +23,10 @@ class WalWriter {
  public:
   // Runs on the writer thread once the record is durable or has failed.
   using Done = std::function<void(const Status&)>;
+  // Runs on the writer thread when writes start failing (a full disk, say)
+  // and when they succeed again: an operator needs one line for each, not
+  // one per rejected task.
+  using HealthChanged = std::function<void(const Status&)>;
 
   struct Stats {
     uint64_t records = 0;
@@ -32,7 +36,8 @@ class WalWriter {
 
   // `sync` false skips fdatasync (benchmarks, tests): records then survive a
   // process crash but not a machine crash.
-  WalWriter(std::unique_ptr<LogFile> file, bool sync);
+  WalWriter(std::unique_ptr<LogFile> file, bool sync,
+            HealthChanged health_changed = {});
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
@@ -65,6 +70,7 @@ class WalWriter {
 
   std::unique_ptr<LogFile> file_;  // only the writer thread touches it
   const bool sync_;
+  const HealthChanged health_changed_;
   bool broken_ = false;   // writer thread only
   Status broken_status_;  // writer thread only
 

@@ -74,10 +74,15 @@ TEST(WalWriterTest, DiskFullFailsTheBatchAndLeavesNoPartialRecord) {
   std::string path = dir.path() + "/a.log";
   auto file = FaultyOpener(faults)(path);
   ASSERT_TRUE(file.ok());
-  WalWriter wal(std::move(file).value(), /*sync=*/true);
+  std::vector<std::string> changes;  // written and read on the writer thread
+  WalWriter wal(std::move(file).value(), /*sync=*/true,
+                [&changes](const Status& s) {
+                  changes.push_back(s.ok() ? "ok" : s.message());
+                });
   ASSERT_TRUE(wal.Append("before").ok());
   faults->append_fails = true;
-  Status full = wal.Append("lost");
+  EXPECT_FALSE(wal.Append("lost").ok());
+  Status full = wal.Append("lost too");
   EXPECT_FALSE(full.ok());
   EXPECT_NE(full.message().find("No space"), std::string::npos);
   EXPECT_FALSE(wal.health().ok());
@@ -85,7 +90,11 @@ TEST(WalWriterTest, DiskFullFailsTheBatchAndLeavesNoPartialRecord) {
   ASSERT_TRUE(wal.Append("after").ok());
   EXPECT_TRUE(wal.health().ok());
   EXPECT_EQ(ReadRecords(path), (std::vector<std::string>{"before", "after"}));
-  EXPECT_EQ(wal.stats().failed_batches, 1u);
+  EXPECT_EQ(wal.stats().failed_batches, 2u);
+  // One line when writes start failing, one when they recover.
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_NE(changes[0].find("No space"), std::string::npos);
+  EXPECT_EQ(changes[1], "ok");
 }
 
 TEST(WalWriterTest, FailedSyncBreaksTheLogForGood) {

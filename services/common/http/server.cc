@@ -395,7 +395,11 @@ class Worker {
     p.ready = true;
     p.close = true;
     Response r(status, std::string(ReasonPhrase(status)) + "\n");
-    r.headers.Add("Content-Type", "text/plain");
+    if (options_.error_response) {
+      r = options_.error_response(status);
+    } else {
+      r.headers.Add("Content-Type", "text/plain");
+    }
     AppendResponse(r, false, true, 1, &p.bytes);
     c->pending.push_back(std::move(p));
     c->request_started.reset();

@@ -82,6 +82,11 @@ struct ServerOptions {
   // Requests of one connection dispatched but not yet answered; reading
   // pauses beyond it so a pipelining client cannot queue unbounded work.
   size_t max_pipeline = 32;
+  // The answer to a request the server refuses by itself (the statuses
+  // above); the connection is closed after it whatever it says. Unset: the
+  // reason phrase as text/plain. An API sets it so that every error its
+  // clients see has the same shape.
+  std::function<Response(int status)> error_response;
 };
 
 // Counters read by /metrics; updated with relaxed atomics.

@@ -188,6 +188,29 @@ TEST_F(ServerTest, SizeLimitsGive431And413) {
   }
 }
 
+TEST_F(ServerTest, ErrorResponseHookShapesTheServersOwnRefusals) {
+  ServerOptions options;
+  options.limits.max_body_bytes = 100;
+  options.error_response = [](int status) {
+    Response r(status == 413 ? 400 : status,
+               "{\"error\":\"" + std::to_string(status) + "\"}");
+    r.headers.Set("Content-Type", "application/json");
+    return r;
+  };
+  StartServer(options);
+  RawConnection c(port());
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n"));
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->body, "{\"error\":\"413\"}");
+  ASSERT_NE(r->headers.Get("Content-Type"), nullptr);
+  EXPECT_EQ(*r->headers.Get("Content-Type"), "application/json");
+  // Refused requests still end the connection, whatever the hook answers.
+  EXPECT_TRUE(c.WaitForClose());
+}
+
 TEST_F(ServerTest, SlowlorisGets408AndIdleConnectionsAreClosed) {
   ServerOptions options;
   options.header_timeout = 200ms;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -29,10 +30,14 @@ class DelayedSender {
   DelayedSender(const DelayedSender&) = delete;
   DelayedSender& operator=(const DelayedSender&) = delete;
 
+  // `before_send` runs on the sender's thread just before the answer goes
+  // out, so that whoever counts requests in flight sees them end before the
+  // client can send the next one.
   void Add(std::chrono::steady_clock::time_point at, http::Responder responder,
-           http::Response response) {
+           http::Response response, std::function<void()> before_send = {}) {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back({at, std::move(responder), std::move(response)});
+    queue_.push_back({at, std::move(responder), std::move(response),
+                      std::move(before_send)});
     cv_.notify_one();
   }
 
@@ -41,6 +46,7 @@ class DelayedSender {
     std::chrono::steady_clock::time_point at;
     http::Responder responder;
     http::Response response;
+    std::function<void()> before_send;
   };
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -56,6 +62,7 @@ class DelayedSender {
       Item item = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
+      if (item.before_send) item.before_send();
       item.responder.Send(std::move(item.response));
       lock.lock();
     }

@@ -10,13 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "services/common/http/client.h"
@@ -35,11 +38,12 @@ std::string g_standin;
 using Process = staticship::scheduler::testing::ChildProcess;
 
 template <typename F>
-bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
+bool WaitFor(F&& condition, std::chrono::milliseconds limit,
+             std::chrono::milliseconds poll = 10ms) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(poll);
   }
   return condition();
 }
@@ -81,29 +85,86 @@ class SchedulerTest : public ::testing::Test {
     return p;
   }
 
-  // zones: zone id -> game-server port
-  std::unique_ptr<Process> StartScheduler(
-      const std::map<std::string, int>& zones, int workers) {
+  struct ZoneSpec {
+    std::vector<int> ports;  // game servers, round robin in this order
+    std::string path = "/dispatch";
+    int max_in_flight = 0;  // 0: left out of the file (the default cap)
+  };
+
+  std::unique_ptr<Process> StartSchedulerZones(
+      const std::map<std::string, ZoneSpec>& zones, int workers,
+      int drain_grace_ms = 5000, const std::vector<std::string>& extra = {}) {
     std::string zones_file = dir_.path() + "/zones.yaml";
     {
       std::ofstream out(zones_file);
       out << "zones:\n";
-      for (const auto& [zone, port] : zones) {
-        out << "  " << zone << ": { endpoints: [127.0.0.1:" << port
-            << "], path: /dispatch }\n";
+      for (const auto& [zone, spec] : zones) {
+        out << "  " << zone << ": { endpoints: [";
+        for (size_t i = 0; i < spec.ports.size(); ++i) {
+          out << (i > 0 ? ", " : "") << "127.0.0.1:" << spec.ports[i];
+        }
+        out << "], path: " << spec.path;
+        if (spec.max_in_flight > 0) {
+          out << ", max_in_flight: " << spec.max_in_flight;
+        }
+        out << " }\n";
       }
     }
     std::string port_file =
         dir_.path() + "/scheduler" + std::to_string(++children_) + ".port";
-    auto p = std::make_unique<Process>(
-        std::vector<std::string>{
-            g_scheduler, "--data-dir", dir_.path() + "/data", "--listen",
-            "127.0.0.1:0", "--port-file", port_file, "--workers",
-            std::to_string(workers), "--zones", zones_file, "--drain-grace-ms",
-            "5000"},
-        dir_.path() + "/scheduler.log");
+    std::vector<std::string> argv{g_scheduler,
+                                  "--data-dir",
+                                  dir_.path() + "/data",
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--port-file",
+                                  port_file,
+                                  "--workers",
+                                  std::to_string(workers),
+                                  "--zones",
+                                  zones_file,
+                                  "--drain-grace-ms",
+                                  std::to_string(drain_grace_ms)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<Process>(argv, dir_.path() + "/scheduler.log");
     base_ = "http://127.0.0.1:" + std::to_string(ReadPort(port_file));
     return p;
+  }
+
+  // zones: zone id -> game-server port
+  std::unique_ptr<Process> StartScheduler(
+      const std::map<std::string, int>& zones, int workers) {
+    std::map<std::string, ZoneSpec> specs;
+    for (const auto& [zone, port] : zones) specs[zone].ports = {port};
+    return StartSchedulerZones(specs, workers);
+  }
+
+  json StandinGet(int port, const std::string& path) {
+    auto r = client_.Get("http://127.0.0.1:" + std::to_string(port) + path);
+    if (!r.ok() || r->status != 200) return json();
+    return json::parse(r->body, nullptr, false);
+  }
+  // What a stand-in started with --record received, in arrival order.
+  json Received(int port) {
+    json r = StandinGet(port, "/requests");
+    return r.is_object() ? r["requests"] : json::array();
+  }
+
+  // The /metrics sample lines as `name{labels}` -> value.
+  std::map<std::string, double> Metrics() {
+    std::map<std::string, double> samples;
+    auto r = client_.Get(base_ + "/metrics");
+    if (!r.ok() || r->status != 200) return samples;
+    std::istringstream in(r->body);
+    std::string line;
+    while (std::getline(in, line)) {
+      size_t space = line.rfind(' ');
+      if (line.empty() || line[0] == '#' || space == std::string::npos) {
+        continue;
+      }
+      samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
   }
 
   Result<http::Response> Post(const json& body) {
@@ -182,6 +243,42 @@ TEST_F(SchedulerTest, DispatchesWithTaskIdAndIsIdempotent) {
   auto stats =
       client_.Get("http://127.0.0.1:" + std::to_string(port) + "/stats");
   EXPECT_EQ(json::parse(stats->body)["requests"], 1);
+}
+
+TEST_F(SchedulerTest, FinishedTasksAreForgottenAfterTheRetention) {
+  int port;
+  auto game = StartStandin({}, &port);
+  std::map<std::string, ZoneSpec> zones;
+  zones["cn-1"].ports = {port};
+  auto scheduler =
+      StartSchedulerZones(zones, 4, 5000, {"--retain-finished-seconds", "1"});
+  ASSERT_EQ(Post({{"id", "brief"}, {"zone_id", "cn-1"}})->status, 201);
+  ASSERT_TRUE(WaitState("brief", "succeeded"));
+  // Checked once a second, so gone between one and about two seconds on.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto r = client_.Get(base_ + "/v1/tasks/brief");
+        return r.ok() && r->status == 404;
+      },
+      10s));
+  // The id is free again: a new task, dispatched again.
+  EXPECT_EQ(Post({{"id", "brief"}, {"zone_id", "cn-1"}})->status, 201);
+  EXPECT_TRUE(WaitState("brief", "succeeded"));
+}
+
+TEST_F(SchedulerTest, OversizedBodyIsA400NamingTheBodyAtAnySize) {
+  auto scheduler = StartScheduler({{"cn-1", 9}}, 1);
+  // Past the API's 1 MiB, and past the 8 MiB the HTTP layer reads at all.
+  for (size_t size : {size_t{2} << 20, size_t{9} << 20}) {
+    json body = {{"zone_id", "cn-1"}, {"payload", std::string(size, 'x')}};
+    auto r = Post(body);
+    ASSERT_TRUE(r.ok()) << size << ": " << r.message();
+    EXPECT_EQ(r->status, 400) << size;
+    json error = json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(error.is_object()) << r->body;
+    EXPECT_EQ(error["field"], "body") << r->body;
+  }
+  EXPECT_EQ(Metrics()["scheduler_tasks{state=\"queued\"}"], 0);
 }
 
 TEST_F(SchedulerTest, HigherPriorityNeverWaitsBehindLower) {
@@ -311,21 +408,319 @@ TEST_F(SchedulerTest, SigtermDrainsAndExitsZero) {
   EXPECT_EQ(StateOf("inflight"), "succeeded");  // finished before exit
 }
 
-TEST_F(SchedulerTest, Kill9MidRunLosesNoAcceptedTask) {
+TEST_F(SchedulerTest, RoundRobinsOverTheZoneAtItsPathWithPayloadAndTaskId) {
+  int port_a, port_b;
+  auto game_a = StartStandin({"--record"}, &port_a);
+  auto game_b = StartStandin({"--record"}, &port_b);
+  auto scheduler = StartSchedulerZones(
+      {{"cn-1", {{port_a, port_b}, "/game/v2/dispatch"}}}, 1);
+  constexpr int kTasks = 6;
+  std::map<std::string, json> payloads;
+  for (int i = 0; i < kTasks; ++i) {
+    std::string id = "rr-" + std::to_string(i);
+    payloads[id] = {
+        {"order", i},
+        {"items", {{{"sku", "épée-" + std::to_string(i)}, {"qty", i * 1.5}}}},
+        {"note", "line\nbreak \"quoted\" \\ tab\t"},
+        {"none", nullptr},
+        {"flags", {true, false}}};
+    ASSERT_EQ(Post({{"id", id}, {"zone_id", "cn-1"}, {"payload", payloads[id]}})
+                  ->status,
+              201);
+  }
+  for (const auto& [id, payload] : payloads) {
+    ASSERT_TRUE(WaitState(id, "succeeded")) << id;
+  }
+  // task id -> which game server got it
+  std::map<std::string, int> server_of;
+  for (int server : {0, 1}) {
+    json received = Received(server == 0 ? port_a : port_b);
+    EXPECT_EQ(received.size(), size_t{kTasks / 2}) << received.dump();
+    for (const json& r : received) {
+      std::string id = r["task"];
+      EXPECT_EQ(r["method"], "POST") << id;
+      EXPECT_EQ(r["path"], "/game/v2/dispatch") << id;
+      ASSERT_EQ(payloads.count(id), 1u) << "X-Task-Id " << id;
+      EXPECT_EQ(json::parse(r["body"].get<std::string>()), payloads[id]) << id;
+      EXPECT_TRUE(server_of.emplace(id, server).second) << "sent twice: " << id;
+    }
+  }
+  ASSERT_EQ(server_of.size(), size_t{kTasks});
+  // One worker dispatches in FIFO order, so round robin alternates.
+  for (int i = 1; i < kTasks; ++i) {
+    EXPECT_NE(server_of["rr-" + std::to_string(i)],
+              server_of["rr-" + std::to_string(i - 1)])
+        << "rr-" << i << " went to the same game server as the task before";
+  }
+}
+
+TEST_F(SchedulerTest, ZoneMaxInFlightBoundsConcurrentDispatches) {
+  int port;
+  auto game = StartStandin({"--mode", "delay", "--delay-ms", "300"}, &port);
+  // 8 workers and one zone: without its cap the zone would get all 8.
+  auto scheduler = StartSchedulerZones({{"cn-1", {{port}, "/dispatch", 2}}}, 8);
+  constexpr int kTasks = 8;
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(
+        Post({{"id", "cap-" + std::to_string(i)}, {"zone_id", "cn-1"}})->status,
+        201);
+  }
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(WaitState("cap-" + std::to_string(i), "succeeded", 20s)) << i;
+  }
+  json stats = StandinGet(port, "/stats");
+  EXPECT_EQ(stats["requests"], kTasks);
+  EXPECT_LE(stats["max_in_flight"].get<int>(), 2) << stats.dump();
+  EXPECT_GE(stats["max_in_flight"].get<int>(), 1) << stats.dump();
+}
+
+TEST_F(SchedulerTest, ListTruncatesAtLimitAndNamesABadParameter) {
+  auto scheduler = StartScheduler({{"cn-1", DeadPort()}}, 1);
+  constexpr int kTasks = 5;
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(Post({{"id", "list-" + std::to_string(i)},
+                    {"zone_id", "cn-1"},
+                    {"max_retries", 0}})
+                  ->status,
+              201);
+  }
+  auto ids = [this](const std::string& query) {
+    std::vector<std::string> out;
+    auto r = client_.Get(base_ + "/v1/tasks?" + query);
+    EXPECT_TRUE(r.ok() && r->status == 200) << query;
+    if (!r.ok()) return out;
+    json list = json::parse(r->body);
+    for (const json& t : list["tasks"]) out.push_back(t["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("limit=3"),
+            (std::vector<std::string>{"list-0", "list-1", "list-2"}));
+  EXPECT_EQ(ids("limit=100").size(), size_t{kTasks});
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(WaitState("list-" + std::to_string(i), "dead")) << i;
+  }
+  EXPECT_EQ(ids("state=dead&limit=2"),
+            (std::vector<std::string>{"list-0", "list-1"}));
+  EXPECT_TRUE(ids("state=succeeded&limit=2").empty());
+
+  struct Case {
+    std::string query;
+    std::string field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"state=bogus", "state"},
+           {"state=", "state"},
+           {"state=DEAD&limit=2", "state"},
+           {"limit=0", "limit"},
+           {"limit=-1", "limit"},
+           {"limit=abc", "limit"},
+           {"limit=3x", "limit"},
+           {"limit=10001", "limit"},
+           {"state=dead&limit=", "limit"},
+       }) {
+    auto r = client_.Get(base_ + "/v1/tasks?" + c.query);
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_EQ(r->status, 400) << c.query;
+    json error = json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(error.is_object()) << c.query << ": " << r->body;
+    EXPECT_EQ(error["field"], c.field) << c.query << ": " << r->body;
+    EXPECT_NE(error.value("error", "").find(c.field), std::string::npos)
+        << c.query << ": " << r->body;
+  }
+}
+
+TEST_F(SchedulerTest, MetricsCountWhatHappened) {
+  int ok_port, error_port, hang_port;
+  auto ok = StartStandin({"--fail-first", "1"}, &ok_port);
+  auto broken = StartStandin({"--mode", "server_error"}, &error_port);
+  auto hang = StartStandin({"--mode", "hang"}, &hang_port);
+  constexpr int kWorkers = 4;
+  auto scheduler =
+      StartSchedulerZones({{"ok", {{ok_port}}},
+                           {"broken", {{error_port}}},
+                           {"hang", {{hang_port}, "/dispatch", 1}}},
+                          kWorkers);
+  // 503 then 200: one retry, succeeded after 2 attempts.
+  ASSERT_EQ(
+      Post({{"id", "m-retry"}, {"zone_id", "ok"}, {"backoff_ms", 5}})->status,
+      201);
+  ASSERT_TRUE(WaitState("m-retry", "succeeded"));
+  ASSERT_EQ(Post({{"id", "m-ok"}, {"zone_id", "ok"}})->status, 201);
+  // 500 twice: one retry, dead.
+  ASSERT_EQ(Post({{"id", "m-dead"},
+                  {"zone_id", "broken"},
+                  {"backoff_ms", 5},
+                  {"max_retries", 1}})
+                ->status,
+            201);
+  // Two timeouts, one retry, timed_out.
+  ASSERT_EQ(Post({{"id", "m-timeout"},
+                  {"zone_id", "hang"},
+                  {"timeout_ms", 200},
+                  {"backoff_ms", 5},
+                  {"max_retries", 1}})
+                ->status,
+            201);
+  ASSERT_TRUE(WaitState("m-ok", "succeeded"));
+  ASSERT_TRUE(WaitState("m-dead", "dead"));
+  ASSERT_TRUE(WaitState("m-timeout", "timed_out"));
+  // One dispatch left hanging holds the hang zone's only slot, so two more
+  // tasks of that zone wait in the queue at priority 7.
+  ASSERT_EQ(Post({{"id", "m-stuck"},
+                  {"zone_id", "hang"},
+                  {"priority", 7},
+                  {"timeout_ms", 600000}})
+                ->status,
+            201);
+  ASSERT_TRUE(WaitState("m-stuck", "running"));
+  for (const char* id : {"m-wait-1", "m-wait-2"}) {
+    ASSERT_EQ(Post({{"id", id}, {"zone_id", "hang"}, {"priority", 7}})->status,
+              201);
+  }
+
+  std::map<std::string, double> m = Metrics();
+  ASSERT_FALSE(m.empty());
+  auto value = [&m](const std::string& sample) {
+    auto it = m.find(sample);
+    EXPECT_NE(it, m.end()) << "no sample " << sample;
+    return it == m.end() ? -1 : it->second;
+  };
+  std::map<std::string, double> states = {
+      {"queued", 2},    {"running", 1}, {"succeeded", 2}, {"failed", 0},
+      {"timed_out", 1}, {"dead", 1},    {"canceled", 0}};
+  for (const auto& [state, n] : states) {
+    EXPECT_EQ(value("scheduler_tasks{state=\"" + state + "\"}"), n) << state;
+  }
+  for (int p = 0; p <= 9; ++p) {
+    EXPECT_EQ(
+        value("scheduler_queue_depth{priority=\"" + std::to_string(p) + "\"}"),
+        p == 7 ? 2 : 0)
+        << "priority " << p;
+  }
+  // Completed attempts: m-retry 2, m-ok 1, m-dead 2, m-timeout 2.
+  constexpr double kCompleted = 7;
+  EXPECT_EQ(value("scheduler_dispatch_seconds_count"), kCompleted);
+  EXPECT_EQ(value("scheduler_dispatch_seconds_bucket{le=\"+Inf\"}"),
+            kCompleted);
+  // Both timeouts took at least their 200 ms.
+  EXPECT_LE(value("scheduler_dispatch_seconds_bucket{le=\"0.1\"}"),
+            kCompleted - 2);
+  EXPECT_GE(value("scheduler_dispatch_seconds_sum"), 0.4);
+  // Cumulative buckets: never decreasing with their bound.
+  std::vector<std::pair<double, double>> buckets;  // le -> count
+  const std::string prefix = "scheduler_dispatch_seconds_bucket{le=\"";
+  for (const auto& [sample, n] : m) {
+    if (sample.rfind(prefix, 0) != 0) continue;
+    std::string le =
+        sample.substr(prefix.size(), sample.size() - prefix.size() - 2);
+    buckets.emplace_back(le == "+Inf" ? HUGE_VAL : std::stod(le), n);
+  }
+  std::sort(buckets.begin(), buckets.end());
+  EXPECT_GE(buckets.size(), 10u);
+  for (size_t i = 1; i < buckets.size(); ++i) {
+    EXPECT_LE(buckets[i - 1].second, buckets[i].second)
+        << "le=" << buckets[i].first;
+  }
+  EXPECT_EQ(value("scheduler_dispatches_total"), kCompleted + 1);
+  EXPECT_EQ(value("scheduler_retries_total"), 3);
+  EXPECT_EQ(value("scheduler_timeouts_total"), 2);
+  EXPECT_EQ(value("scheduler_tasks_submitted_total"), 7);
+  EXPECT_EQ(value("scheduler_workers"), kWorkers);
+  EXPECT_EQ(value("scheduler_workers_busy"), 1);
+  EXPECT_DOUBLE_EQ(value("scheduler_worker_utilisation"), 1.0 / kWorkers);
+  EXPECT_EQ(value("scheduler_invalid_transitions_total"), 0);
+}
+
+TEST_F(SchedulerTest, SigtermRefusesNewTasksAndFinishesTheDispatchInFlight) {
   int port;
   auto game = StartStandin(
+      {"--mode", "delay", "--delay-ms", "1500", "--record"}, &port);
+  auto scheduler = StartScheduler({{"cn-1", port}}, 2);
+  ASSERT_EQ(Post({{"id", "inflight"}, {"zone_id", "cn-1"}})->status, 201);
+  ASSERT_TRUE(WaitFor([&] { return Received(port).size() == 1; }, 5s));
+  scheduler->Signal(SIGTERM);
+  // Intake closes once the signal is taken; until then a POST may still
+  // be accepted (and kept). The dispatch in flight takes 1.5 s, so the
+  // server is still answering.
+  int n = 0;
+  std::string refusal;
+  bool refused = WaitFor(
+      [&] {
+        auto r = Post({{"id", "late-" + std::to_string(n++)},
+                       {"zone_id", "cn-1"},
+                       {"payload", "after SIGTERM"}});
+        if (!r.ok() || r->status != 503) return false;
+        refusal = r->body;
+        return true;
+      },
+      1000ms);
+  EXPECT_TRUE(refused) << "POST still accepted after SIGTERM";
+  EXPECT_NE(refusal.find("shutting down"), std::string::npos) << refusal;
+  EXPECT_EQ(StateOf("inflight"), "running");  // reads keep working
+  EXPECT_EQ(scheduler->Wait(), 0);
+  auto again = StartScheduler({{"cn-1", port}}, 2);
+  json task = GetTask("inflight");
+  EXPECT_EQ(task["state"], "succeeded");  // finished before the exit
+  EXPECT_EQ(task["attempts"], 1);
+  EXPECT_EQ(json::parse(task["response"].get<std::string>())["seq"], 1);
+}
+
+TEST_F(SchedulerTest, SigtermExitsZeroWhenTheGracePeriodEnds) {
+  int port;
+  auto game = StartStandin({"--mode", "hang", "--record"}, &port);
+  auto scheduler =
+      StartSchedulerZones({{"cn-1", {{port}}}}, 2, /*drain_grace_ms=*/300);
+  ASSERT_EQ(Post({{"id", "stuck"}, {"zone_id", "cn-1"}, {"timeout_ms", 600000}})
+                ->status,
+            201);
+  ASSERT_TRUE(WaitFor([&] { return Received(port).size() == 1; }, 5s));
+  auto start = std::chrono::steady_clock::now();
+  scheduler->Signal(SIGTERM);
+  EXPECT_EQ(scheduler->Wait(), 0);
+  // Bounded by the grace period (and the server's drain), not by the
+  // 10-minute task timeout.
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::steady_clock::now() - start)
+                .count(),
+            30);
+  // Cut short, so it runs again after a restart, under the same id.
+  auto again = StartSchedulerZones({{"cn-1", {{port}}}}, 2);
+  ASSERT_TRUE(WaitFor([&] { return Received(port).size() == 2; }, 10s));
+  for (const json& r : Received(port)) EXPECT_EQ(r["task"], "stuck");
+}
+
+TEST_F(SchedulerTest, Kill9MidRunLosesNoAcceptedTask) {
+  int port, slow_port;
+  auto game = StartStandin(
       {"--mode", "delay", "--delay-ms", "2", "--threads", "2"}, &port);
-  auto scheduler = StartScheduler({{"cn-1", port}}, 16);
+  // Holds its first dispatch until the kill, answers later ones at once.
+  auto slow = StartStandin({"--hang-first", "1", "--record"}, &slow_port);
+  const std::map<std::string, ZoneSpec> zones = {
+      {"cn-1", {{port}, "/dispatch", 16}}, {"slow", {{slow_port}}}};
+  auto scheduler = StartSchedulerZones(zones, 16);
+  // Running when the scheduler is killed.
+  ASSERT_EQ(Post({{"id", "crash-running"},
+                  {"zone_id", "slow"},
+                  {"timeout_ms", 600000}})
+                ->status,
+            201);
+  ASSERT_TRUE(WaitFor([&] { return Received(slow_port).size() == 1; }, 10s));
   constexpr int kTasks = 1000;
   constexpr int kThreads = 8;
   std::mutex mu;
   std::set<std::string> accepted;
   std::atomic<int> acked{0};
+  std::atomic<bool> listed{false};
+  std::atomic<bool> killed{false};
   std::vector<std::thread> producers;
   for (int t = 0; t < kThreads; ++t) {
     producers.emplace_back([&, t] {
       http::Client client;
       for (int i = t; i < kTasks; i += kThreads) {
+        // A pause at a third of the run while the results so far are read.
+        while (acked >= kTasks / 3 && !listed) {
+          std::this_thread::sleep_for(1ms);
+        }
         std::string id = "crash-" + std::to_string(i);
         json body = {{"id", id},
                      {"zone_id", "cn-1"},
@@ -336,25 +731,51 @@ TEST_F(SchedulerTest, Kill9MidRunLosesNoAcceptedTask) {
             client.Post(base_ + "/v1/tasks", body.dump(), "application/json");
         if (!r.ok()) return;  // scheduler killed
         if (r->status == 201 || r->status == 200) {
-          std::lock_guard<std::mutex> lock(mu);
-          accepted.insert(id);
-          ++acked;
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            accepted.insert(id);
+          }
+          // Killed from here rather than by a polling thread, which the
+          // producers would outrun by hundreds of tasks.
+          if (++acked >= kTasks / 2 && listed && !killed.exchange(true)) {
+            scheduler->Signal(SIGKILL);
+          }
         }
       }
     });
   }
-  ASSERT_TRUE(WaitFor([&] { return acked >= kTasks / 2; }, 30s));
-  scheduler->Signal(SIGKILL);
-  EXPECT_EQ(scheduler->Wait(), -SIGKILL);
+  // Results seen at a third of the run are durable by the kill at half of
+  // it: every submission acknowledged in between was synced after them.
+  std::map<std::string, std::string> finished;  // id -> game server's answer
+  bool third = WaitFor([&] { return acked >= kTasks / 3; }, 30s);
+  if (auto r = client_.Get(base_ + "/v1/tasks?state=succeeded&limit=10000");
+      third && r.ok()) {
+    json list = json::parse(r->body);
+    for (const json& t : list["tasks"]) finished[t["id"]] = t["response"];
+  }
+  listed = true;
   for (auto& p : producers) p.join();
-  ASSERT_GT(accepted.size(), 0u);
+  ASSERT_TRUE(killed) << "kill came too late to test (all tasks accepted)";
+  EXPECT_EQ(scheduler->Wait(), -SIGKILL);
+  ASSERT_GE(accepted.size(), size_t{kTasks / 2});
   ASSERT_LT(accepted.size(), size_t{kTasks}) << "kill came too late to test";
+  ASSERT_FALSE(finished.empty()) << "kill came too early to test";
 
-  scheduler = StartScheduler({{"cn-1", port}}, 16);
+  scheduler = StartSchedulerZones(zones, 16);
   for (const std::string& id : accepted) {
     json t = GetTask(id);
     ASSERT_TRUE(t.is_object()) << "accepted task lost: " << id;
   }
+  for (const auto& [id, response] : finished) {
+    json t = GetTask(id);
+    EXPECT_EQ(t["state"], "succeeded") << id;
+    EXPECT_EQ(t["response"], response) << id << " ran again after the kill";
+  }
+  // Running at the kill: dispatched again, under the same X-Task-Id.
+  ASSERT_TRUE(WaitState("crash-running", "succeeded"));
+  json slow_received = Received(slow_port);
+  ASSERT_EQ(slow_received.size(), 2u) << slow_received.dump();
+  for (const json& r : slow_received) EXPECT_EQ(r["task"], "crash-running");
   // Producers finish their run against the restarted scheduler.
   for (int i = 0; i < kTasks; ++i) {
     std::string id = "crash-" + std::to_string(i);
@@ -366,7 +787,8 @@ TEST_F(SchedulerTest, Kill9MidRunLosesNoAcceptedTask) {
   bool all_final = WaitFor(
       [&] {
         auto r = client_.Get(base_ + "/v1/tasks?state=succeeded&limit=10000");
-        return r.ok() && json::parse(r->body)["tasks"].size() == size_t{kTasks};
+        return r.ok() &&
+               json::parse(r->body)["tasks"].size() == size_t{kTasks} + 1;
       },
       40s);
   EXPECT_TRUE(all_final);

@@ -1,10 +1,13 @@
-// An in-memory TaskStore whose writes can be made to fail, for core tests.
+// An in-memory TaskStore whose writes can be made to fail or to wait, for
+// core tests.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
 #define STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
 
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "services/scheduler/task_store.h"
 
@@ -19,18 +22,22 @@ class MemoryStore final : public TaskStore {
     return out;
   }
   void Persist(const Task& task, Done done) override {
-    Status s;
-    if (fail) {
-      s = MakeError("disk full");
-    } else {
+    if (hold) {
       std::lock_guard<std::mutex> lock(mu_);
-      ++writes_;
-      auto it = tasks_.find(task.id);
-      if (it == tasks_.end() || it->second.version <= task.version) {
-        tasks_[task.id] = task;
-      }
+      held_.emplace_back(task, std::move(done));
+      return;
     }
-    if (done) done(s);
+    Write(task, done);
+  }
+  // Completes the writes kept while `hold` was set, in order, failing them
+  // when `fail` is set now.
+  void Release() {
+    std::vector<std::pair<Task, Done>> held;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held.swap(held_);
+    }
+    for (auto& [task, done] : held) Write(task, done);
   }
   Status Health() const override {
     return fail ? Status(MakeError("disk full")) : Status::Ok();
@@ -54,10 +61,29 @@ class MemoryStore final : public TaskStore {
   }
 
   std::atomic<bool> fail{false};
+  // Keeps writes unanswered until Release(), to look at the core while a
+  // write is outstanding.
+  std::atomic<bool> hold{false};
 
  private:
+  void Write(const Task& task, const Done& done) {
+    Status s;
+    if (fail) {
+      s = MakeError("disk full");
+    } else {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++writes_;
+      auto it = tasks_.find(task.id);
+      if (it == tasks_.end() || it->second.version <= task.version) {
+        tasks_[task.id] = task;
+      }
+    }
+    if (done) done(s);
+  }
+
   mutable std::mutex mu_;
   std::map<std::string, Task> tasks_;
+  std::vector<std::pair<Task, Done>> held_;
   int writes_ = 0;
 };
 
