@@ -11,6 +11,10 @@ creates
     :image                the OCI image for the target platform (release/image.bzl):
                           image_layout/, image.tar, image.digest, image.spdx.json
     :image_multiarch      one layout with an index over linux/amd64 and linux/arm64
+    :<name>_image_conformance_test   the image through oci-image-tool, the OCI
+                          schemas and skopeo; its SBOM against deps.lock
+    :<name>_image_runc_test   the image under runc as uid 65532, /health on `port`
+    :deploy               `bazel run`: push, deploy with runc, wait for /health
 
 `args` are the arguments the image starts the binary with; `data` files are
 placed at /etc/<name>/<basename> in the image and in the rootfs test.
@@ -85,12 +89,43 @@ def static_service(name, srcs, deps, port, args = [], data = [], visibility = No
         ports = [str(port)],
         version = STATICSHIP_VERSION,
     )
-    oci_image(
-        name = "image",
-        # //release/image's conformance and runc tests check every service
-        # image as built.
-        visibility = ["//release:__subpackages__"],
-        **image_settings
+    oci_image(name = "image", **image_settings)
+
+    # The image as built must pass tools nobody here wrote (oci-image-tool,
+    # the OCI schemas, skopeo), its SBOM must say what deps.lock says of
+    # every linked input, and it must start under runc and answer /health.
+    native.sh_test(
+        name = name + "_image_conformance_test",
+        size = "small",
+        srcs = ["//release/image:image_conformance_test.sh"],
+        args = [
+            "$(rootpath //release/image:check_image.py)",
+            "$(rootpath //release/image:check_sbom.py)",
+            "$(rootpath @staticship_deps//:deps.json)",
+            "staticship/%s:latest" % name,
+            "$(rootpaths :image)",
+            "--",
+        ] + select({
+            # The musl build carries the zig SDK's runtime (musl, libc++).
+            "//toolchains:glibc_build": [],
+            "//conditions:default": ["--expect-bundle=zig_sdk"],
+        }),
+        data = [
+            ":image",
+            "//release/image:check_image.py",
+            "//release/image:check_sbom.py",
+            "@staticship_deps//:deps.json",
+        ],
+    )
+    native.sh_test(
+        name = name + "_image_runc_test",
+        size = "small",
+        srcs = ["//release/image:runc_run_test.sh"],
+        args = ["--image", str(port), "$(rootpaths :image)"],
+        data = [":image"],
+        # runc needs root and its state directory: outside the sandbox, alone.
+        tags = ["exclusive", "no-sandbox", "requires-root"],
+        target_compatible_with = ["@platforms//cpu:x86_64"],
     )
     oci_image_index(name = "image_multiarch", **image_settings)
 
