@@ -477,9 +477,12 @@ std::vector<Task> SchedulerCore::Capture() const {
 
 size_t SchedulerCore::ForgetFinishedBefore(int64_t cutoff_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  return std::erase_if(tasks_, [cutoff_ms](const auto& entry) {
+  return std::erase_if(tasks_, [this, cutoff_ms](const auto& entry) {
     const Task& task = entry.second;
-    return IsFinal(task.state) && task.finished_at_ms < cutoff_ms;
+    if (!IsFinal(task.state) || task.finished_at_ms >= cutoff_ms) return false;
+    // The by-state gauges count the tasks held, as /metrics shows them.
+    --stats_.by_state[static_cast<size_t>(task.state)];
+    return true;
   });
 }
 

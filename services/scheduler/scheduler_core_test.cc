@@ -180,8 +180,12 @@ TEST_F(CoreTest, RetentionForgetsOnlyFinishedTasksPastTheCutoff) {
   EXPECT_FALSE(core_->Get("queued").has_value());
   EXPECT_EQ(StateOf("new-done"), TaskState::kQueued);
   EXPECT_EQ(StateOf("running"), TaskState::kRunning);
-  // Gone from the snapshot too, and the id may be used again.
+  // Gone from the snapshot and the gauges too, and the id may be used again.
   EXPECT_EQ(core_->Capture().size(), 2u);
+  CoreStats stats = core_->Stats();
+  EXPECT_EQ(stats.by_state[static_cast<size_t>(TaskState::kSucceeded)], 0u);
+  EXPECT_EQ(stats.by_state[static_cast<size_t>(TaskState::kQueued)], 1u);
+  EXPECT_EQ(stats.by_state[static_cast<size_t>(TaskState::kRunning)], 1u);
   EXPECT_EQ(Submit("old-done").status, SubmitStatus::kCreated);
 }
 
