@@ -19,7 +19,8 @@ struct CoreStats {
   uint64_t retries_total = 0;
   uint64_t timeouts_total = 0;
   uint64_t store_errors_total = 0;
-  // State changes the state machine refused: a bug, never expected.
+  // State changes the state machine refused and outcomes for an attempt
+  // that is not the task's current one: a bug, never expected.
   uint64_t invalid_transitions_total = 0;
   int in_flight = 0;
   int workers = 0;

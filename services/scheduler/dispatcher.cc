@@ -54,7 +54,7 @@ DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
 
 void Dispatcher::Run() {
   while (auto task = core_->NextDispatch()) {
-    core_->Complete(task->id, DispatchOnce(*task));
+    core_->Complete(task->id, task->attempts, DispatchOnce(*task));
   }
 }
 
@@ -64,14 +64,13 @@ void Dispatcher::RunAsync() {
   while (auto task = core_->NextDispatch()) {
     DispatchRequest request;
     if (auto no_route = BuildRequest(*task, &request)) {
-      core_->Complete(task->id, *no_route);
+      core_->Complete(task->id, task->attempts, *no_route);
       continue;
     }
     transport_->SendAsync(
         std::move(request),
-        [core = core_, id = std::move(task->id)](DispatchOutcome outcome) {
-          core->Complete(id, outcome);
-        });
+        [core = core_, id = std::move(task->id), attempt = task->attempts](
+            DispatchOutcome outcome) { core->Complete(id, attempt, outcome); });
   }
 }
 

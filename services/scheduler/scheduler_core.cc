@@ -383,12 +383,16 @@ std::optional<Task> SchedulerCore::NextDispatch() {
   }
 }
 
-void SchedulerCore::Complete(const std::string& id,
+void SchedulerCore::Complete(const std::string& id, int attempt,
                              const DispatchOutcome& outcome) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return;
   Task& task = it->second;
+  if (attempt != task.attempts) {
+    ++stats_.invalid_transitions_total;
+    return;
+  }
   bool success = outcome.kind == DispatchOutcome::Kind::kResponse &&
                  outcome.status >= 200 && outcome.status < 300;
   bool timed_out = outcome.kind == DispatchOutcome::Kind::kTimeout;

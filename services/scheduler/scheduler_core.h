@@ -85,8 +85,12 @@ class SchedulerCore {
   // Blocks until a task may be dispatched (and marks it running) or the core
   // is draining. Called by the workers.
   std::optional<Task> NextDispatch();
-  // Records the outcome of a task returned by NextDispatch.
-  void Complete(const std::string& id, const DispatchOutcome& outcome);
+  // Records the outcome of attempt `attempt` (the task's `attempts` as
+  // NextDispatch returned it) of a task. An outcome for another attempt, a
+  // late answer after the task was retried, is stale: it changes nothing
+  // and is counted with the invalid transitions.
+  void Complete(const std::string& id, int attempt,
+                const DispatchOutcome& outcome);
 
   // Moves backoff timers that are due into the ready queue. NextDispatch
   // does this itself; tests with a fake clock call it after Advance.

@@ -87,6 +87,12 @@ class CoreTest : public ::testing::Test {
 
   TaskState StateOf(const std::string& id) { return core_->Get(id)->state; }
 
+  // The outcome of the task's current attempt, as the dispatcher reports it.
+  void Complete(const std::string& id, const DispatchOutcome& outcome) {
+    auto task = core_->Get(id);
+    core_->Complete(id, task ? task->attempts : 0, outcome);
+  }
+
   MemoryStore store_;
   FakeClock clock_;
   uint64_t jitter_;
@@ -136,7 +142,7 @@ TEST_F(CoreTest, StrictPriorityThenFifo) {
     auto t = core_->NextDispatch();
     ASSERT_TRUE(t.has_value());
     order.push_back(t->id);
-    core_->Complete(t->id, Http(200));
+    Complete(t->id, Http(200));
   }
   EXPECT_EQ(order, (std::vector<std::string>{"high-1", "high-2", "mid-1",
                                              "low-1", "low-2"}));
@@ -149,7 +155,7 @@ TEST_F(CoreTest, SuccessStoresTheResponse) {
   EXPECT_EQ(t->state, TaskState::kRunning);
   EXPECT_EQ(t->attempts, 1);
   EXPECT_EQ(store_.Stored("a")->state, TaskState::kRunning);
-  core_->Complete("a", Http(201, "done"));
+  Complete("a", Http(201, "done"));
   auto got = core_->Get("a");
   EXPECT_EQ(got->state, TaskState::kSucceeded);
   EXPECT_EQ(got->response_body, "done");
@@ -162,14 +168,14 @@ TEST_F(CoreTest, RetentionForgetsOnlyFinishedTasksPastTheCutoff) {
   Submit("queued");
   auto t = core_->NextDispatch();
   ASSERT_EQ(t->id, "old-done");
-  core_->Complete("old-done", Http(200));
+  Complete("old-done", Http(200));
   int64_t finished = core_->Get("old-done")->finished_at_ms;
   clock_.Advance(1000);
   Submit("new-done", 1);
   Submit("running", 9);
   ASSERT_EQ(core_->NextDispatch()->id, "running");
   ASSERT_EQ(core_->NextDispatch()->id, "queued");
-  core_->Complete("queued", Http(200));
+  Complete("queued", Http(200));
   // Only a final task that finished before the cutoff goes; one that
   // finished at the cutoff, and any unfinished one however old, stay.
   EXPECT_EQ(core_->ForgetFinishedBefore(finished), 0u);
@@ -192,7 +198,7 @@ TEST_F(CoreTest, RetentionForgetsOnlyFinishedTasksPastTheCutoff) {
 TEST_F(CoreTest, ClientErrorFailsAtOnce) {
   Submit("a");
   core_->NextDispatch();
-  core_->Complete("a", Http(404, "nope"));
+  Complete("a", Http(404, "nope"));
   EXPECT_EQ(StateOf("a"), TaskState::kFailed);
   EXPECT_NE(core_->Get("a")->last_error.find("HTTP 404"), std::string::npos);
   EXPECT_EQ(core_->Stats().retries_total, 0u);
@@ -205,7 +211,7 @@ TEST_F(CoreTest, ServerErrorsRetryWithBackoffThenDead) {
     auto t = core_->NextDispatch();
     ASSERT_TRUE(t.has_value());
     EXPECT_EQ(t->attempts, attempt);
-    core_->Complete("a", Http(503));
+    Complete("a", Http(503));
     if (attempt == 3) break;
     auto queued = core_->Get("a");
     EXPECT_EQ(queued->state, TaskState::kQueued);
@@ -221,14 +227,34 @@ TEST_F(CoreTest, ServerErrorsRetryWithBackoffThenDead) {
   EXPECT_EQ(core_->List(TaskState::kDead, 10).size(), 1u);
 }
 
+TEST_F(CoreTest, LateOutcomeOfAnEarlierAttemptChangesNothing) {
+  jitter_ = 0;  // retry at once
+  Submit("a", 5, "z", /*max_retries=*/2);
+  ASSERT_EQ(core_->NextDispatch()->attempts, 1);
+  core_->Complete("a", 1, Of(DispatchOutcome::Kind::kTimeout));
+  auto second = core_->NextDispatch();
+  ASSERT_EQ(second->attempts, 2);
+  // The first attempt's game server answers after all: running -> succeeded
+  // is a valid edge, so only the attempt number can tell it is stale.
+  core_->Complete("a", 1, Http(200, "late"));
+  EXPECT_EQ(StateOf("a"), TaskState::kRunning);
+  EXPECT_EQ(core_->Get("a")->response_body, "");
+  EXPECT_EQ(core_->Stats().invalid_transitions_total, 1u);
+  EXPECT_EQ(core_->Stats().in_flight, 1);
+  core_->Complete("a", 2, Http(200, "current"));
+  EXPECT_EQ(StateOf("a"), TaskState::kSucceeded);
+  EXPECT_EQ(core_->Get("a")->response_body, "current");
+  EXPECT_EQ(core_->Stats().in_flight, 0);
+}
+
 TEST_F(CoreTest, TimeoutsRetryAndEndTimedOut) {
   Submit("a", 5, "z", /*max_retries=*/1);
   core_->NextDispatch();
-  core_->Complete("a", Of(DispatchOutcome::Kind::kTimeout));
+  Complete("a", Of(DispatchOutcome::Kind::kTimeout));
   EXPECT_EQ(StateOf("a"), TaskState::kQueued);
   clock_.Advance(1000);
   core_->NextDispatch();
-  core_->Complete("a", Of(DispatchOutcome::Kind::kTimeout));
+  Complete("a", Of(DispatchOutcome::Kind::kTimeout));
   EXPECT_EQ(StateOf("a"), TaskState::kTimedOut);
   EXPECT_EQ(core_->Stats().timeouts_total, 2u);
 }
@@ -236,7 +262,7 @@ TEST_F(CoreTest, TimeoutsRetryAndEndTimedOut) {
 TEST_F(CoreTest, ConnectErrorsEndDead) {
   Submit("a", 5, "z", /*max_retries=*/0);
   core_->NextDispatch();
-  core_->Complete("a", Of(DispatchOutcome::Kind::kConnectError));
+  Complete("a", Of(DispatchOutcome::Kind::kConnectError));
   EXPECT_EQ(StateOf("a"), TaskState::kDead);
 }
 
@@ -254,7 +280,7 @@ TEST_F(CoreTest, CancelOnlyQueuedTasks) {
   EXPECT_EQ(store_.Stored("b")->state, TaskState::kCanceled);
   core_->Cancel("nope", keep);
   EXPECT_EQ(reply->status, SchedulerCore::CancelStatus::kNotFound);
-  core_->Complete("a", Http(200));
+  Complete("a", Http(200));
   core_->StopDispatch();
   EXPECT_FALSE(core_->NextDispatch().has_value());  // b never dispatched
   EXPECT_EQ(StateOf("b"), TaskState::kCanceled);
@@ -263,7 +289,7 @@ TEST_F(CoreTest, CancelOnlyQueuedTasks) {
 TEST_F(CoreTest, CancelRemovesTaskWaitingForBackoff) {
   Submit("a");
   core_->NextDispatch();
-  core_->Complete("a", Http(500));
+  Complete("a", Http(500));
   std::optional<SchedulerCore::CancelReply> reply;
   core_->Cancel("a", [&reply](SchedulerCore::CancelReply r) { reply = r; });
   EXPECT_EQ(reply->status, SchedulerCore::CancelStatus::kCanceled);
@@ -295,11 +321,11 @@ TEST_F(CoreTest, WorkerAndZoneCapsBoundInFlight) {
   std::this_thread::sleep_for(200ms);
   EXPECT_FALSE(returned) << "a 4th dispatch started with 3 workers";
   EXPECT_EQ(core_->Stats().in_flight, 3);
-  core_->Complete("f1", Http(200));
+  Complete("f1", Http(200));
   worker.join();
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->id, "f3");
-  core_->Complete("s1", Http(200));
+  Complete("s1", Http(200));
   EXPECT_EQ(core_->NextDispatch()->id, "s2");
 }
 
@@ -308,7 +334,7 @@ TEST_F(CoreTest, RecoveryRequeuesRunningTasksAndKeepsFinishedOnes) {
   Submit("running");
   Submit("waiting");
   core_->NextDispatch();
-  core_->Complete("done", Http(200, "r"));
+  Complete("done", Http(200, "r"));
   auto t = core_->NextDispatch();
   ASSERT_EQ(t->id, "running");
   // "Crash": a new core over the same store.
@@ -366,7 +392,7 @@ TEST_F(CoreTest, RetryDelayFollowsTheTasksBackoffMs) {
       auto t = core_->NextDispatch();
       ASSERT_TRUE(t.has_value());
       ASSERT_EQ(t->id, id);
-      core_->Complete(id, Http(503));
+      Complete(id, Http(503));
       auto queued = core_->Get(id);
       ASSERT_EQ(queued->state, TaskState::kQueued);
       EXPECT_EQ(queued->not_before_ms - clock_.NowMs(), expected)
@@ -382,16 +408,16 @@ TEST_F(CoreTest, OutcomeForATaskThatIsNotRunningChangesNothing) {
   Submit("dropped");
   Submit("waiting");
   ASSERT_EQ(core_->NextDispatch()->id, "done");
-  core_->Complete("done", Http(200, "first"));
+  Complete("done", Http(200, "first"));
   ASSERT_EQ(Cancel("dropped").status, CancelStatus::kCanceled);
   Task done_before = *core_->Get("done");
   int writes = store_.writes();
 
   // A duplicate outcome of a finished dispatch, an outcome for a canceled
   // task and one for a task that was never dispatched.
-  core_->Complete("done", Http(503));
-  core_->Complete("dropped", Http(200, "late"));
-  core_->Complete("waiting", Of(DispatchOutcome::Kind::kTimeout));
+  Complete("done", Http(503));
+  Complete("dropped", Http(200, "late"));
+  Complete("waiting", Of(DispatchOutcome::Kind::kTimeout));
 
   auto done = core_->Get("done");
   EXPECT_EQ(done->state, TaskState::kSucceeded);
@@ -424,7 +450,7 @@ TEST_F(CoreTest, CancelThatIsNotDurableLeavesTheTaskQueued) {
   Submit("backoff");
   Submit("ready");
   ASSERT_EQ(core_->NextDispatch()->id, "backoff");
-  core_->Complete("backoff", Http(500));
+  Complete("backoff", Http(500));
   ASSERT_EQ(core_->Stats().waiting_backoff, 1u);
 
   store_.fail = true;

@@ -96,7 +96,7 @@ std::string SchedulerMetrics::Render(
             stats.store_errors_total);
   AdvanceTo(registry_
                 .AddCounter("scheduler_invalid_transitions_total",
-                            "State changes refused as invalid (a bug)")
+                            "State changes and stale outcomes refused (a bug)")
                 .WithLabels({}),
             stats.invalid_transitions_total);
   for (const TaskStore::Counter& c : store_counters) {
