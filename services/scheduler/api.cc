@@ -115,7 +115,16 @@ void Api::GetTask(const std::string& id, http::Responder responder) {
     return responder.Send(Json(200, TaskToApiJson(*task)));
   }
   // Not held here; with a shared store another instance may hold it.
-  store_->Load(id, [responder](Result<std::optional<Task>> stored) {
+  LoadElsewhere(id, responder, [](const Task& task, http::Responder r) {
+    r.Send(Json(200, TaskToApiJson(task)));
+  });
+}
+
+void Api::LoadElsewhere(
+    const std::string& id, http::Responder responder,
+    std::function<void(const Task&, http::Responder)> found) {
+  store_->Load(id, [responder, found = std::move(found)](
+                       Result<std::optional<Task>> stored) {
     if (!stored.ok()) {
       return responder.Send(
           JsonError(503, "store unavailable: " + stored.message()));
@@ -123,7 +132,7 @@ void Api::GetTask(const std::string& id, http::Responder responder) {
     if (!stored->has_value()) {
       return responder.Send(JsonError(404, "no such task"));
     }
-    responder.Send(Json(200, TaskToApiJson(**stored)));
+    found(**stored, responder);
   });
 }
 
@@ -197,24 +206,16 @@ void Api::CancelTask(const std::string& id, http::Responder responder) {
 }
 
 void Api::CancelElsewhere(const std::string& id, http::Responder responder) {
-  store_->Load(id, [responder](Result<std::optional<Task>> stored) {
-    if (!stored.ok()) {
-      return responder.Send(
-          JsonError(503, "store unavailable: " + stored.message()));
-    }
-    if (!stored->has_value()) {
-      return responder.Send(JsonError(404, "no such task"));
-    }
-    const Task& task = **stored;
+  LoadElsewhere(id, responder, [](const Task& task, http::Responder r) {
     // Only the instance that holds a task may change it (its claim guards
     // every write), and it is the one that dispatches it.
     std::string why =
         IsFinal(task.state)
             ? "task is " + std::string(TaskStateName(task.state))
             : "task is held by another scheduler instance; cancel it there";
-    responder.Send(Json(409, json({{"error", "cannot cancel: " + why},
-                                   {"state", TaskStateName(task.state)}})
-                                 .dump()));
+    r.Send(Json(409, json({{"error", "cannot cancel: " + why},
+                           {"state", TaskStateName(task.state)}})
+                         .dump()));
   });
 }
 

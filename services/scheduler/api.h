@@ -2,6 +2,9 @@
 #ifndef STATICSHIP_SERVICES_SCHEDULER_API_H_
 #define STATICSHIP_SERVICES_SCHEDULER_API_H_
 
+#include <functional>
+#include <string>
+
 #include "services/common/http/server.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/scheduler_metrics.h"
@@ -34,6 +37,10 @@ class Api {
   void CancelTask(const std::string& id, http::Responder responder);
   // DELETE of a task the core does not hold: 404, or 409 with its state.
   void CancelElsewhere(const std::string& id, http::Responder responder);
+  // Reads a task this instance does not hold from the store; answers 503 or
+  // 404 itself and hands a found task to `found`.
+  void LoadElsewhere(const std::string& id, http::Responder responder,
+                     std::function<void(const Task&, http::Responder)> found);
   void Health(http::Responder responder);
   void Metrics(http::Responder responder);
 
