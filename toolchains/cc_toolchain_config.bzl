@@ -1,8 +1,11 @@
-"""C/C++ toolchain configuration for zig's clang, libc++ and musl.
+"""C/C++ toolchain configuration: the zig SDK's clang and lld, called directly.
 
-Every action runs one of the @zig_sdk wrappers: C through `zig cc` (clang in
-C mode), C++ compiles and all links through `zig c++` (which links libc++
-statically). Flags are grouped into features so the reasons stay visible.
+Compiles run the bundled clang (`zig clang`, no zig driver, no cache) with
+explicit header paths: nothing of the host is searched (-nostdinc, no
+default config file). Links run lld (`zig ld.lld`) with the runtimes that
+//toolchains:runtimes.bzl builds as Bazel actions, named by path: the crt
+objects, libc++, libc++abi, libunwind, musl and compiler-rt. Flags are
+grouped into features so the reasons stay visible.
 """
 
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
@@ -16,6 +19,8 @@ load(
     "variable_with_value",
     "with_feature_set",
 )
+load(":runtime_flags.bzl", "LIBCXX_INCLUDES", "LIBCXX_USER_DEFINES", "libc_includes")
+load(":runtimes.bzl", "RuntimeInfo")
 
 _C_COMPILE = [ACTION_NAMES.c_compile, ACTION_NAMES.assemble, ACTION_NAMES.preprocess_assemble]
 
@@ -29,32 +34,33 @@ _CXX_COMPILE = [
 
 _ALL_COMPILE = _C_COMPILE + _CXX_COMPILE
 
-_LINK = [
-    ACTION_NAMES.cpp_link_executable,
-    ACTION_NAMES.cpp_link_dynamic_library,
-    ACTION_NAMES.cpp_link_nodeps_dynamic_library,
-]
+_LINK = [ACTION_NAMES.cpp_link_executable]
 
 def _flags(actions, flags, expand_if_available = None):
     return flag_set(actions = actions, flag_groups = [flag_group(flags = flags, expand_if_available = expand_if_available)])
 
 def _impl(ctx):
-    cc = tool(path = ctx.attr.cc)
-    cxx = tool(path = ctx.attr.cxx)
-    ar = tool(path = ctx.attr.ar)
-    objcopy = tool(path = ctx.attr.objcopy)
-    action_configs = [action_config(action_name = a, tools = [cc]) for a in _C_COMPILE]
-    action_configs += [action_config(action_name = a, tools = [cxx]) for a in _CXX_COMPILE + _LINK]
+    clang = tool(path = "tools/clang")
+    lld = tool(path = "tools/ld.lld")
+    ar = tool(path = "tools/ar")
+    objcopy = tool(path = "tools/objcopy")
+    action_configs = [action_config(action_name = a, tools = [clang]) for a in _ALL_COMPILE]
+    action_configs += [action_config(action_name = a, tools = [lld]) for a in _LINK]
     action_configs.append(action_config(
         action_name = ACTION_NAMES.cpp_link_static_library,
         tools = [ar],
         implies = ["archiver_flags"],
     ))
+
+    # Bazel's <name>.stripped output: zig's own objcopy (not an LLVM tool).
     action_configs.append(action_config(
         action_name = ACTION_NAMES.strip,
         tools = [objcopy],
         flag_sets = [flag_set(flag_groups = [flag_group(flags = ["--strip-all", "%{input_file}", "%{output_file}"])])],
     ))
+    runtimes = ctx.attr.runtimes[RuntimeInfo]
+    target = ctx.attr.target
+    clang_target = target.replace("-linux-", "-unknown-linux-")
 
     features = [
         feature(name = "no_legacy_features", enabled = True),
@@ -78,28 +84,80 @@ def _impl(ctx):
             name = "default_compile_flags",
             enabled = True,
             flag_sets = [
-                _flags(_CXX_COMPILE, ["-std=c++20"]),
-                # fastbuild: zig adds -fsanitize=undefined in trap mode when no
-                # -O is given; we keep that, UB in tests should stop them.
-                flag_set(actions = _ALL_COMPILE, with_features = [_with("dbg")], flag_groups = [flag_group(flags = ["-g", "-O0"])]),
+                # libc++'s headers before the C library's: its <math.h> and
+                # friends wrap musl's with #include_next. Without transitive
+                # includes, <string> + <vector> preprocess to half the lines
+                # (docs/PERFORMANCE.md); our code includes what it uses.
+                _flags(_CXX_COMPILE, ["-std=c++20"] + LIBCXX_INCLUDES + LIBCXX_USER_DEFINES + [
+                    "-D_LIBCPP_REMOVE_TRANSITIVE_INCLUDES",
+                ]),
+                # The target, and no header or config file of the host.
+                _flags(_ALL_COMPILE, [
+                    "-target",
+                    clang_target,
+                    "--no-default-config",
+                    "-no-canonical-prefixes",
+                    "-fno-spell-checking",
+                ] + libc_includes(target, ctx.attr.cpu, ctx.attr.family)),
+                # clang emits no debug info unless asked, which zig's driver
+                # did at -O2 too; -g0 states it. dbg keeps it, with "." as
+                # the compilation directory so objects stay reproducible.
+                flag_set(actions = _ALL_COMPILE, with_features = [_with("fastbuild")], flag_groups = [flag_group(flags = ["-O0", "-g0"])]),
+                flag_set(actions = _ALL_COMPILE, with_features = [_with("dbg")], flag_groups = [flag_group(flags = ["-O0", "-g", "-fdebug-compilation-dir=."])]),
                 flag_set(actions = _ALL_COMPILE, with_features = [_with("opt")], flag_groups = [flag_group(flags = [
                     "-O2",
                     "-DNDEBUG",
+                    "-g0",
                     "-ffunction-sections",
                     "-fdata-sections",
                 ])]),
+            ],
+        ),
+        # Symbols for profiling (--config=symbols): debug info in the
+        # objects and the unstripped link; images take the stripped copy.
+        feature(
+            name = "symbols",
+            flag_sets = [
+                _flags(_ALL_COMPILE, ["-g", "-fdebug-compilation-dir=."]),
+            ],
+        ),
+        # UBSan in trap mode (UB stops the program with SIGILL; no runtime
+        # library, which musl lacks). Off by default; ci/test turns it on
+        # for its test runs with --features=ubsan.
+        feature(
+            name = "ubsan",
+            flag_sets = [
+                _flags(_ALL_COMPILE, ["-fsanitize=undefined", "-fsanitize-trap=undefined"]),
             ],
         ),
         feature(
             name = "default_link_flags",
             enabled = True,
             flag_sets = [
-                # -Wl,-S: zig's cached libc++/musl objects carry the absolute
-                # cache path in their debug info; without it links are not
-                # reproducible. dbg keeps debug info and gives that up.
-                flag_set(actions = _LINK, with_features = [_with("opt")], flag_groups = [flag_group(flags = ["-Wl,-S", "-Wl,--gc-sections"])]),
-                flag_set(actions = _LINK, with_features = [_with("fastbuild")], flag_groups = [flag_group(flags = ["-Wl,-S"])]),
+                # Fully static, with the sections and headers libunwind needs
+                # to find unwind tables; a build id for matching symbol files.
+                _flags(_LINK, [
+                    "-static",
+                    "-m",
+                    ctx.attr.emulation,
+                    "--eh-frame-hdr",
+                    "-z",
+                    "now",
+                    "-z",
+                    "relro",
+                    "--build-id=sha1",
+                    "--error-limit=0",
+                ]),
+                flag_set(actions = _LINK, with_features = [_with("opt")], flag_groups = [flag_group(flags = ["--gc-sections", "-O1"])]),
+                # No debug info in shipped binaries unless dbg or symbols.
+                flag_set(actions = _LINK, with_features = [with_feature_set(not_features = ["dbg", "symbols"])], flag_groups = [flag_group(flags = ["--strip-debug"])]),
             ],
+        ),
+        # The startup objects come before everything else.
+        feature(
+            name = "runtime_begin",
+            enabled = True,
+            flag_sets = [_flags(_LINK, [f.path for f in runtimes.crt_begin])],
         ),
         feature(
             name = "dependency_file",
@@ -165,6 +223,7 @@ def _impl(ctx):
             enabled = True,
             flag_sets = [flag_set(actions = _LINK, flag_groups = [flag_group(flags = ["-L%{library_search_directories}"], iterate_over = "library_search_directories", expand_if_available = "library_search_directories")])],
         ),
+        feature(name = "supports_start_end_lib", enabled = True),
         feature(
             name = "libraries_to_link",
             enabled = True,
@@ -172,14 +231,24 @@ def _impl(ctx):
                 iterate_over = "libraries_to_link",
                 expand_if_available = "libraries_to_link",
                 flag_groups = [
-                    flag_group(flags = ["-Wl,--start-group"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file_group")),
+                    # A library's objects as a lazy archive: lld links only
+                    # the members it needs, and no .a is ever built.
+                    flag_group(flags = ["--start-lib"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file_group")),
                     flag_group(flags = ["%{libraries_to_link.object_files}"], iterate_over = "libraries_to_link.object_files", expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file_group")),
-                    flag_group(flags = ["-Wl,--end-group"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file_group")),
+                    flag_group(flags = ["--end-lib"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file_group")),
+                    flag_group(
+                        flags = ["--whole-archive"],
+                        expand_if_true = "libraries_to_link.is_whole_archive",
+                    ),
                     flag_group(flags = ["%{libraries_to_link.name}"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "object_file")),
                     flag_group(flags = ["%{libraries_to_link.name}"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "interface_library")),
                     flag_group(flags = ["%{libraries_to_link.name}"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "static_library")),
                     flag_group(flags = ["-l%{libraries_to_link.name}"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "dynamic_library")),
                     flag_group(flags = ["-l:%{libraries_to_link.name}"], expand_if_equal = variable_with_value(name = "libraries_to_link.type", value = "versioned_dynamic_library")),
+                    flag_group(
+                        flags = ["--no-whole-archive"],
+                        expand_if_true = "libraries_to_link.is_whole_archive",
+                    ),
                 ],
             )])],
         ),
@@ -188,26 +257,35 @@ def _impl(ctx):
             enabled = True,
             flag_sets = [flag_set(actions = _LINK, flag_groups = [flag_group(flags = ["%{user_link_flags}"], iterate_over = "user_link_flags", expand_if_available = "user_link_flags")])],
         ),
+        # The runtimes after the program: lld resolves archives in any
+        # order, and crtn.o closes the .init and .fini sections last.
+        feature(
+            name = "runtime_end",
+            enabled = True,
+            flag_sets = [_flags(_LINK, [f.path for f in runtimes.libraries + runtimes.crt_end])],
+        ),
+        # lld and llvm-ar read @file, so long command lines go in one.
         feature(
             name = "linker_param_file",
-            enabled = False,
+            enabled = True,
+            flag_sets = [_flags(_LINK + [ACTION_NAMES.cpp_link_static_library], ["@%{linker_param_file}"], "linker_param_file")],
         ),
     ]
 
     return cc_common.create_cc_toolchain_config_info(
         ctx = ctx,
-        toolchain_identifier = "zig-" + ctx.attr.target,
+        toolchain_identifier = "zig-clang-" + ctx.attr.target,
         host_system_name = "x86_64-unknown-linux-gnu",
-        target_system_name = ctx.attr.target,
+        target_system_name = target,
         target_cpu = ctx.attr.cpu,
         target_libc = "musl",
-        compiler = "zig-clang",
+        compiler = "clang",
         abi_version = "musl",
         abi_libc_version = "musl",
         action_configs = action_configs,
         features = features,
-        # zig resolves these through the relative ZIG_LIB_DIR, so .d files
-        # name them as external/zig_sdk/lib/...; the prefix covers them all.
+        # Every header comes from the SDK by a relative path; .d files name
+        # them as external/zig_sdk/lib/..., and the prefix covers them all.
         cxx_builtin_include_directories = ["external/zig_sdk/lib"],
     )
 
@@ -217,12 +295,11 @@ def _with(name):
 zig_cc_toolchain_config = rule(
     implementation = _impl,
     attrs = {
-        "ar": attr.string(mandatory = True),
-        "cc": attr.string(mandatory = True),
-        "cpu": attr.string(mandatory = True),
-        "cxx": attr.string(mandatory = True),
-        "objcopy": attr.string(mandatory = True),
-        "target": attr.string(mandatory = True),
+        "cpu": attr.string(mandatory = True, doc = "musl's and Bazel's name for the CPU."),
+        "emulation": attr.string(mandatory = True, doc = "lld's -m emulation."),
+        "family": attr.string(mandatory = True, doc = "zig's libc header family (lib/libc/include/<family>-linux-any)."),
+        "runtimes": attr.label(mandatory = True, providers = [RuntimeInfo]),
+        "target": attr.string(mandatory = True, doc = "zig's triple, e.g. x86_64-linux-musl."),
     },
     provides = [CcToolchainConfigInfo],
 )

@@ -4,7 +4,7 @@
 #define STATICSHIP_RELEASE_TIMING_RECORD_H_
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>

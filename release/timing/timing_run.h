@@ -4,7 +4,7 @@
 #define STATICSHIP_RELEASE_TIMING_TIMING_RUN_H_
 
 #include <chrono>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

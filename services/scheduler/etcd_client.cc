@@ -1,5 +1,7 @@
 #include "services/scheduler/etcd_client.h"
 
+#include <nlohmann/json.hpp>
+
 namespace staticship::scheduler::etcd {
 namespace {
 

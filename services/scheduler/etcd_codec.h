@@ -5,7 +5,7 @@
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_CODEC_H_
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

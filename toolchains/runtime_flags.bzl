@@ -1,0 +1,156 @@
+"""Compiler flags for the runtimes and for code built against them.
+
+Taken from what zig 0.11 passes when it builds each runtime itself
+(src/musl.zig, src/libcxx.zig, src/libunwind.zig in zig's source), so the
+archives match what `zig c++` would link. zig ships no libc++ __config_site,
+so the _LIBCPP_* configuration travels as defines, and code that includes
+libc++'s headers must see the same ones (LIBCXX_USER_DEFINES).
+"""
+
+SDK = "external/zig_sdk/lib"
+
+def libc_includes(target, arch, family, musl = False):
+    """The header search path of C code for `target`, no host directory in it.
+
+    Args:
+      target: zig's triple, e.g. x86_64-linux-musl.
+      arch: musl's name for the CPU.
+      family: zig's header family for the CPU (lib/libc/include/<family>-linux-any).
+      musl: True for musl's own sources, which also see its internal headers.
+
+    Returns:
+      A list of flags.
+    """
+    if musl:
+        m = SDK + "/libc/musl"
+        return [
+            "-nostdinc",
+            "-isystem",
+            SDK + "/include",
+            "-I" + m + "/arch/" + arch,
+            "-I" + m + "/arch/generic",
+            "-I" + m + "/src/include",
+            "-I" + m + "/src/internal",
+            "-I" + m + "/include",
+            "-I" + SDK + "/libc/include/" + target,
+            "-I" + SDK + "/libc/include/generic-musl",
+        ]
+    return [
+        "-nostdinc",
+        "-isystem",
+        SDK + "/include",
+        "-isystem",
+        SDK + "/libc/include/" + target,
+        "-isystem",
+        SDK + "/libc/include/generic-musl",
+        "-isystem",
+        SDK + "/libc/include/" + family + "-linux-any",
+        "-isystem",
+        SDK + "/libc/include/any-linux-any",
+    ]
+
+# libc++'s configuration (zig ships no __config_site): the library and
+# every translation unit that includes its headers must agree on these.
+LIBCXX_USER_DEFINES = [
+    "-D_LIBCPP_HAS_MUSL_LIBC",
+    "-D_LIBCPP_DISABLE_VISIBILITY_ANNOTATIONS",
+    "-D_LIBCXXABI_DISABLE_VISIBILITY_ANNOTATIONS",
+    "-D_LIBCPP_HAS_NO_VENDOR_AVAILABILITY_ANNOTATIONS",
+    "-D_LIBCPP_ABI_VERSION=1",
+    "-D_LIBCPP_ABI_NAMESPACE=__1",
+]
+
+LIBCXX_INCLUDES = [
+    "-nostdinc++",
+    "-isystem",
+    SDK + "/libcxx/include",
+    "-isystem",
+    SDK + "/libcxxabi/include",
+    "-isystem",
+    SDK + "/libunwind/include",
+]
+
+# Every runtime source: optimized, no stack protector (libc sets it up),
+# unwind tables for exceptions through C frames.
+RUNTIME_COPTS = [
+    "-O2",
+    "-DNDEBUG",
+    "-fno-stack-protector",
+    "-funwind-tables",
+    "-fPIC",
+]
+
+MUSL_C_COPTS = [
+    "-std=c99",
+    "-ffreestanding",
+    "-D_XOPEN_SOURCE=700",
+    "-Os",
+    "-fno-stack-protector",
+    "-fomit-frame-pointer",
+    "-fno-unwind-tables",
+    "-fno-asynchronous-unwind-tables",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-Wa,--noexecstack",
+    "-Qunused-arguments",
+    "-w",
+]
+
+MUSL_ASM_COPTS = MUSL_C_COPTS
+
+LIBCXX_COPTS = [
+    "-std=c++20",
+    "-nostdinc++",
+    "-D_LIBCPP_BUILDING_LIBRARY",
+    "-D_LIBCPP_HAS_NO_PRAGMA_SYSTEM_HEADER",
+    "-DLIBCXX_BUILDING_LIBCXXABI",
+    "-D_LIBCPP_DISABLE_NEW_DELETE_DEFINITIONS",
+    "-fvisibility=hidden",
+    "-fvisibility-inlines-hidden",
+    "-faligned-allocation",
+    "-Wno-user-defined-literals",
+    "-I" + SDK + "/libcxx/include",
+    "-I" + SDK + "/libcxxabi/include",
+    "-I" + SDK + "/libcxx/src",
+] + LIBCXX_USER_DEFINES
+
+LIBCXXABI_COPTS = [
+    "-std=c++20",
+    "-nostdinc++",
+    "-D_LIBCPP_DISABLE_EXTERN_TEMPLATE",
+    "-D_LIBCPP_ENABLE_CXX17_REMOVED_UNEXPECTED_FUNCTIONS",
+    "-D_LIBCXXABI_BUILDING_LIBRARY",
+    "-fvisibility=hidden",
+    "-fvisibility-inlines-hidden",
+    "-fstrict-aliasing",
+    "-I" + SDK + "/libcxxabi/include",
+    "-I" + SDK + "/libcxx/include",
+    "-I" + SDK + "/libcxx/src",
+] + LIBCXX_USER_DEFINES
+
+_LIBUNWIND_COMMON = [
+    "-I" + SDK + "/libunwind/include",
+    "-D_LIBUNWIND_DISABLE_VISIBILITY_ANNOTATIONS",
+    "-D_LIBUNWIND_IS_NATIVE_ONLY",
+    "-Wa,--noexecstack",
+    "-fvisibility=hidden",
+    "-fvisibility-inlines-hidden",
+    "-Wno-bitwise-conditional-parentheses",
+    "-Wno-visibility",
+    "-Wno-incompatible-pointer-types",
+]
+
+LIBUNWIND_C_COPTS = ["-std=c11"] + _LIBUNWIND_COMMON
+
+LIBUNWIND_CXX_COPTS = [
+    "-nostdinc++",
+    "-fno-rtti",
+    "-I" + SDK + "/libcxx/include",
+] + _LIBUNWIND_COMMON
+
+LIBUNWIND_ASM_COPTS = [
+    "-isystem",
+    SDK + "/include",
+    "-fPIC",
+    "-funwind-tables",
+] + _LIBUNWIND_COMMON
