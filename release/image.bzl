@@ -100,6 +100,12 @@ _COMMON_ATTRS = {
         default = "@staticship_deps//:deps.json",
         allow_single_file = True,
     ),
+    "_zig": attr.label(
+        default = "@zig_sdk//:zig",
+        allow_single_file = True,
+        executable = True,
+        cfg = "exec",
+    ),
 }
 
 def _licenses(linked_repos, libc):
@@ -115,9 +121,30 @@ def _licenses(linked_repos, libc):
 def _service_name(ctx, binary):
     return ctx.attr.service or binary.basename
 
+def _shippable(ctx, binary, prefix):
+    """The binary as the image carries it, and its symbol file if any.
+
+    With --config=symbols the binary has debug info; it moves into a .debug
+    file (the binary keeps a .gnu_debuglink to it, and both the same GNU
+    build id), so profilers can symbolize while images never carry it.
+    """
+    if "symbols" not in ctx.features:
+        return binary, []
+    stripped = ctx.actions.declare_file(prefix + "_stripped/" + binary.basename)
+    debug = ctx.actions.declare_file(prefix + "_symbols/" + binary.basename + ".debug")
+    ctx.actions.run(
+        executable = ctx.executable._zig,
+        arguments = ["objcopy", "--strip-debug", "--extract-to", debug.path, binary.path, stripped.path],
+        inputs = [binary],
+        outputs = [stripped, debug],
+        mnemonic = "SplitSymbols",
+        progress_message = "Moving the debug info of %s into %s" % (binary.short_path, debug.basename),
+    )
+    return stripped, [debug]
+
 def _pack(ctx, binary_target, arch, variant, libc, prefix):
     """Declares the outputs of one image and the shipctl pack action."""
-    binary = binary_target[DefaultInfo].files_to_run.executable
+    binary, symbols = _shippable(ctx, binary_target[DefaultInfo].files_to_run.executable, prefix)
     service = _service_name(ctx, binary)
     layout = ctx.actions.declare_directory(prefix + "_layout")
     tar = ctx.actions.declare_file(prefix + ".tar")
@@ -213,7 +240,7 @@ def _pack(ctx, binary_target, arch, variant, libc, prefix):
         # host, which Bazel cannot see as inputs: never cache or share it.
         execution_requirements = {"no-cache": "1", "no-remote": "1"} if libc == "glibc" else {},
     )
-    return struct(layout = layout, tar = tar, digest = digest, sbom = sbom)
+    return struct(layout = layout, tar = tar, digest = digest, sbom = sbom, symbols = symbols)
 
 # --- oci_image ----------------------------------------------------------------
 
@@ -228,6 +255,8 @@ def _oci_image_impl(ctx):
             tarball = depset([out.tar]),
             digest = depset([out.digest]),
             sbom = depset([out.sbom]),
+            # --config=symbols: the binary's debug info, never in the image.
+            symbols = depset(out.symbols),
         ),
     ]
 

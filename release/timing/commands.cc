@@ -21,10 +21,10 @@ constexpr char kUsage[] =
     "usage:\n"
     "  shiptime profile --profile F.json --service NAME --targets FILE\n"
     "                   --variant static|dynamic --kind cold|incremental\n"
-    "                   [--zig-cache warm|cold] --out records.jsonl\n"
+    "                   [--runtimes warm|cold] --out records.jsonl\n"
     "  shiptime record --service NAME --variant static|dynamic --stage STAGE\n"
     "                  [--ms N] [--bytes B] [--files N] [--shared-libs N]\n"
-    "                  [--kind cold|incremental] [--zig-cache warm|cold]\n"
+    "                  [--kind cold|incremental] [--runtimes warm|cold]\n"
     "                  --out records.jsonl\n"
     "      STAGE: compile link build_wall image push deploy (need --ms)\n"
     "             binary_size image_size (need --bytes)\n"
@@ -53,8 +53,8 @@ Status WriteFileAtomically(const std::filesystem::path& path,
   return Status::Ok();
 }
 
-std::optional<std::string> OptionalZigCache(const Flags& flags) {
-  return flags.Get("zig-cache");
+std::optional<std::string> OptionalRuntimes(const Flags& flags) {
+  return flags.Get("runtimes");
 }
 
 int Fail(std::ostream& err, const std::string& message, int code) {
@@ -90,7 +90,7 @@ int RunProfile(const Flags& flags, std::ostream& out, std::ostream& err) {
     r.variant = *flags.Get("variant");
     r.stage = stage;
     r.kind = kind;
-    r.zig_cache = OptionalZigCache(flags);
+    r.runtimes = OptionalRuntimes(flags);
     r.duration_ms = static_cast<double>(us) / 1000;
     r.actions = actions;
     return r;
@@ -130,7 +130,7 @@ int RunRecord(const Flags& flags, std::ostream& err) {
   r.variant = *flags.Get("variant");
   r.stage = *flags.Get("stage");
   r.kind = flags.Get("kind").value_or("cold");
-  r.zig_cache = OptionalZigCache(flags);
+  r.runtimes = OptionalRuntimes(flags);
   auto ms = flags.GetDouble("ms");
   auto bytes = flags.GetInt("bytes");
   auto files = flags.GetInt("files");
@@ -255,12 +255,12 @@ int RunShiptime(const std::vector<std::string>& args,
   if (command == "profile") {
     flags = Flags::Parse(rest,
                          {"profile", "service", "targets", "variant", "kind",
-                          "zig-cache", "out"},
+                          "runtimes", "out"},
                          {});
   } else if (command == "record") {
     flags = Flags::Parse(rest,
                          {"service", "variant", "stage", "ms", "bytes", "files",
-                          "shared-libs", "kind", "zig-cache", "out"},
+                          "shared-libs", "kind", "runtimes", "out"},
                          {});
   } else if (command == "report") {
     flags = Flags::Parse(

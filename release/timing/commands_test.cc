@@ -81,7 +81,7 @@ TEST_F(ShiptimeTest, ProfileRecordAndReportWriteEveryOutput) {
                  "release/timing/testdata/bazel423_cold.profile.json",
                  "--service", "hello", "--targets",
                  "release/timing/testdata/hello.targets", "--variant", "static",
-                 "--kind", "cold", "--zig-cache", "warm", "--out", Records()}),
+                 "--kind", "cold", "--runtimes", "warm", "--out", Records()}),
             kExitOk)
       << err_.str();
   ASSERT_EQ(Run({"record", "--service", "hello", "--variant", "static",
@@ -103,7 +103,7 @@ TEST_F(ShiptimeTest, ProfileRecordAndReportWriteEveryOutput) {
   EXPECT_DOUBLE_EQ(timings["records"][0]["duration_ms"].get<double>(),
                    1244.905);
   EXPECT_EQ(timings["records"][0]["actions"], 4);
-  EXPECT_EQ(timings["records"][0]["zig_cache"], "warm");
+  EXPECT_EQ(timings["records"][0]["runtimes"], "warm");
   EXPECT_EQ(timings["records"][3]["bytes"], 2048);
 
   EXPECT_EQ(CountLines(History()), 1);

@@ -180,7 +180,7 @@ std::vector<std::string> Explain(const std::vector<TimingRecord>& records,
         Compare(*sl->duration_ms, *dl->duration_ms, "less", "more") +
         " time, static compiling " +
         Compare(*sc->duration_ms, *dc->duration_ms, "less", "more") +
-        (sc->zig_cache ? " (zig cache " + *sc->zig_cache + ")." : "."));
+        (sc->runtimes ? " (runtimes " + *sc->runtimes + ")." : "."));
   }
   const auto* sb = Find(records, service, "static", "binary_size", {});
   const auto* db = Find(records, service, "dynamic", "binary_size", {});

@@ -17,7 +17,7 @@ std::string Seconds(double ms) {
 
 std::string CaseName(const TimingRecord& r) {
   std::string name = r.stage + " (" + r.kind;
-  if (r.zig_cache) name += ", zig cache " + *r.zig_cache;
+  if (r.runtimes) name += ", runtimes " + *r.runtimes;
   return name + ")";
 }
 

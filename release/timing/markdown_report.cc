@@ -100,7 +100,7 @@ std::string MarkdownReport(const TimingRun& run,
                 policy.minimum_runs);
   out << "\n## Trend against earlier runs\n\n"
       << rule << "\n\n"
-      << "| service | variant | stage | kind | zig cache | now | median "
+      << "| service | variant | stage | kind | runtimes | now | median "
          "before | change | runs | verdict |\n"
       << "|---|---|---|---|---|---:|---:|---:|---:|---|\n";
   int regressions = 0;
@@ -113,7 +113,7 @@ std::string MarkdownReport(const TimingRun& run,
       change = text;
     }
     out << "| " << r.service << " | " << r.variant << " | " << r.stage << " | "
-        << r.kind << " | " << r.zig_cache.value_or("-") << " | "
+        << r.kind << " | " << r.runtimes.value_or("-") << " | "
         << FormatMs(*r.duration_ms) << " | "
         << (t.median_ms ? FormatMs(*t.median_ms) : "n/a") << " | " << change
         << " | " << t.baseline_runs << " | " << Verdict(t, policy) << " |\n";

@@ -51,8 +51,8 @@ Status Validate(const TimingRecord& r) {
   if (r.kind != "cold" && r.kind != "incremental") {
     return MakeError("kind must be cold or incremental, got '" + r.kind + "'");
   }
-  if (r.zig_cache && *r.zig_cache != "warm" && *r.zig_cache != "cold") {
-    return MakeError("zig cache must be warm or cold, got '" + *r.zig_cache +
+  if (r.runtimes && *r.runtimes != "warm" && *r.runtimes != "cold") {
+    return MakeError("runtimes must be warm or cold, got '" + *r.runtimes +
                      "'");
   }
   if (IsDurationStage(r.stage)) {
@@ -78,7 +78,7 @@ nlohmann::json ToJson(const TimingRecord& r) {
   PutOptional(json, "files", r.files);
   PutOptional(json, "shared_libs", r.shared_libs);
   PutOptional(json, "actions", r.actions);
-  json["zig_cache"] = r.zig_cache ? nlohmann::json(*r.zig_cache) : nullptr;
+  json["runtimes"] = r.runtimes ? nlohmann::json(*r.runtimes) : nullptr;
   return json;
 }
 
@@ -102,19 +102,19 @@ Result<TimingRecord> RecordFromJson(const nlohmann::json& json) {
   auto files = GetOptional<std::int64_t>(json, "files");
   auto shared_libs = GetOptional<std::int64_t>(json, "shared_libs");
   auto actions = GetOptional<std::int64_t>(json, "actions");
-  auto zig_cache = GetOptional<std::string>(json, "zig_cache");
+  auto runtimes = GetOptional<std::string>(json, "runtimes");
   if (!duration) return duration.error();
   if (!bytes) return bytes.error();
   if (!files) return files.error();
   if (!shared_libs) return shared_libs.error();
   if (!actions) return actions.error();
-  if (!zig_cache) return zig_cache.error();
+  if (!runtimes) return runtimes.error();
   r.duration_ms = *duration;
   r.bytes = *bytes;
   r.files = *files;
   r.shared_libs = *shared_libs;
   r.actions = *actions;
-  r.zig_cache = *zig_cache;
+  r.runtimes = *runtimes;
   if (Status valid = Validate(r); !valid) return valid.error();
   return r;
 }
@@ -157,7 +157,7 @@ std::vector<TimingRecord> KeepLastOfEach(std::vector<TimingRecord> records) {
     auto same = std::find_if(kept.begin(), kept.end(), [&](const auto& k) {
       return k.service == r.service && k.variant == r.variant &&
              k.stage == r.stage && k.kind == r.kind &&
-             k.zig_cache == r.zig_cache;
+             k.runtimes == r.runtimes;
     });
     if (same == kept.end()) {
       kept.push_back(std::move(r));

@@ -6,7 +6,7 @@ namespace staticship::timing {
 
 bool Comparable(const TimingRecord& a, const TimingRecord& b) {
   return a.service == b.service && a.variant == b.variant &&
-         a.stage == b.stage && a.kind == b.kind && a.zig_cache == b.zig_cache;
+         a.stage == b.stage && a.kind == b.kind && a.runtimes == b.runtimes;
 }
 
 double Median(std::vector<double> values) {

@@ -30,8 +30,8 @@ struct Trend {
   bool regression = false;
 };
 
-// Same service, variant, stage and kind; also the same zig cache state,
-// because a cold zig cache adds a minute of libc++ builds to the first link.
+// Same service, variant, stage and kind; also the same runtimes state,
+// because building the runtimes from scratch adds a minute to a cold build.
 bool Comparable(const TimingRecord& a, const TimingRecord& b);
 
 double Median(std::vector<double> values);

@@ -11,7 +11,7 @@ TimingRecord Compile(double ms, std::string kind = "cold") {
   r.variant = "static";
   r.stage = "compile";
   r.kind = std::move(kind);
-  r.zig_cache = "warm";
+  r.runtimes = "warm";
   r.duration_ms = ms;
   return r;
 }
@@ -105,17 +105,17 @@ TEST(RegressionTest, SubMillisecondSlowdownsAreNoise) {
   EXPECT_FALSE(trends[0].regression);
 }
 
-TEST(RegressionTest, OtherKindsVariantsAndZigCacheStatesAreNotComparable) {
+TEST(RegressionTest, OtherKindsVariantsAndRuntimeStatesAreNotComparable) {
   std::vector<TimingRun> history;
   for (int i = 0; i < 5; ++i) {
     TimingRecord dynamic = Compile(10);
     dynamic.variant = "dynamic";
-    TimingRecord zig_cold = Compile(10);
-    zig_cold.zig_cache = "cold";
+    TimingRecord runtimes_cold = Compile(10);
+    runtimes_cold.runtimes = "cold";
     TimingRecord other_service = Compile(10);
     other_service.service = "echo";
     history.push_back(
-        RunOf({Compile(10, "incremental"), dynamic, zig_cold, other_service}));
+        RunOf({Compile(10, "incremental"), dynamic, runtimes_cold, other_service}));
   }
   const auto trends = ComputeTrends(RunOf({Compile(1000)}), history);
   EXPECT_EQ(trends[0].baseline_runs, 0);
