@@ -253,10 +253,10 @@ int RunShiptime(const std::vector<std::string>& args,
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   Result<Flags> flags = MakeError("unknown subcommand " + command);
   if (command == "profile") {
-    flags = Flags::Parse(rest,
-                         {"profile", "service", "targets", "variant", "kind",
-                          "runtimes", "out"},
-                         {});
+    flags = Flags::Parse(
+        rest,
+        {"profile", "service", "targets", "variant", "kind", "runtimes", "out"},
+        {});
   } else if (command == "record") {
     flags = Flags::Parse(rest,
                          {"service", "variant", "stage", "ms", "bytes", "files",

@@ -156,8 +156,7 @@ std::vector<TimingRecord> KeepLastOfEach(std::vector<TimingRecord> records) {
   for (TimingRecord& r : records) {
     auto same = std::find_if(kept.begin(), kept.end(), [&](const auto& k) {
       return k.service == r.service && k.variant == r.variant &&
-             k.stage == r.stage && k.kind == r.kind &&
-             k.runtimes == r.runtimes;
+             k.stage == r.stage && k.kind == r.kind && k.runtimes == r.runtimes;
     });
     if (same == kept.end()) {
       kept.push_back(std::move(r));

@@ -33,7 +33,7 @@ struct TimingRecord {
   std::optional<std::int64_t> shared_libs;  // *.so files in an image
   std::optional<std::int64_t> actions;      // Bazel actions summed
   std::string kind = "cold";                // "cold" or "incremental"
-  std::optional<std::string> runtimes;     // "warm" or "cold"
+  std::optional<std::string> runtimes;      // "warm" or "cold"
 };
 
 // Checks the fields that make a record meaningful, so a typo in a pipeline

@@ -114,8 +114,8 @@ TEST(RegressionTest, OtherKindsVariantsAndRuntimeStatesAreNotComparable) {
     runtimes_cold.runtimes = "cold";
     TimingRecord other_service = Compile(10);
     other_service.service = "echo";
-    history.push_back(
-        RunOf({Compile(10, "incremental"), dynamic, runtimes_cold, other_service}));
+    history.push_back(RunOf(
+        {Compile(10, "incremental"), dynamic, runtimes_cold, other_service}));
   }
   const auto trends = ComputeTrends(RunOf({Compile(1000)}), history);
   EXPECT_EQ(trends[0].baseline_runs, 0);
