@@ -163,3 +163,18 @@ runtime_set = rule(
         "libraries": attr.label_list(allow_files = True),
     },
 )
+
+def _toolchain_runtimes_impl(ctx):
+    return [DefaultInfo(files = depset(transitive = [t.files for t in ctx.attr.srcs]))]
+
+toolchain_runtimes = rule(
+    implementation = _toolchain_runtimes_impl,
+    doc = """The runtimes in the configuration the toolchain uses them in.
+
+    Bazel 4.2 builds a cc_toolchain's files in the host configuration, so
+    `bazel build @zig_sdk//:<triple>_runtimes` would build a second copy in
+    the target configuration. This rule asks for the copy links use:
+    `bazel build //toolchains:runtimes` warms them (the pipeline does, from
+    the disk cache) and the reproducibility check hashes them.""",
+    attrs = {"srcs": attr.label_list(cfg = "exec", allow_files = True)},
+)
