@@ -39,7 +39,7 @@ bazel_at() {  # bazel_at OUTPUT_BASE COMMAND ARGS...
   local base=$1 cmd=$2
   shift 2
   case $cmd in
-    build | test | run | coverage) set -- --symlink_prefix=/ "$@" ;;
+    build | test | run | coverage | clean) set -- --symlink_prefix=/ "$@" ;;
   esac
   bazel --output_base="$base" "$cmd" "$@"
 }

@@ -36,8 +36,7 @@ def _object_name(ctx, src):
     rel = src.short_path.split("/lib/", 1)[-1]
     return "_objs/%s/%s.o" % (ctx.label.name, rel.rsplit(".", 1)[0])
 
-def _compile(ctx, src, extra_flags, inputs):
-    obj = ctx.actions.declare_file(_object_name(ctx, src))
+def _flags_for(ctx, src, extra_flags):
     ext = src.extension
     if ext in ["s", "S"]:
         flags = ctx.attr.asm_copts
@@ -45,15 +44,18 @@ def _compile(ctx, src, extra_flags, inputs):
         flags = ctx.attr.c_copts
     else:
         flags = ctx.attr.cxx_copts
-    args = ctx.actions.args()
-    args.add("clang")
-    args.add_all(["-target", ctx.attr.target, "--no-default-config", "-no-canonical-prefixes"])
-    args.add_all(ctx.attr.copts)
-    args.add_all(flags)
-    args.add_all(extra_flags)
+    result = ["-target", ctx.attr.target, "--no-default-config", "-no-canonical-prefixes"]
+    result += ctx.attr.copts + flags + extra_flags
     for prefix, prefix_flags in ctx.attr.path_copts.items():
         if src.short_path.split("/lib/", 1)[-1].startswith(prefix):
-            args.add_all(prefix_flags.split(" "))
+            result += prefix_flags.split(" ")
+    return result
+
+def _compile(ctx, src, extra_flags, inputs):
+    obj = ctx.actions.declare_file(_object_name(ctx, src))
+    args = ctx.actions.args()
+    args.add("clang")
+    args.add_all(_flags_for(ctx, src, extra_flags))
     args.add_all(["-c", src.path, "-o", obj.path])
     ctx.actions.run(
         executable = ctx.executable._zig,
@@ -65,10 +67,48 @@ def _compile(ctx, src, extra_flags, inputs):
     )
     return obj
 
+def _compile_batches(ctx, extra_flags, inputs):
+    """One action per source directory and flag set, each writing a tree of objects.
+
+    musl is 1,341 small files: one sandbox per file costs more than the
+    compiles, and a cache serving 1,341 entries is slow. A directory's
+    files share their flags, and the ~90 directories still keep 2 cores busy.
+    """
+    groups = {}
+    for src in ctx.files.srcs:
+        flags = _flags_for(ctx, src, extra_flags)
+        key = (src.dirname, " ".join(flags))
+        if key not in groups:
+            groups[key] = (flags, [])
+        groups[key][1].append(src)
+    trees = []
+    for index, key in enumerate(sorted(groups.keys())):
+        flags, srcs = groups[key]
+        rel = srcs[0].short_path.split("/lib/", 1)[-1].rsplit("/", 1)[0]
+        tree = ctx.actions.declare_directory("_objs/%s/%s.%d" % (ctx.label.name, rel, index))
+        flag_args = ctx.actions.args()
+        flag_args.use_param_file("%s", use_always = True)
+        flag_args.set_param_file_format("multiline")
+        flag_args.add_all(flags)
+        ctx.actions.run(
+            executable = ctx.executable._compile_batch,
+            arguments = [tree.path, ctx.executable._zig.path, flag_args] + [s.path for s in srcs],
+            inputs = depset(srcs, transitive = [inputs]),
+            tools = [ctx.executable._zig],
+            outputs = [tree],
+            mnemonic = "RuntimeCompile",
+            progress_message = "Compiling runtime %s (%d files, %s)" % (rel, len(srcs), ctx.attr.target),
+        )
+        trees.append(tree)
+    return trees
+
 def _runtime_library_impl(ctx):
     inputs = depset(transitive = [t.files for t in ctx.attr.hdrs])
     extra = _mode_flags(ctx)
-    objects = [_compile(ctx, src, extra, inputs) for src in ctx.files.srcs]
+    if ctx.attr.batch_by_directory:
+        objects = _compile_batches(ctx, extra, inputs)
+    else:
+        objects = [_compile(ctx, src, extra, inputs) for src in ctx.files.srcs]
     if not ctx.attr.archive:
         return [DefaultInfo(files = depset(objects))]
     out = ctx.actions.declare_file("%s/lib%s.a" % (ctx.label.name, ctx.attr.library))
@@ -97,6 +137,7 @@ runtime_library = rule(
     attrs = {
         "archive": attr.bool(default = True, doc = "False: the objects themselves (crt1.o, crti.o, ...)."),
         "asm_copts": attr.string_list(doc = "Flags for .s and .S sources."),
+        "batch_by_directory": attr.bool(doc = "One compile action per source directory (for many small files, like musl's)."),
         "c_copts": attr.string_list(doc = "Flags for .c sources."),
         "copts": attr.string_list(doc = "Flags for every source."),
         "cxx_copts": attr.string_list(doc = "Flags for .cpp sources."),
@@ -105,6 +146,7 @@ runtime_library = rule(
         "path_copts": attr.string_dict(doc = "Extra flags (space-separated) for sources whose path below lib/ starts with the key; they come last."),
         "srcs": attr.label_list(allow_files = True, mandatory = True),
         "target": attr.string(mandatory = True, doc = "clang's target triple."),
+        "_compile_batch": attr.label(default = "//toolchains:compile_batch.sh", executable = True, cfg = "exec", allow_single_file = True),
         "_zig": attr.label(default = "@zig_sdk//:zig", executable = True, cfg = "exec", allow_single_file = True),
     },
 )

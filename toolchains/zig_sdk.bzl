@@ -170,6 +170,7 @@ runtime_library(
 
 runtime_library(
     name = "{target}_libc",
+    batch_by_directory = True,
     asm_copts = MUSL_ASM_COPTS + libc_includes("{target}", "{arch}", "{family}", musl = True),
     c_copts = MUSL_C_COPTS + libc_includes("{target}", "{arch}", "{family}", musl = True),
     hdrs = [":{target}_musl_headers"],
