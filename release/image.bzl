@@ -59,6 +59,7 @@ _PLATFORMS = {
     "//toolchains:linux_x86_64_musl": struct(arch = "amd64", variant = "", libc = "musl"),
     "//toolchains:linux_aarch64_musl": struct(arch = "arm64", variant = "v8", libc = "musl"),
     "//toolchains:linux_x86_64_glibc": struct(arch = "amd64", variant = "", libc = "glibc"),
+    "//toolchains:linux_x86_64_glibc_clang": struct(arch = "amd64", variant = "", libc = "glibc"),
 }
 
 # musl and libc++ ship inside the zig SDK and are in every static binary.

@@ -6,6 +6,13 @@ default config file). Links run lld (`zig ld.lld`) with the runtimes that
 //toolchains:runtimes.bzl builds as Bazel actions, named by path: the crt
 objects, libc++, libc++abi, libunwind, musl and compiler-rt. Flags are
 grouped into features so the reasons stay visible.
+
+With libc = "glibc" (the clang-dynamic baseline) the same clang and lld
+build against the host's glibc instead of musl: its headers (-isystem the
+glibc_include_dirs), its crt objects and shared libc/libm from
+glibc_lib_dir, linked as a dynamic PIE with glibc_dynamic_linker as the
+interpreter; libc++, libc++abi, libunwind and compiler-rt are still built
+from the SDK and linked in statically. Everything else is the same.
 """
 
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
@@ -19,7 +26,7 @@ load(
     "variable_with_value",
     "with_feature_set",
 )
-load(":runtime_flags.bzl", "LIBCXX_INCLUDES", "LIBCXX_USER_DEFINES", "libc_includes")
+load(":runtime_flags.bzl", "GLIBC_LIBCXX_USER_DEFINES", "LIBCXX_INCLUDES", "LIBCXX_USER_DEFINES", "glibc_includes", "libc_includes")
 load(":runtimes.bzl", "RuntimeInfo")
 
 _C_COMPILE = [ACTION_NAMES.c_compile, ACTION_NAMES.assemble, ACTION_NAMES.preprocess_assemble]
@@ -61,6 +68,35 @@ def _impl(ctx):
     runtimes = ctx.attr.runtimes[RuntimeInfo]
     target = ctx.attr.target
     clang_target = target.replace("-linux-", "-unknown-linux-")
+    glibc = ctx.attr.libc == "glibc"
+    if glibc:
+        # The host's glibc; PIE objects and a dynamic PIE, as the gcc
+        # baseline (Debian's gcc builds PIE by default).
+        libc_flags = glibc_includes(ctx.attr.glibc_include_dirs) + ["-fPIE"]
+        libcxx_defines = GLIBC_LIBCXX_USER_DEFINES
+        lib_dir = ctx.attr.glibc_lib_dir
+        link_mode = ["-pie"]
+        interpreter = ["-dynamic-linker", ctx.attr.glibc_dynamic_linker]
+        crt_begin = [lib_dir + "/Scrt1.o", lib_dir + "/crti.o"]
+
+        # libc first, so its definitions win over compiler-rt's (memcpy and
+        # friends): lld takes the first definition it sees, and the order of
+        # archives and shared libraries otherwise does not matter to it.
+        libs_before = ["-L" + lib_dir, "-lm", "-lc"]
+        crt_end = [lib_dir + "/crtn.o"]
+        builtin_includes = ["external/zig_sdk/lib"] + ctx.attr.glibc_include_dirs
+    else:
+        libc_flags = libc_includes(target, ctx.attr.cpu, ctx.attr.family)
+        libcxx_defines = LIBCXX_USER_DEFINES
+        link_mode = ["-static"]
+        interpreter = []
+        crt_begin = []
+        libs_before = []
+        crt_end = []
+
+        # Every header comes from the SDK by a relative path; .d files name
+        # them as external/zig_sdk/lib/..., and the prefix covers them all.
+        builtin_includes = ["external/zig_sdk/lib"]
 
     features = [
         feature(name = "no_legacy_features", enabled = True),
@@ -88,7 +124,7 @@ def _impl(ctx):
                 # friends wrap musl's with #include_next. Without transitive
                 # includes, <string> + <vector> preprocess to half the lines
                 # (docs/PERFORMANCE.md); our code includes what it uses.
-                _flags(_CXX_COMPILE, ["-std=c++20"] + LIBCXX_INCLUDES + LIBCXX_USER_DEFINES + [
+                _flags(_CXX_COMPILE, ["-std=c++20"] + LIBCXX_INCLUDES + libcxx_defines + [
                     "-D_LIBCPP_REMOVE_TRANSITIVE_INCLUDES",
                 ]),
                 # The target, and no header or config file of the host.
@@ -98,7 +134,7 @@ def _impl(ctx):
                     "--no-default-config",
                     "-no-canonical-prefixes",
                     "-fno-spell-checking",
-                ] + libc_includes(target, ctx.attr.cpu, ctx.attr.family)),
+                ] + libc_flags),
                 # clang emits no debug info unless asked, which zig's driver
                 # did at -O2 too; -g0 states it. dbg keeps it, with "." as
                 # the compilation directory so objects stay reproducible.
@@ -134,10 +170,10 @@ def _impl(ctx):
             name = "default_link_flags",
             enabled = True,
             flag_sets = [
-                # Fully static, with the sections and headers libunwind needs
-                # to find unwind tables; a build id for matching symbol files.
-                _flags(_LINK, [
-                    "-static",
+                # Fully static (glibc: a dynamic PIE), with the sections and
+                # headers libunwind needs to find unwind tables; a build id
+                # for matching symbol files.
+                _flags(_LINK, link_mode + [
                     "-m",
                     ctx.attr.emulation,
                     "--eh-frame-hdr",
@@ -147,7 +183,7 @@ def _impl(ctx):
                     "relro",
                     "--build-id=sha1",
                     "--error-limit=0",
-                ]),
+                ] + interpreter),
                 flag_set(actions = _LINK, with_features = [_with("opt")], flag_groups = [flag_group(flags = ["--gc-sections", "-O1"])]),
                 # No debug info in shipped binaries unless dbg or symbols.
                 flag_set(actions = _LINK, with_features = [with_feature_set(not_features = ["dbg", "symbols"])], flag_groups = [flag_group(flags = ["--strip-debug"])]),
@@ -157,7 +193,7 @@ def _impl(ctx):
         feature(
             name = "runtime_begin",
             enabled = True,
-            flag_sets = [_flags(_LINK, [f.path for f in runtimes.crt_begin])],
+            flag_sets = [_flags(_LINK, crt_begin + [f.path for f in runtimes.crt_begin])],
         ),
         feature(
             name = "dependency_file",
@@ -262,7 +298,7 @@ def _impl(ctx):
         feature(
             name = "runtime_end",
             enabled = True,
-            flag_sets = [_flags(_LINK, [f.path for f in runtimes.libraries + runtimes.crt_end])],
+            flag_sets = [_flags(_LINK, libs_before + [f.path for f in runtimes.libraries + runtimes.crt_end] + crt_end)],
         ),
         # lld and llvm-ar read @file, so long command lines go in one.
         feature(
@@ -278,15 +314,13 @@ def _impl(ctx):
         host_system_name = "x86_64-unknown-linux-gnu",
         target_system_name = target,
         target_cpu = ctx.attr.cpu,
-        target_libc = "musl",
+        target_libc = ctx.attr.libc,
         compiler = "clang",
-        abi_version = "musl",
-        abi_libc_version = "musl",
+        abi_version = ctx.attr.libc,
+        abi_libc_version = ctx.attr.libc,
         action_configs = action_configs,
         features = features,
-        # Every header comes from the SDK by a relative path; .d files name
-        # them as external/zig_sdk/lib/..., and the prefix covers them all.
-        cxx_builtin_include_directories = ["external/zig_sdk/lib"],
+        cxx_builtin_include_directories = builtin_includes,
     )
 
 def _with(name):
@@ -298,6 +332,10 @@ zig_cc_toolchain_config = rule(
         "cpu": attr.string(mandatory = True, doc = "musl's and Bazel's name for the CPU."),
         "emulation": attr.string(mandatory = True, doc = "lld's -m emulation."),
         "family": attr.string(mandatory = True, doc = "zig's libc header family (lib/libc/include/<family>-linux-any)."),
+        "glibc_dynamic_linker": attr.string(doc = "libc = glibc: the ELF interpreter (PT_INTERP)."),
+        "glibc_include_dirs": attr.string_list(doc = "libc = glibc: the host's C library header directories, in search order."),
+        "glibc_lib_dir": attr.string(doc = "libc = glibc: the host directory of Scrt1.o, crti.o, crtn.o, libc.so and libm.so."),
+        "libc": attr.string(default = "musl", values = ["musl", "glibc"], doc = "musl: fully static, hermetic. glibc: the host's glibc, a dynamic PIE."),
         "runtimes": attr.label(mandatory = True, providers = [RuntimeInfo]),
         "target": attr.string(mandatory = True, doc = "zig's triple, e.g. x86_64-linux-musl."),
     },

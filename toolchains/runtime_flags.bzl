@@ -49,16 +49,44 @@ def libc_includes(target, arch, family, musl = False):
         SDK + "/libc/include/any-linux-any",
     ]
 
+# The host's glibc (Debian 12: glibc 2.36) for the clang-dynamic variant,
+# which is non-hermetic by design, like the gcc baseline: its headers, the
+# directory of its crt objects and libraries, and its ELF loader.
+GLIBC_INCLUDE_DIRS = ["/usr/include/x86_64-linux-gnu", "/usr/include"]
+GLIBC_LIB_DIR = "/usr/lib/x86_64-linux-gnu"
+GLIBC_DYNAMIC_LINKER = "/lib64/ld-linux-x86-64.so.2"
+
+def glibc_includes(include_dirs = GLIBC_INCLUDE_DIRS):
+    """The header search path of C code against the host glibc.
+
+    clang's own headers from the SDK first, then the host's, as clang's
+    driver orders them; nothing else of the host (no /usr/local/include).
+
+    Args:
+      include_dirs: the host's C library header directories, in order.
+
+    Returns:
+      A list of flags.
+    """
+    flags = ["-nostdinc", "-isystem", SDK + "/include"]
+    for d in include_dirs:
+        flags += ["-isystem", d]
+    return flags
+
 # libc++'s configuration (zig ships no __config_site): the library and
 # every translation unit that includes its headers must agree on these.
-LIBCXX_USER_DEFINES = [
-    "-D_LIBCPP_HAS_MUSL_LIBC",
+# Against glibc, libc++ detects the C library itself.
+_LIBCXX_CONFIG = [
     "-D_LIBCPP_DISABLE_VISIBILITY_ANNOTATIONS",
     "-D_LIBCXXABI_DISABLE_VISIBILITY_ANNOTATIONS",
     "-D_LIBCPP_HAS_NO_VENDOR_AVAILABILITY_ANNOTATIONS",
     "-D_LIBCPP_ABI_VERSION=1",
     "-D_LIBCPP_ABI_NAMESPACE=__1",
 ]
+
+LIBCXX_USER_DEFINES = ["-D_LIBCPP_HAS_MUSL_LIBC"] + _LIBCXX_CONFIG
+
+GLIBC_LIBCXX_USER_DEFINES = _LIBCXX_CONFIG
 
 LIBCXX_INCLUDES = [
     "-nostdinc++",
@@ -98,35 +126,45 @@ MUSL_C_COPTS = [
 
 MUSL_ASM_COPTS = MUSL_C_COPTS
 
-LIBCXX_COPTS = [
-    "-std=c++20",
-    "-nostdinc++",
-    "-D_LIBCPP_BUILDING_LIBRARY",
-    "-D_LIBCPP_HAS_NO_PRAGMA_SYSTEM_HEADER",
-    "-DLIBCXX_BUILDING_LIBCXXABI",
-    "-D_LIBCPP_DISABLE_NEW_DELETE_DEFINITIONS",
-    "-fvisibility=hidden",
-    "-fvisibility-inlines-hidden",
-    "-faligned-allocation",
-    "-Wno-user-defined-literals",
-    "-I" + SDK + "/libcxx/include",
-    "-I" + SDK + "/libcxxabi/include",
-    "-I" + SDK + "/libcxx/src",
-] + LIBCXX_USER_DEFINES
+def _libcxx_copts(user_defines):
+    return [
+        "-std=c++20",
+        "-nostdinc++",
+        "-D_LIBCPP_BUILDING_LIBRARY",
+        "-D_LIBCPP_HAS_NO_PRAGMA_SYSTEM_HEADER",
+        "-DLIBCXX_BUILDING_LIBCXXABI",
+        "-D_LIBCPP_DISABLE_NEW_DELETE_DEFINITIONS",
+        "-fvisibility=hidden",
+        "-fvisibility-inlines-hidden",
+        "-faligned-allocation",
+        "-Wno-user-defined-literals",
+        "-I" + SDK + "/libcxx/include",
+        "-I" + SDK + "/libcxxabi/include",
+        "-I" + SDK + "/libcxx/src",
+    ] + user_defines
 
-LIBCXXABI_COPTS = [
-    "-std=c++20",
-    "-nostdinc++",
-    "-D_LIBCPP_DISABLE_EXTERN_TEMPLATE",
-    "-D_LIBCPP_ENABLE_CXX17_REMOVED_UNEXPECTED_FUNCTIONS",
-    "-D_LIBCXXABI_BUILDING_LIBRARY",
-    "-fvisibility=hidden",
-    "-fvisibility-inlines-hidden",
-    "-fstrict-aliasing",
-    "-I" + SDK + "/libcxxabi/include",
-    "-I" + SDK + "/libcxx/include",
-    "-I" + SDK + "/libcxx/src",
-] + LIBCXX_USER_DEFINES
+LIBCXX_COPTS = _libcxx_copts(LIBCXX_USER_DEFINES)
+
+GLIBC_LIBCXX_COPTS = _libcxx_copts(GLIBC_LIBCXX_USER_DEFINES)
+
+def _libcxxabi_copts(user_defines):
+    return [
+        "-std=c++20",
+        "-nostdinc++",
+        "-D_LIBCPP_DISABLE_EXTERN_TEMPLATE",
+        "-D_LIBCPP_ENABLE_CXX17_REMOVED_UNEXPECTED_FUNCTIONS",
+        "-D_LIBCXXABI_BUILDING_LIBRARY",
+        "-fvisibility=hidden",
+        "-fvisibility-inlines-hidden",
+        "-fstrict-aliasing",
+        "-I" + SDK + "/libcxxabi/include",
+        "-I" + SDK + "/libcxx/include",
+        "-I" + SDK + "/libcxx/src",
+    ] + user_defines
+
+LIBCXXABI_COPTS = _libcxxabi_copts(LIBCXX_USER_DEFINES)
+
+GLIBC_LIBCXXABI_COPTS = _libcxxabi_copts(GLIBC_LIBCXX_USER_DEFINES)
 
 _LIBUNWIND_COMMON = [
     "-I" + SDK + "/libunwind/include",

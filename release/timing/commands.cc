@@ -20,9 +20,11 @@ namespace {
 constexpr char kUsage[] =
     "usage:\n"
     "  shiptime profile --profile F.json --service NAME --targets FILE\n"
-    "                   --variant static|dynamic --kind cold|incremental\n"
+    "                   --variant static|dynamic|dynamic-clang\n"
+    "                   --kind cold|incremental\n"
     "                   [--runtimes warm|cold] --out records.jsonl\n"
-    "  shiptime record --service NAME --variant static|dynamic --stage STAGE\n"
+    "  shiptime record --service NAME --variant static|dynamic|dynamic-clang\n"
+    "                  --stage STAGE\n"
     "                  [--ms N] [--bytes B] [--files N] [--shared-libs N]\n"
     "                  [--kind cold|incremental] [--runtimes warm|cold]\n"
     "                  --out records.jsonl\n"

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "release/timing/xml_check_for_test.h"
 
@@ -144,6 +145,36 @@ TEST_F(ShiptimeTest, ReportingARunTwiceDoesNotCountItAsItsOwnBaseline) {
   EXPECT_EQ(CountLines(History()), 1);
   EXPECT_NE(Slurp(Out() / "report.md").find("no verdict (0 of 3"),
             std::string::npos);
+}
+
+TEST_F(ShiptimeTest, DynamicClangIsRecordedAndReported) {
+  for (const auto& [variant, compile, link] :
+       {std::tuple{"static", 1500.0, 500.0},
+        std::tuple{"dynamic", 3000.0, 1000.0},
+        std::tuple{"dynamic-clang", 2000.0, 1000.0}}) {
+    ASSERT_EQ(Record(variant, "compile", compile), kExitOk) << err_.str();
+    ASSERT_EQ(Record(variant, "link", link), kExitOk) << err_.str();
+  }
+  ASSERT_EQ(Report(1, true), kExitOk) << err_.str();
+  const auto timings = nlohmann::json::parse(Slurp(Out() / "timings.json"));
+  EXPECT_EQ(timings["records"][4]["variant"], "dynamic-clang");
+  const std::string md = Slurp(Out() / "report.md");
+  // Headline 4.00 s → 2.00 s; compiler 3.00 / 4.00, static linking 2.00 / 3.00.
+  EXPECT_NE(md.find("| compile+link (cold) | 4.00 s | 2.00 s | 50.0% |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| compile+link (cold) | 4.00 s | 3.00 s | 2.00 s | "
+                    "0.75× | 0.67× |"),
+            std::string::npos)
+      << md;
+}
+
+TEST_F(ShiptimeTest, UnknownVariantIsAUsageError) {
+  EXPECT_EQ(Record("dynamic-gcc", "image", 40), kExitUsage);
+  EXPECT_NE(err_.str().find("static, dynamic or dynamic-clang"),
+            std::string::npos)
+      << err_.str();
+  EXPECT_FALSE(fs::exists(Records()));
 }
 
 TEST_F(ShiptimeTest, UsageErrorsExitTwo) {

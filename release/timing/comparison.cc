@@ -59,6 +59,8 @@ ComparisonRow DurationRow(const std::vector<TimingRecord>& records,
   row.label = label;
   row.dynamic_value = SumMs(records, service, "dynamic", stages, kind);
   row.static_value = SumMs(records, service, "static", stages, kind);
+  row.dynamic_clang_value =
+      SumMs(records, service, "dynamic-clang", stages, kind);
   row.claim = claim;
   return row;
 }
@@ -71,6 +73,8 @@ ComparisonRow SizeRow(const std::vector<TimingRecord>& records,
   row.label = label;
   row.dynamic_value = SizeField(records, service, "dynamic", stage, field);
   row.static_value = SizeField(records, service, "static", stage, field);
+  row.dynamic_clang_value =
+      SizeField(records, service, "dynamic-clang", stage, field);
   row.is_size = !is_count;
   row.is_count = is_count;
   return row;
@@ -94,6 +98,12 @@ std::string Actions(const TimingRecord& r) {
   return r.actions ? " in " + std::to_string(*r.actions) + " actions" : "";
 }
 
+std::optional<double> Ratio(std::optional<double> numerator,
+                            std::optional<double> denominator) {
+  if (!numerator || !denominator || *denominator == 0) return std::nullopt;
+  return *numerator / *denominator;
+}
+
 }  // namespace
 
 std::optional<double> ReductionPct(const ComparisonRow& row) {
@@ -101,6 +111,23 @@ std::optional<double> ReductionPct(const ComparisonRow& row) {
     return std::nullopt;
   }
   return (*row.dynamic_value - *row.static_value) / *row.dynamic_value * 100;
+}
+
+std::optional<double> CompilerEffect(const ComparisonRow& row) {
+  return Ratio(row.dynamic_clang_value, row.dynamic_value);
+}
+
+std::optional<double> StaticLinkingEffect(const ComparisonRow& row) {
+  return Ratio(row.static_value, row.dynamic_clang_value);
+}
+
+bool HasDynamicClang(const ServiceComparison& comparison) {
+  for (const auto* rows : {&comparison.durations, &comparison.sizes}) {
+    for (const ComparisonRow& row : *rows) {
+      if (row.dynamic_clang_value) return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> ServicesIn(const std::vector<TimingRecord>& records) {
@@ -153,6 +180,7 @@ ServiceComparison CompareTotal(const std::vector<ServiceComparison>& services) {
         };
         add(rows[row].dynamic_value, other[row].dynamic_value);
         add(rows[row].static_value, other[row].static_value);
+        add(rows[row].dynamic_clang_value, other[row].dynamic_clang_value);
       }
     }
     return rows;
@@ -181,6 +209,30 @@ std::vector<std::string> Explain(const std::vector<TimingRecord>& records,
         " time, static compiling " +
         Compare(*sc->duration_ms, *dc->duration_ms, "less", "more") +
         (sc->runtimes ? " (runtimes " + *sc->runtimes + ")." : "."));
+  }
+  for (const char* kind : {"cold", "incremental"}) {
+    const auto* sc = Find(records, service, "static", "compile", kind);
+    const auto* sl = Find(records, service, "static", "link", kind);
+    const auto* dc = Find(records, service, "dynamic", "compile", kind);
+    const auto* dl = Find(records, service, "dynamic", "link", kind);
+    const auto* cc = Find(records, service, "dynamic-clang", "compile", kind);
+    const auto* cl = Find(records, service, "dynamic-clang", "link", kind);
+    if (!sc || !sl || !dc || !dl || !cc || !cl) continue;
+    const double s = *sc->duration_ms + *sl->duration_ms;
+    const double d = *dc->duration_ms + *dl->duration_ms;
+    const double c = *cc->duration_ms + *cl->duration_ms;
+    lines.push_back(
+        std::string("compile+link (") + kind +
+        "), split: dynamic-clang compiled for " + FormatMs(*cc->duration_ms) +
+        Actions(*cc) + " and linked for " + FormatMs(*cl->duration_ms) +
+        Actions(*cl) +
+        ". The compiler effect (dynamic-clang ÷ dynamic-gcc, "
+        "both glibc and dynamic) is " +
+        FormatRatio(Ratio(c, d)) +
+        ", the static-linking effect (static ÷ dynamic-clang, both clang and "
+        "libc++) " +
+        FormatRatio(Ratio(s, c)) + "; together " + FormatRatio(Ratio(s, d)) +
+        " = static ÷ dynamic-gcc.");
   }
   const auto* sb = Find(records, service, "static", "binary_size", {});
   const auto* db = Find(records, service, "dynamic", "binary_size", {});
@@ -257,6 +309,11 @@ std::string FormatValue(const ComparisonRow& row, std::optional<double> value) {
 std::string FormatPct(std::optional<double> pct) {
   if (!pct) return "n/a";
   return Format("%.1f%%", *pct);
+}
+
+std::string FormatRatio(std::optional<double> ratio) {
+  if (!ratio) return "n/a";
+  return Format("%.2f×", *ratio);
 }
 
 }  // namespace staticship::timing

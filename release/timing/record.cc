@@ -28,6 +28,13 @@ Result<std::optional<T>> GetOptional(const nlohmann::json& json,
 
 }  // namespace
 
+bool IsVariant(const std::string& variant) {
+  for (const char* known : kVariants) {
+    if (variant == known) return true;
+  }
+  return false;
+}
+
 bool IsDurationStage(const std::string& stage) {
   for (const char* known : kDurationStages) {
     if (stage == known) return true;
@@ -44,9 +51,9 @@ bool IsSizeStage(const std::string& stage) {
 
 Status Validate(const TimingRecord& r) {
   if (r.service.empty()) return MakeError("record has no service");
-  if (r.variant != "static" && r.variant != "dynamic") {
-    return MakeError("variant must be static or dynamic, got '" + r.variant +
-                     "'");
+  if (!IsVariant(r.variant)) {
+    return MakeError("variant must be static, dynamic or dynamic-clang, got '" +
+                     r.variant + "'");
   }
   if (r.kind != "cold" && r.kind != "incremental") {
     return MakeError("kind must be cold or incremental, got '" + r.kind + "'");

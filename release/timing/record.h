@@ -20,12 +20,21 @@ inline constexpr const char* kDurationStages[] = {
 // Stages whose value is a size in bytes; they carry no duration.
 inline constexpr const char* kSizeStages[] = {"binary_size", "image_size"};
 
+// The build variants: static (zig clang, musl, fully static), dynamic (host
+// gcc, glibc, libstdc++ shared) and dynamic-clang (the static build's clang
+// and libc++, linked dynamically against glibc), which separates what the
+// compiler changes from what static linking changes.
+inline constexpr const char* kVariants[] = {"static", "dynamic",
+                                            "dynamic-clang"};
+
+bool IsVariant(const std::string& variant);
+
 bool IsDurationStage(const std::string& stage);
 bool IsSizeStage(const std::string& stage);
 
 struct TimingRecord {
   std::string service;
-  std::string variant;  // "static" or "dynamic"
+  std::string variant;  // one of kVariants
   std::string stage;
   std::optional<double> duration_ms;        // set for duration stages
   std::optional<std::int64_t> bytes;        // set for size stages

@@ -76,6 +76,63 @@ TEST(ComparisonTest, ReductionIsRelativeToDynamic) {
   EXPECT_FALSE(ReductionPct(c.durations[1]).has_value());  // incremental
 }
 
+// SampleRun plus the third variant: clang, dynamic, glibc.
+TimingRun SampleRunWithDynamicClang() {
+  TimingRun run = SampleRun();
+  run.records.push_back(Duration("hello", "dynamic-clang", "compile", 1200));
+  run.records.push_back(Duration("hello", "dynamic-clang", "link", 400));
+  run.records.push_back(Duration("hello", "dynamic-clang", "image", 45));
+  run.records.push_back(
+      ImageSize("hello", "dynamic-clang", 2 * 1024 * 1024, 20, 6));
+  return run;
+}
+
+TEST(ComparisonTest, DynamicClangSplitsCompilerFromStaticLinking) {
+  const ServiceComparison c =
+      CompareService(SampleRunWithDynamicClang().records, "hello");
+  const ComparisonRow& cold = c.durations[0];
+  ASSERT_EQ(cold.label, "compile+link (cold)");
+  // The headline is still static against the gcc baseline.
+  EXPECT_DOUBLE_EQ(*cold.dynamic_value, 2000);
+  EXPECT_DOUBLE_EQ(*cold.static_value, 1500);
+  EXPECT_DOUBLE_EQ(*ReductionPct(cold), 25);
+  EXPECT_DOUBLE_EQ(*cold.dynamic_clang_value, 1600);
+  EXPECT_DOUBLE_EQ(*CompilerEffect(cold), 0.8);          // 1600 / 2000
+  EXPECT_DOUBLE_EQ(*StaticLinkingEffect(cold), 0.9375);  // 1500 / 1600
+  EXPECT_DOUBLE_EQ(*CompilerEffect(cold) * *StaticLinkingEffect(cold),
+                   *cold.static_value / *cold.dynamic_value);
+  EXPECT_FALSE(CompilerEffect(c.durations[1]).has_value());      // incremental
+  EXPECT_FALSE(c.durations[3].dynamic_clang_value.has_value());  // no deploy
+  EXPECT_DOUBLE_EQ(*c.sizes[1].dynamic_clang_value, 2 * 1024 * 1024);
+  EXPECT_TRUE(HasDynamicClang(c));
+  EXPECT_FALSE(HasDynamicClang(CompareService(SampleRun().records, "hello")));
+}
+
+TEST(ComparisonTest, EffectsNeedBothSidesAndANonZeroDivisor) {
+  ComparisonRow row;
+  row.dynamic_value = 100;
+  row.static_value = 50;
+  EXPECT_FALSE(CompilerEffect(row).has_value());
+  EXPECT_FALSE(StaticLinkingEffect(row).has_value());
+  row.dynamic_clang_value = 0;
+  EXPECT_DOUBLE_EQ(*CompilerEffect(row), 0);
+  EXPECT_FALSE(StaticLinkingEffect(row).has_value());
+  row.dynamic_clang_value = 125;
+  EXPECT_DOUBLE_EQ(*CompilerEffect(row), 1.25);
+  EXPECT_DOUBLE_EQ(*StaticLinkingEffect(row), 0.4);
+  EXPECT_EQ(FormatRatio(CompilerEffect(row)), "1.25×");
+  EXPECT_EQ(FormatRatio(std::nullopt), "n/a");
+}
+
+TEST(ComparisonTest, TotalSumsDynamicClangOnlyWhenEveryServiceHasIt) {
+  TimingRun run = SampleRunWithDynamicClang();
+  run.records.push_back(Duration("echo", "dynamic-clang", "image", 7));
+  ServiceComparison total = CompareTotal({CompareService(run.records, "hello"),
+                                          CompareService(run.records, "echo")});
+  EXPECT_DOUBLE_EQ(*total.durations[2].dynamic_clang_value, 52);  // 45 + 7
+  EXPECT_FALSE(total.durations[0].dynamic_clang_value.has_value());
+}
+
 TEST(ComparisonTest, TotalLeavesOutASideThatAServiceLacks) {
   const auto records = SampleRun().records;
   const ServiceComparison total = CompareTotal(
@@ -107,6 +164,59 @@ TEST(MarkdownReportTest, TableRowsCarryMeasuredValuesAndLabelledClaims) {
   EXPECT_NE(md.find("write-up claim (not measured here)"), std::string::npos);
   EXPECT_NE(md.find("## Static against dynamic: all services"),
             std::string::npos);
+}
+
+TEST(MarkdownReportTest, DynamicClangAddsASplitTableAndKeepsTheHeadline) {
+  const std::string md = ComparisonMarkdown(SampleRunWithDynamicClang());
+  // The headline row, as without the third variant.
+  EXPECT_NE(md.find("| compile+link (cold) | 2.00 s | 1.50 s | 25.0% | "
+                    "42.3 s → 28.7 s (32%) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("### Compiler against static linking: hello"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| compile+link (cold) | 2.00 s | 1.60 s | 1.50 s | "
+                    "0.80× | 0.94× |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| image build | 40 ms | 45 ms | 50 ms | 1.12× | 1.11× |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| shared libraries in image | 7 | 6 | 0 | 0.86× | "
+                    "0.00× |"),
+            std::string::npos)
+      << md;
+  // Rows the third variant lacks stay out of the split table.
+  const std::string split =
+      md.substr(md.find("### Compiler against static linking: hello"));
+  EXPECT_EQ(
+      split.substr(0, split.find("## ", 4)).find("compile+link (incremental)"),
+      std::string::npos)
+      << split;
+  // echo has no dynamic-clang record, so no split table.
+  EXPECT_EQ(md.find("### Compiler against static linking: echo"),
+            std::string::npos);
+
+  const std::string report =
+      MarkdownReport(SampleRunWithDynamicClang(), {}, RegressionPolicy{});
+  EXPECT_NE(report.find("hello: compile+link (cold), split: dynamic-clang "
+                        "compiled for 1.20 s and linked for 400 ms. The "
+                        "compiler effect (dynamic-clang ÷ dynamic-gcc, both "
+                        "glibc and dynamic) is 0.80×, the static-linking "
+                        "effect (static ÷ dynamic-clang, both clang and "
+                        "libc++) 0.94×; together 0.75× = static ÷ "
+                        "dynamic-gcc."),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("compiler effect = dynamic-clang ÷ dynamic-gcc"),
+            std::string::npos);
+}
+
+TEST(MarkdownReportTest, WithoutDynamicClangTheReportIsUnchanged) {
+  const std::string md = MarkdownReport(SampleRun(), {}, RegressionPolicy{});
+  EXPECT_EQ(md.find("dynamic-clang"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Compiler against static linking"), std::string::npos);
 }
 
 TEST(MarkdownReportTest, ExplanationsComeFromTheRecords) {
