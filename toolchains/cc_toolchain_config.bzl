@@ -84,7 +84,7 @@ def _impl(ctx):
         # archives and shared libraries otherwise does not matter to it.
         libs_before = ["-L" + lib_dir, "-lm", "-lc"]
         crt_end = [lib_dir + "/crtn.o"]
-        builtin_includes = ["external/zig_sdk/lib"] + ctx.attr.glibc_include_dirs
+        builtin_includes = ctx.attr.sdk_include_roots + ctx.attr.glibc_include_dirs
     else:
         libc_flags = libc_includes(target, ctx.attr.cpu, ctx.attr.family)
         libcxx_defines = LIBCXX_USER_DEFINES
@@ -96,7 +96,7 @@ def _impl(ctx):
 
         # Every header comes from the SDK by a relative path; .d files name
         # them as external/zig_sdk/lib/..., and the prefix covers them all.
-        builtin_includes = ["external/zig_sdk/lib"]
+        builtin_includes = ctx.attr.sdk_include_roots
 
     features = [
         feature(name = "no_legacy_features", enabled = True),
@@ -336,6 +336,9 @@ zig_cc_toolchain_config = rule(
         "glibc_include_dirs": attr.string_list(doc = "libc = glibc: the host's C library header directories, in search order."),
         "glibc_lib_dir": attr.string(doc = "libc = glibc: the host directory of Scrt1.o, crti.o, crtn.o, libc.so and libm.so."),
         "libc": attr.string(default = "musl", values = ["musl", "glibc"], doc = "musl: fully static, hermetic. glibc: the host's glibc, a dynamic PIE."),
+        # Bazel 4.2 resolves a plain relative entry against the crosstool
+        # top's package, not the execroot, so the SDK is named by package.
+        "sdk_include_roots": attr.string_list(doc = "Built-in include roots, e.g. %package(@zig_sdk//)%/lib."),
         "runtimes": attr.label(mandatory = True, providers = [RuntimeInfo]),
         "target": attr.string(mandatory = True, doc = "zig's triple, e.g. x86_64-linux-musl."),
     },

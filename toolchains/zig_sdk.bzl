@@ -124,10 +124,26 @@ filegroup(
     name = "{target}_libc_headers",
     srcs = glob([
         "lib/libc/include/generic-musl/**",
-        "lib/libc/include/any-linux-any/**",
-        "lib/libc/include/{family}-linux-any/**",
         "lib/libc/include/{target}/**",
     ]),
+)
+
+# The kernel's UAPI headers (<linux/...>, <asm/...>): 980 files that musl's
+# own headers never include. Every input is a symlink the sandbox creates
+# and deletes per action, which cost a static compile ~40 % (docs/
+# PERFORMANCE.md), so only the code that includes them gets them: the
+# runtimes, and through this library, mimalloc.
+filegroup(
+    name = "{target}_linux_headers",
+    srcs = glob([
+        "lib/libc/include/any-linux-any/**",
+        "lib/libc/include/{family}-linux-any/**",
+    ]),
+)
+
+cc_library(
+    name = "{target}_linux_uapi",
+    hdrs = [":{target}_linux_headers"],
 )
 
 filegroup(
@@ -190,7 +206,7 @@ runtime_library(
     name = "{target}_libcxx",
     copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}"),
     cxx_copts = LIBCXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "c++",
     srcs = {libcxx},
     target = "{clang_target}",
@@ -200,7 +216,7 @@ runtime_library(
     name = "{target}_libcxxabi",
     copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}"),
     cxx_copts = LIBCXXABI_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "c++abi",
     srcs = {libcxxabi},
     target = "{clang_target}",
@@ -211,7 +227,7 @@ runtime_library(
     asm_copts = LIBUNWIND_ASM_COPTS,
     c_copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}") + LIBUNWIND_C_COPTS,
     cxx_copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}") + LIBUNWIND_CXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "unwind",
     srcs = {libunwind},
     target = "{clang_target}",
@@ -258,6 +274,7 @@ zig_cc_toolchain_config(
     emulation = "{emulation}",
     family = "{family}",
     runtimes = ":{target}_runtimes",
+    sdk_include_roots = ["%package(@zig_sdk//)%/lib"],
     target = "{target}",
 )
 
@@ -294,7 +311,7 @@ runtime_library(
     name = "{target}_libcxx",
     copts = RUNTIME_COPTS + glibc_includes(),
     cxx_copts = GLIBC_LIBCXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "c++",
     srcs = {libcxx},
     target = "{clang_target}",
@@ -304,7 +321,7 @@ runtime_library(
     name = "{target}_libcxxabi",
     copts = RUNTIME_COPTS + glibc_includes(),
     cxx_copts = GLIBC_LIBCXXABI_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "c++abi",
     srcs = {libcxxabi},
     target = "{clang_target}",
@@ -315,7 +332,7 @@ runtime_library(
     asm_copts = LIBUNWIND_ASM_COPTS,
     c_copts = RUNTIME_COPTS + glibc_includes() + LIBUNWIND_C_COPTS,
     cxx_copts = RUNTIME_COPTS + glibc_includes() + LIBUNWIND_CXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
+    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
     library = "unwind",
     srcs = {libunwind},
     target = "{clang_target}",
@@ -363,6 +380,7 @@ zig_cc_toolchain_config(
     glibc_lib_dir = GLIBC_LIB_DIR,
     libc = "glibc",
     runtimes = ":{target}_runtimes",
+    sdk_include_roots = ["%package(@zig_sdk//)%/lib"],
     target = "{target}",
 )
 
