@@ -34,9 +34,14 @@ LinkedReposInfo = provider(
 
 _LINK_ATTRS = ["deps", "implementation_deps"]
 
+# The toolchain's own repository: what it puts into a binary (musl, libc++)
+# is named through _TOOLCHAIN_BUNDLE; a header-only library of it (the
+# kernel's UAPI headers, for mimalloc) links no code of its own.
+_TOOLCHAIN_REPOS = ["zig_sdk"]
+
 def _linked_repos_aspect_impl(target, ctx):
     direct = []
-    if CcInfo in target and target.label.workspace_name:
+    if CcInfo in target and target.label.workspace_name and target.label.workspace_name not in _TOOLCHAIN_REPOS:
         direct.append(target.label.workspace_name)
     transitive = []
     for attr in _LINK_ATTRS:
