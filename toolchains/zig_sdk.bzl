@@ -202,38 +202,7 @@ runtime_library(
     target = "{clang_target}",
 )
 
-runtime_library(
-    name = "{target}_libcxx",
-    copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}"),
-    cxx_copts = LIBCXX_COPTS,
-    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
-    library = "c++",
-    srcs = {libcxx},
-    target = "{clang_target}",
-)
-
-runtime_library(
-    name = "{target}_libcxxabi",
-    copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}"),
-    cxx_copts = LIBCXXABI_COPTS,
-    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
-    library = "c++abi",
-    srcs = {libcxxabi},
-    target = "{clang_target}",
-)
-
-runtime_library(
-    name = "{target}_libunwind",
-    asm_copts = LIBUNWIND_ASM_COPTS,
-    c_copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}") + LIBUNWIND_C_COPTS,
-    cxx_copts = RUNTIME_COPTS + libc_includes("{target}", "{arch}", "{family}") + LIBUNWIND_CXX_COPTS,
-    hdrs = [":{target}_headers", ":{target}_linux_headers", ":libcxx_internal_headers"],
-    library = "unwind",
-    srcs = {libunwind},
-    target = "{clang_target}",
-)
-
-compiler_rt_library(
+{cxx_runtimes}compiler_rt_library(
     name = "{target}_compiler_rt",
     zig_target = "{target}",
 )
@@ -251,6 +220,78 @@ runtime_set(
     ],
 )
 
+"""
+
+# The clang-dynamic variant: the same clang and lld against the host's
+# glibc (headers from /usr/include, crt objects and shared libraries from
+# /usr/lib/x86_64-linux-gnu), with libc++, libc++abi and libunwind built
+# here for the gnu triple and linked in statically, compiler-rt likewise.
+# No musl: glibc is the host's, linked dynamically.
+GLIBC_TARGETS = ["x86_64-linux-gnu"]
+
+_GLIBC_TARGET_BUILD = """
+# ---- {target} (host glibc, dynamic) ----
+filegroup(
+    name = "{target}_headers",
+    srcs = [":clang_headers", ":libcxx_headers"],
+)
+
+{cxx_runtimes}compiler_rt_library(
+    name = "{target}_compiler_rt",
+    zig_target = "{target}",
+)
+
+# The C library and the crt objects are the host's, named by the toolchain
+# config (glibc_* attributes), so the set holds only what is built here.
+runtime_set(
+    name = "{target}_runtimes",
+    libraries = [
+        ":{target}_libcxxabi",
+        ":{target}_libcxx",
+        ":{target}_libunwind",
+        ":{target}_compiler_rt",
+    ],
+)
+
+"""
+
+# libc++, libc++abi and libunwind, for either C library.
+_CXX_RUNTIMES = """runtime_library(
+    name = "{target}_libcxx",
+    copts = RUNTIME_COPTS + {includes},
+    cxx_copts = {libcxx_copts},
+    hdrs = [":{target}_headers", {linux_headers}":libcxx_internal_headers"],
+    library = "c++",
+    srcs = {libcxx},
+    target = "{clang_target}",
+)
+
+runtime_library(
+    name = "{target}_libcxxabi",
+    copts = RUNTIME_COPTS + {includes},
+    cxx_copts = {libcxxabi_copts},
+    hdrs = [":{target}_headers", {linux_headers}":libcxx_internal_headers"],
+    library = "c++abi",
+    srcs = {libcxxabi},
+    target = "{clang_target}",
+)
+
+runtime_library(
+    name = "{target}_libunwind",
+    asm_copts = LIBUNWIND_ASM_COPTS,
+    c_copts = RUNTIME_COPTS + {includes} + LIBUNWIND_C_COPTS,
+    cxx_copts = RUNTIME_COPTS + {includes} + LIBUNWIND_CXX_COPTS,
+    hdrs = [":{target}_headers", {linux_headers}":libcxx_internal_headers"],
+    library = "unwind",
+    srcs = {libunwind},
+    target = "{clang_target}",
+)
+
+"""
+
+# Every triple's toolchain files and cc_toolchain; {config_extra} carries
+# what a glibc toolchain adds to its config.
+_TOOLCHAIN_WIRING = """
 filegroup(
     name = "{target}_compiler_files",
     srcs = [":tools", ":{target}_headers"],
@@ -273,7 +314,7 @@ zig_cc_toolchain_config(
     cpu = "{arch}",
     emulation = "{emulation}",
     family = "{family}",
-    runtimes = ":{target}_runtimes",
+{config_extra}    runtimes = ":{target}_runtimes",
     sdk_include_roots = ["%package(@zig_sdk//)%/lib"],
     target = "{target}",
 )
@@ -293,110 +334,10 @@ cc_toolchain(
 )
 """
 
-# The clang-dynamic variant: the same clang and lld against the host's
-# glibc (headers from /usr/include, crt objects and shared libraries from
-# /usr/lib/x86_64-linux-gnu), with libc++, libc++abi and libunwind built
-# here for the gnu triple and linked in statically, compiler-rt likewise.
-# No musl: glibc is the host's, linked dynamically.
-GLIBC_TARGETS = ["x86_64-linux-gnu"]
-
-_GLIBC_TARGET_BUILD = """
-# ---- {target} (host glibc, dynamic) ----
-filegroup(
-    name = "{target}_headers",
-    srcs = [":clang_headers", ":libcxx_headers"],
-)
-
-runtime_library(
-    name = "{target}_libcxx",
-    copts = RUNTIME_COPTS + glibc_includes(),
-    cxx_copts = GLIBC_LIBCXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
-    library = "c++",
-    srcs = {libcxx},
-    target = "{clang_target}",
-)
-
-runtime_library(
-    name = "{target}_libcxxabi",
-    copts = RUNTIME_COPTS + glibc_includes(),
-    cxx_copts = GLIBC_LIBCXXABI_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
-    library = "c++abi",
-    srcs = {libcxxabi},
-    target = "{clang_target}",
-)
-
-runtime_library(
-    name = "{target}_libunwind",
-    asm_copts = LIBUNWIND_ASM_COPTS,
-    c_copts = RUNTIME_COPTS + glibc_includes() + LIBUNWIND_C_COPTS,
-    cxx_copts = RUNTIME_COPTS + glibc_includes() + LIBUNWIND_CXX_COPTS,
-    hdrs = [":{target}_headers", ":libcxx_internal_headers"],
-    library = "unwind",
-    srcs = {libunwind},
-    target = "{clang_target}",
-)
-
-compiler_rt_library(
-    name = "{target}_compiler_rt",
-    zig_target = "{target}",
-)
-
-# The C library and the crt objects are the host's, named by the toolchain
-# config (glibc_* attributes), so the set holds only what is built here.
-runtime_set(
-    name = "{target}_runtimes",
-    libraries = [
-        ":{target}_libcxxabi",
-        ":{target}_libcxx",
-        ":{target}_libunwind",
-        ":{target}_compiler_rt",
-    ],
-)
-
-filegroup(
-    name = "{target}_compiler_files",
-    srcs = [":tools", ":{target}_headers"],
-)
-
-filegroup(
-    name = "{target}_linker_files",
-    srcs = [":tools", ":{target}_runtimes"],
-)
-
-filegroup(
-    name = "{target}_all_files",
-    srcs = [":{target}_compiler_files", ":{target}_linker_files"],
-)
-
-zig_cc_toolchain_config(
-    name = "{target}_config",
-    cpu = "{arch}",
-    emulation = "{emulation}",
-    family = "{family}",
-    glibc_dynamic_linker = GLIBC_DYNAMIC_LINKER,
+_GLIBC_CONFIG = """    glibc_dynamic_linker = GLIBC_DYNAMIC_LINKER,
     glibc_include_dirs = GLIBC_INCLUDE_DIRS,
     glibc_lib_dir = GLIBC_LIB_DIR,
     libc = "glibc",
-    runtimes = ":{target}_runtimes",
-    sdk_include_roots = ["%package(@zig_sdk//)%/lib"],
-    target = "{target}",
-)
-
-cc_toolchain(
-    name = "{target}_cc_toolchain",
-    all_files = ":{target}_all_files",
-    ar_files = ":tools",
-    as_files = ":{target}_compiler_files",
-    compiler_files = ":{target}_compiler_files",
-    dwp_files = ":tools",
-    linker_files = ":{target}_linker_files",
-    objcopy_files = ":tools",
-    strip_files = ":tools",
-    supports_param_files = 1,
-    toolchain_config = ":{target}_config",
-)
 """
 
 # Each tool is the one zig binary under another name; the scripts only
@@ -429,32 +370,55 @@ def _zig_sdk_impl(repository_ctx):
     build = _BUILD_HEAD
     for target in TARGETS:
         arch = target.split("-")[0]
-        build += _TARGET_BUILD.format(
+        family = _HEADER_FAMILY[arch]
+        common = dict(
             target = target,
             arch = arch,
             clang_target = target.replace("-linux-", "-unknown-linux-"),
-            family = _HEADER_FAMILY[arch],
+            family = family,
             emulation = _EMULATION[arch],
+        )
+        cxx_runtimes = _CXX_RUNTIMES.format(
+            includes = 'libc_includes("%s", "%s", "%s")' % (target, arch, family),
+            libcxx_copts = "LIBCXX_COPTS",
+            libcxxabi_copts = "LIBCXXABI_COPTS",
+            linux_headers = '":%s_linux_headers", ' % target,
+            libcxx = repr(libcxx),
+            libcxxabi = repr(libcxxabi),
+            libunwind = repr(libunwind),
+            **common
+        )
+        build += _TARGET_BUILD.format(
             crt = repr([_crt_source(repository_ctx, arch, n) for n in ["crt1", "crti"]]),
             crtn = repr([_crt_source(repository_ctx, arch, "crtn")]),
             musl = repr(_musl_sources(repository_ctx, arch)),
             musl_included = musl_included,
-            libcxx = repr(libcxx),
-            libcxxabi = repr(libcxxabi),
-            libunwind = repr(libunwind),
+            cxx_runtimes = cxx_runtimes,
+            **common
         )
+        build += _TOOLCHAIN_WIRING.format(config_extra = "", **common)
     for target in GLIBC_TARGETS:
         arch = target.split("-")[0]
-        build += _GLIBC_TARGET_BUILD.format(
+        common = dict(
             target = target,
             arch = arch,
             clang_target = target.replace("-linux-", "-unknown-linux-"),
             family = _HEADER_FAMILY[arch],
             emulation = _EMULATION[arch],
+        )
+        cxx_runtimes = _CXX_RUNTIMES.format(
+            includes = "glibc_includes()",
+            libcxx_copts = "GLIBC_LIBCXX_COPTS",
+            libcxxabi_copts = "GLIBC_LIBCXXABI_COPTS",
+            # The host's /usr/include has the kernel's headers.
+            linux_headers = "",
             libcxx = repr(libcxx),
             libcxxabi = repr(libcxxabi),
             libunwind = repr(libunwind),
+            **common
         )
+        build += _GLIBC_TARGET_BUILD.format(cxx_runtimes = cxx_runtimes, **common)
+        build += _TOOLCHAIN_WIRING.format(config_extra = _GLIBC_CONFIG, **common)
     repository_ctx.file("BUILD.bazel", build)
     repository_ctx.file("WORKSPACE", "workspace(name = \"zig_sdk\")\n")
 
