@@ -30,10 +30,14 @@ def _mode_flags(ctx):
         return ["-g", "-fdebug-compilation-dir=."]
     return ["-g0"]
 
+def _sdk_path(src):
+    """A source's path below the SDK's lib/, e.g. libc/musl/src/stdio/printf.c."""
+    return src.short_path.split("/lib/", 1)[-1]
+
 def _object_name(ctx, src):
     # The path below the SDK's lib/ keeps names unique (musl has many
     # same-named files in different directories).
-    rel = src.short_path.split("/lib/", 1)[-1]
+    rel = _sdk_path(src)
     return "_objs/%s/%s.o" % (ctx.label.name, rel.rsplit(".", 1)[0])
 
 def _flags_for(ctx, src, extra_flags):
@@ -47,7 +51,7 @@ def _flags_for(ctx, src, extra_flags):
     result = ["-target", ctx.attr.target, "--no-default-config", "-no-canonical-prefixes"]
     result += ctx.attr.copts + flags + extra_flags
     for prefix, prefix_flags in ctx.attr.path_copts.items():
-        if src.short_path.split("/lib/", 1)[-1].startswith(prefix):
+        if _sdk_path(src).startswith(prefix):
             result += prefix_flags.split(" ")
     return result
 
@@ -63,7 +67,7 @@ def _compile(ctx, src, extra_flags, inputs):
         inputs = depset([src], transitive = [inputs]),
         outputs = [obj],
         mnemonic = "RuntimeCompile",
-        progress_message = "Compiling runtime %s (%s)" % (src.short_path.split("/lib/", 1)[-1], ctx.attr.target),
+        progress_message = "Compiling runtime %s (%s)" % (_sdk_path(src), ctx.attr.target),
     )
     return obj
 
@@ -84,7 +88,7 @@ def _compile_batches(ctx, extra_flags, inputs):
     trees = []
     for index, key in enumerate(sorted(groups.keys())):
         flags, srcs = groups[key]
-        rel = srcs[0].short_path.split("/lib/", 1)[-1].rsplit("/", 1)[0]
+        rel = _sdk_path(srcs[0]).rsplit("/", 1)[0]
         tree = ctx.actions.declare_directory("_objs/%s/%s.%d" % (ctx.label.name, rel, index))
         flag_args = ctx.actions.args()
         flag_args.use_param_file("%s", use_always = True)
