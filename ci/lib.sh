@@ -4,7 +4,8 @@
 #   PROG=bootstrap; source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # It sets ROOT (the workspace), LOCK and DISTDIR, and defines say, die,
-# lock_fields, lock_get and package_list.
+# lock_fields, lock_get, package_list, bazel_at, check_workspace_links and
+# the daemon supervisor (daemon_*) of ci/registry and ci/remote-cache.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCK=${STATICSHIP_LOCK:-$ROOT/third_party/deps.lock}
@@ -59,4 +60,59 @@ check_workspace_links() {
   done
   [[ ${#stray[@]} -eq 0 ]] ||
     die "delete ${stray[*]}: a link into another output base ($(readlink "${stray[0]}")), which \`bazel test //...\` would descend into"
+}
+
+# --- Daemons the scripts start and stop (ci/registry, ci/remote-cache) -------
+# Each keeps a state file of shell assignments: PID, DIR (its temporary
+# directory) and ADDR. Only the process it started, recognised by its
+# command line, is ever signalled, and only a directory whose name carries
+# the daemon's prefix is ever removed.
+
+daemon_is_ours() {  # daemon_is_ours PID PATTERN: PID runs and its argv matches
+  [[ -n $1 && -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
+}
+
+daemon_load() {  # daemon_load STATE_FILE: sets PID, DIR and ADDR ("" if absent)
+  PID="" DIR="" ADDR=""
+  # shellcheck disable=SC1090
+  [[ -f $1 ]] && source "$1"
+  return 0
+}
+
+daemon_save() {  # daemon_save STATE_FILE PID DIR ADDR
+  mkdir -p "$(dirname "$1")"
+  printf 'PID=%q\nDIR=%q\nADDR=%q\n' "$2" "$3" "$4" >"$1"
+}
+
+daemon_port() {  # daemon_port PID: the TCP port PID listens on, if any
+  ss -ltnpH 2>/dev/null | awk -v pid="pid=$1," '
+    index($0, pid) { n = split($4, a, ":"); print a[n]; exit }'
+}
+
+daemon_wait_port() {  # daemon_wait_port PID: prints its port once it listens (10 s at most)
+  local i port
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$1" 2>/dev/null || return 1
+    port=$(daemon_port "$1")
+    [[ -n $port ]] && { echo "$port"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+
+# Stops the daemon of STATE_FILE with SIGNAL (KILL after 5 s), removes its
+# directory if the name starts with DIR_PREFIX, and the state file.
+daemon_stop() {  # daemon_stop STATE_FILE PATTERN SIGNAL DIR_PREFIX
+  local i
+  daemon_load "$1"
+  if daemon_is_ours "$PID" "$2"; then
+    kill "-$3" "$PID" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      daemon_is_ours "$PID" "$2" || break
+      sleep 0.05
+    done
+    if daemon_is_ours "$PID" "$2"; then kill -KILL "$PID" 2>/dev/null || true; fi
+  fi
+  if [[ -n $DIR && $(basename "$DIR") == "$4".* && -d $DIR ]]; then rm -rf -- "$DIR"; fi
+  rm -f -- "$1"
 }

@@ -3,8 +3,10 @@
 # repository, for the image labels org.opencontainers.image.revision and
 # .source. STABLE_ keys: a new commit re-packs the images (milliseconds) and
 # leaves every compile and link cached. Outside a git checkout it prints
-# nothing and the labels are left out.
+# nothing and the labels are left out. STATICSHIP_GIT_WORKTREE names the
+# checkout to describe when Bazel runs in a copy of it (ci/pipeline).
 set -u
+cd "${STATICSHIP_GIT_WORKTREE:-.}" || exit 0
 rev=$(git rev-parse HEAD 2>/dev/null) || exit 0
 # A build from uncommitted changes must not claim to be the commit.
 if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then

@@ -36,4 +36,15 @@ echo tracked >file
 git add file
 check "uncommitted change" "STABLE_STATICSHIP_REVISION $rev-dirty
 STABLE_STATICSHIP_SOURCE https://git.example.org/team/staticship"
+# ci/pipeline builds in a copy without .git and names the checkout.
+copy=$(mktemp -d "${TEST_TMPDIR:-/tmp}/copy.XXXXXX")
+got=$(cd "$copy" && STATICSHIP_GIT_WORKTREE=$repo "$status")
+want="STABLE_STATICSHIP_REVISION $rev-dirty
+STABLE_STATICSHIP_SOURCE https://git.example.org/team/staticship"
+if [[ $got != "$want" ]]; then
+  printf 'FAIL: STATICSHIP_GIT_WORKTREE\n  want: %s\n  got:  %s\n' "$want" "$got" >&2
+  failures=$((failures + 1))
+else
+  echo "ok: STATICSHIP_GIT_WORKTREE"
+fi
 [[ $failures -eq 0 ]]

@@ -1,16 +1,9 @@
 #include "release/common/oci_layout.h"
 
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "common/base/file.h"
 #include "release/common/sha256.h"
 
 namespace staticship::release {
@@ -20,10 +13,6 @@ namespace fs = std::filesystem;
 using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::string_view kOciLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
-
-std::string ErrnoText(const std::string& what, const fs::path& path) {
-  return what + " " + path.string() + ": " + std::strerror(errno);
-}
 
 OrderedJson DescriptorToJson(const Descriptor& d) {
   OrderedJson j;
@@ -133,47 +122,6 @@ Result<ImageIndex> ParseImageIndex(std::string_view json) {
   }
   index.raw = std::string(json);
   return index;
-}
-
-Status WriteFileAtomically(const fs::path& path, std::string_view bytes) {
-  std::string temp = path.string() + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return MakeError(ErrnoText("cannot create", temp));
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n =
-        ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string message = ErrnoText("cannot write", temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return MakeError(message);
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  // mkstemp creates 0600; blobs and layouts are meant to be world-readable.
-  const bool chmod_ok = ::fchmod(fd, 0644) == 0;
-  const bool close_ok = ::close(fd) == 0;
-  if (!chmod_ok || !close_ok) {
-    ::unlink(temp.c_str());
-    return MakeError(ErrnoText("cannot finish", temp));
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string message = ErrnoText("cannot rename to", path);
-    ::unlink(temp.c_str());
-    return MakeError(message);
-  }
-  return Status::Ok();
-}
-
-Result<std::string> ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrnoText("cannot open", path));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad()) return MakeError(ErrnoText("cannot read", path));
-  return bytes;
 }
 
 Result<OciLayout> OciLayout::Create(const fs::path& root) {

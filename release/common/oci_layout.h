@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::release {
 
@@ -105,12 +105,6 @@ std::string SerializeImageIndex(
 // Parses one descriptor object / an image index document.
 Result<Descriptor> ParseDescriptor(std::string_view json);
 Result<ImageIndex> ParseImageIndex(std::string_view json);
-
-// Writes bytes to path via <path>.tmp-<unique> + fsync-free rename, so that
-// no partial file is ever visible under the final name.
-Status WriteFileAtomically(const std::filesystem::path& path,
-                           std::string_view bytes);
-Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 }  // namespace staticship::release
 

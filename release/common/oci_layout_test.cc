@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/base/file.h"
 #include "release/common/sha256.h"
 
 namespace staticship::release {

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <thread>
 
+#include "common/archive/gzip.h"
+#include "common/base/file.h"
+#include "common/base/flags.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 #include "release/deploy/layer_unpack.h"
 #include "release/deploy/runtime_spec.h"
-#include "release/registry/cli_flags.h"
 #include "release/registry/credentials.h"
 #include "release/registry/http_transport.h"
 #include "release/registry/pull.h"
@@ -79,7 +81,7 @@ Status PrepareBundle(registry::RegistryClient& client,
     std::string tar_storage;
     std::string_view tar = layer.bytes;
     if (IsGzipLayer(layer.media_type, layer.bytes)) {
-      Result<std::string> inflated = Gunzip(layer.bytes);
+      Result<std::string> inflated = archive::Inflate(layer.bytes);
       if (!inflated.ok())
         return MakeError("layer " + layer.digest + ": " + inflated.message());
       tar_storage = std::move(inflated.value());
@@ -95,10 +97,9 @@ Status PrepareBundle(registry::RegistryClient& client,
   }
   Result<std::string> spec = MakeRuntimeSpec(*config, spec_options);
   if (!spec.ok()) return spec.error();
-  Status written = release::WriteFileAtomically(staging / "config.json", *spec);
+  Status written = WriteFileAtomically(staging / "config.json", *spec);
   if (!written.ok()) return written;
-  return release::WriteFileAtomically(staging / "image.digest",
-                                      *manifest_digest + "\n");
+  return WriteFileAtomically(staging / "image.digest", *manifest_digest + "\n");
 }
 
 }  // namespace
@@ -196,16 +197,15 @@ int RunDeploy(std::span<char* const> args) {
       "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
       "PATH]\n";
   const auto started = Clock::now();
-  Result<registry::Flags> flags =
-      registry::Flags::Parse(args,
-                             {"ref", "name", "port", "health", "timeout",
-                              "state-dir", "auth-file", "runc", "grace"},
-                             {"insecure-http", "help"});
+  Result<Flags> flags = ParseCommandLine(
+      args, {.values = {"ref", "name", "port", "health", "timeout", "state-dir",
+                        "auth-file", "runc", "grace"},
+             .switches = {"insecure-http", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "deploy: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
   }
-  if (flags->Has("help")) {
+  if (flags->GetBool("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -232,13 +232,13 @@ int RunDeploy(std::span<char* const> args) {
   for (auto [flag, out] :
        {std::pair{"timeout", &timeout}, std::pair{"grace", &grace}}) {
     if (auto text = flags->Get(flag)) {
-      Result<milliseconds> parsed = registry::ParseDuration(*text);
+      Result<milliseconds> parsed = ParseDuration(*text);
       if (!parsed.ok()) return fail(parsed.message());
       *out = *parsed;
     }
   }
   if (!registry::IsLoopbackRegistry(ref->registry) &&
-      !flags->Has("insecure-http")) {
+      !flags->GetBool("insecure-http")) {
     return fail("registry " + ref->registry +
                 " is not on loopback: plain http needs --insecure-http");
   }
@@ -326,13 +326,14 @@ int RunUndeploy(std::span<char* const> args) {
       "usage: shipctl undeploy --name NAME [--state-dir /run/staticship] "
       "[--grace 5s] [--runc PATH]\n";
   const auto started = Clock::now();
-  Result<registry::Flags> flags = registry::Flags::Parse(
-      args, {"name", "state-dir", "grace", "runc"}, {"help"});
+  Result<Flags> flags = ParseCommandLine(
+      args,
+      {.values = {"name", "state-dir", "grace", "runc"}, .switches = {"help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "undeploy: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
   }
-  if (flags->Has("help")) {
+  if (flags->GetBool("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -343,7 +344,7 @@ int RunUndeploy(std::span<char* const> args) {
   }
   milliseconds grace{5000};
   if (auto text = flags->Get("grace")) {
-    Result<milliseconds> parsed = registry::ParseDuration(*text);
+    Result<milliseconds> parsed = ParseDuration(*text);
     if (!parsed.ok()) {
       std::fprintf(stderr, "undeploy: %s\n", parsed.message().c_str());
       return 2;

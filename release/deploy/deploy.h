@@ -17,8 +17,8 @@
 #include <span>
 #include <string>
 
+#include "common/base/result.h"
 #include "release/deploy/runc.h"
-#include "services/common/result.h"
 
 namespace staticship::deploy {
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/testing/temp_dir.h"
 #include "release/registry/testing/fake_http_server.h"
 
 namespace staticship::deploy {
@@ -71,9 +72,6 @@ TEST(DeployTest, WaitHealthyNoticesAnExitedService) {
 class FakeRuncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (fs::temp_directory_path() / "deploy_test.XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
     // A stand-in runc that records its arguments and knows no container.
     runc_ = dir_ / "runc";
     std::ofstream(runc_) << "#!/bin/sh\necho \"$@\" >> "
@@ -81,8 +79,9 @@ class FakeRuncTest : public ::testing::Test {
                          << "\necho 'container does not exist' >&2\nexit 1\n";
     fs::permissions(runc_, fs::perms::owner_all);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_, runc_;
+  staticship::testing::TempDir temp_;
+  const fs::path dir_{temp_.path()};
+  fs::path runc_;
 };
 
 TEST_F(FakeRuncTest, StopAndRemoveDeletesAnOrphanBundle) {

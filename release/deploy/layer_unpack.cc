@@ -4,54 +4,27 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <vector>
 
-#include "release/registry/unique_fd.h"
+#include "common/archive/tar_reader.h"
+#include "common/base/unique_fd.h"
 
 namespace staticship::deploy {
 namespace {
 
-using registry::UniqueFd;
+using archive::TarMember;
+using archive::TarReader;
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
 std::string Errno(const std::string& what) {
   return what + ": " + std::strerror(errno);
-}
-
-// Octal (NUL/space padded) or GNU base-256 numeric header field.
-Result<std::int64_t> ParseNumeric(std::string_view field) {
-  if (!field.empty() && (static_cast<unsigned char>(field[0]) & 0x80)) {
-    std::int64_t value = 0;
-    for (size_t i = 1; i < field.size(); ++i) {
-      value = (value << 8) | static_cast<unsigned char>(field[i]);
-    }
-    return value;
-  }
-  size_t start = field.find_first_not_of(' ');
-  if (start == std::string_view::npos) return std::int64_t{0};
-  field.remove_prefix(start);
-  size_t end = field.find_first_of(std::string_view(" \0", 2));
-  field = field.substr(0, end);
-  if (field.empty()) return std::int64_t{0};
-  std::int64_t value = 0;
-  auto [ptr, ec] =
-      std::from_chars(field.data(), field.data() + field.size(), value, 8);
-  if (ec != std::errc() || ptr != field.data() + field.size()) {
-    return MakeError("bad numeric field in tar header");
-  }
-  return value;
-}
-
-std::string_view CString(std::string_view field) {
-  return field.substr(0, field.find('\0'));
 }
 
 // "./a//b/" -> {"a","b"}; ".." anywhere is an error.
@@ -169,47 +142,11 @@ bool RelativeTargetStaysInside(std::string_view target, size_t depth) {
   return true;
 }
 
-struct Entry {
-  std::string path;
-  std::string link;
-  char type = '0';
-  std::int64_t size = 0;
-  std::int64_t mode = 0;
-  std::int64_t uid = 0;
-  std::int64_t gid = 0;
-  std::int64_t mtime = 0;
-};
-
-void ApplyPax(std::string_view records, Entry& entry) {
-  while (!records.empty()) {
-    size_t space = records.find(' ');
-    if (space == std::string_view::npos) return;
-    size_t length = 0;
-    std::from_chars(records.data(), records.data() + space, length);
-    if (length <= space + 1 || length > records.size()) return;
-    std::string_view record = records.substr(space + 1, length - space - 2);
-    records.remove_prefix(length);
-    size_t eq = record.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string_view key = record.substr(0, eq);
-    std::string_view value = record.substr(eq + 1);
-    auto number = [&](std::int64_t& out) {
-      std::from_chars(value.data(), value.data() + value.size(), out);
-    };
-    if (key == "path") entry.path = std::string(value);
-    if (key == "linkpath") entry.link = std::string(value);
-    if (key == "size") number(entry.size);
-    if (key == "uid") number(entry.uid);
-    if (key == "gid") number(entry.gid);
-    if (key == "mtime") number(entry.mtime);
-  }
-}
-
 class LayerApplier {
  public:
   explicit LayerApplier(UniqueFd root) : root_(std::move(root)) {}
 
-  Status Apply(const Entry& entry, std::string_view content) {
+  Status Apply(const TarMember& entry) {
     Result<std::vector<std::string>> parts = SplitPath(entry.path);
     if (!parts.ok()) return parts.error();
     if (parts->empty()) return Status::Ok();  // the root itself
@@ -262,14 +199,14 @@ class LayerApplier {
             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!file.valid()) return MakeError(Errno("create " + full));
         size_t done = 0;
-        while (done < content.size()) {
-          ssize_t n =
-              ::write(file.get(), content.data() + done, content.size() - done);
+        while (done < entry.content.size()) {
+          ssize_t n = ::write(file.get(), entry.content.data() + done,
+                              entry.content.size() - done);
           if (n < 0 && errno == EINTR) continue;
           if (n <= 0) return MakeError(Errno("write " + full));
           done += static_cast<size_t>(n);
         }
-        stats_.bytes += static_cast<std::int64_t>(content.size());
+        stats_.bytes += static_cast<std::int64_t>(entry.content.size());
         return SetMetadata(dir, name, full, entry, mode, false);
       }
       case '2': {
@@ -328,7 +265,7 @@ class LayerApplier {
 
  private:
   Status SetMetadata(int dir, const std::string& name, const std::string& full,
-                     const Entry& entry, mode_t mode, bool is_link) {
+                     const TarMember& entry, mode_t mode, bool is_link) {
     // EPERM: not root; EINVAL: the id is not mapped in this user namespace
     // (e.g. a build sandbox). The files then keep our ids; as root on the
     // host, where deploy runs, the image's owners are applied.
@@ -372,130 +309,24 @@ class LayerApplier {
 
 }  // namespace
 
-Result<std::string> Gunzip(std::string_view compressed) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 32) != Z_OK)
-    return MakeError("inflateInit failed");
-  std::string out;
-  stream.next_in =
-      reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  char buffer[1 << 16];
-  int rc = Z_OK;
-  for (;;) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (stream.avail_in == 0) break;
-      inflateReset(&stream);  // another gzip member follows
-      continue;
-    }
-    if (rc != Z_OK) break;
-    if (stream.avail_in == 0 && stream.avail_out != 0) {
-      rc = Z_DATA_ERROR;  // input ended inside the stream
-      break;
-    }
-  }
-  inflateEnd(&stream);
-  if (rc != Z_STREAM_END)
-    return MakeError("layer is not valid gzip (truncated or corrupt)");
-  return out;
-}
-
 Result<UnpackStats> ApplyTarLayer(std::string_view tar,
                                   const std::filesystem::path& root) {
   UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) return MakeError(Errno("open " + root.string()));
   LayerApplier applier(std::move(root_fd));
-  std::string long_name, long_link;
-  Entry pax;
-  bool have_pax = false;
-  size_t offset = 0;
-  while (offset + 512 <= tar.size()) {
-    std::string_view header = tar.substr(offset, 512);
-    if (header.find_first_not_of('\0') == std::string_view::npos) break;  // end
-    // Checksum: sum of header bytes with the checksum field as spaces.
-    Result<std::int64_t> checksum = ParseNumeric(header.substr(148, 8));
-    std::int64_t sum = 0;
-    for (size_t i = 0; i < 512; ++i) {
-      sum +=
-          (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(header[i]);
-    }
-    if (!checksum.ok() || *checksum != sum) {
-      return MakeError("tar header checksum mismatch at offset " +
-                       std::to_string(offset));
-    }
-    Entry entry;
-    entry.type = header[156];
-    Result<std::int64_t> size = ParseNumeric(header.substr(124, 12));
-    Result<std::int64_t> mode = ParseNumeric(header.substr(100, 8));
-    Result<std::int64_t> uid = ParseNumeric(header.substr(108, 8));
-    Result<std::int64_t> gid = ParseNumeric(header.substr(116, 8));
-    Result<std::int64_t> mtime = ParseNumeric(header.substr(136, 12));
-    if (!size.ok() || !mode.ok() || !uid.ok() || !gid.ok() || !mtime.ok() ||
-        *size < 0) {
-      return MakeError("bad tar header at offset " + std::to_string(offset));
-    }
-    entry.size = *size;
-    entry.mode = *mode;
-    entry.uid = *uid;
-    entry.gid = *gid;
-    entry.mtime = *mtime;
-    std::string name(CString(header.substr(0, 100)));
-    if (header.substr(257, 5) == "ustar") {
-      std::string prefix(CString(header.substr(345, 155)));
-      if (!prefix.empty()) name = prefix + "/" + name;
-    }
-    entry.path = name;
-    entry.link = std::string(CString(header.substr(157, 100)));
-    if (have_pax) {
-      if (!pax.path.empty()) entry.path = pax.path;
-      if (!pax.link.empty()) entry.link = pax.link;
-      if (pax.size >= 0) entry.size = pax.size;
-      if (pax.uid >= 0) entry.uid = pax.uid;
-      if (pax.gid >= 0) entry.gid = pax.gid;
-      if (pax.mtime >= 0) entry.mtime = pax.mtime;
-    }
-    offset += 512;
-    if (entry.size > static_cast<std::int64_t>(tar.size() - offset)) {
-      return MakeError("tar entry '" + entry.path + "' is truncated");
-    }
-    std::string_view content =
-        tar.substr(offset, static_cast<size_t>(entry.size));
-    offset += (static_cast<size_t>(entry.size) + 511) / 512 * 512;
-
-    switch (entry.type) {
-      case 'x':
-        pax = Entry{};
-        pax.size = pax.uid = pax.gid = pax.mtime = -1;
-        ApplyPax(content, pax);
-        have_pax = true;
-        continue;
-      case 'g':
-        continue;  // global PAX header: nothing we use
-      case 'L':
-        long_name = std::string(CString(content));
-        continue;
-      case 'K':
-        long_link = std::string(CString(content));
-        continue;
-      default:
-        break;
-    }
-    if (!long_name.empty()) entry.path = std::move(long_name);
-    if (!long_link.empty()) entry.link = std::move(long_link);
-    long_name.clear();
-    long_link.clear();
-    have_pax = false;
+  TarReader reader(tar);
+  for (;;) {
+    Result<std::optional<TarMember>> next = reader.Next();
+    if (!next.ok()) return next.error();
+    if (!next->has_value()) break;
+    TarMember& entry = **next;
     if (entry.path.starts_with("/")) {
       // Absolute names are relative to the image root, as every tool reads
       // them.
       size_t first = entry.path.find_first_not_of('/');
       entry.path = first == std::string::npos ? "" : entry.path.substr(first);
     }
-    Status applied = applier.Apply(entry, content);
+    Status applied = applier.Apply(entry);
     if (!applied.ok()) return applied.error();
   }
   return applier.stats();

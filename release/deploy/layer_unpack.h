@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::deploy {
 
@@ -27,9 +27,6 @@ struct UnpackStats {
   std::int64_t bytes = 0;  // regular file content written
   std::int64_t whiteouts = 0;
 };
-
-// Inflates a gzip stream (RFC 1952, possibly multi-member).
-Result<std::string> Gunzip(std::string_view compressed);
 
 // Applies one uncompressed tar layer onto root (which must exist).
 Result<UnpackStats> ApplyTarLayer(std::string_view tar,

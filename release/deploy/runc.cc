@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/base/file.h"
+#include "common/base/unique_fd.h"
 #include "release/deploy/subprocess.h"
-#include "release/registry/unique_fd.h"
 
 namespace staticship::deploy {
 namespace {
@@ -23,9 +23,8 @@ std::string FirstLine(const std::string& text) {
 
 Status Runc::Run(const std::string& id,
                  const std::filesystem::path& bundle) const {
-  registry::UniqueFd log(::open((bundle / "container.log").c_str(),
-                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                                0640));
+  UniqueFd log(::open((bundle / "container.log").c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!log.valid())
     return MakeError("cannot create " + (bundle / "container.log").string());
   Result<ProcessResult> run =
@@ -85,9 +84,10 @@ Status Runc::Delete(const std::string& id) const {
 
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return false;
-  std::string content((std::istreambuf_iterator<char>(stat)), {});
+  Result<std::string> stat =
+      ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return false;
+  const std::string& content = *stat;
   // The state letter follows the ")" that closes the command name.
   size_t close = content.rfind(')');
   if (close == std::string::npos || close + 2 >= content.size()) return false;

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::deploy {
 

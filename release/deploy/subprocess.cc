@@ -12,7 +12,7 @@
 #include <thread>
 #include <utility>
 
-#include "release/registry/unique_fd.h"
+#include "common/base/unique_fd.h"
 
 extern char** environ;
 
@@ -20,7 +20,6 @@ namespace staticship::deploy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using registry::UniqueFd;
 
 // Owns a child pid: kills and reaps it unless Wait() already did.
 class Child {

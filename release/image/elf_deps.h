@@ -7,23 +7,11 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::release {
-
-struct ElfInfo {
-  std::uint16_t machine = 0;        // EM_X86_64 (62), EM_AARCH64 (183)
-  std::string interpreter;          // PT_INTERP, empty for static binaries
-  std::string soname;               // DT_SONAME, if any
-  std::vector<std::string> needed;  // DT_NEEDED, in file order
-};
-
-// Parses a 64-bit little-endian ELF file image.
-Result<ElfInfo> ParseElf(std::string_view bytes);
-Result<ElfInfo> ReadElfFile(const std::string& path);
 
 // "x86_64-linux-gnu" / "aarch64-linux-gnu"; empty for other machines.
 std::string MultiarchTriple(std::uint16_t machine);

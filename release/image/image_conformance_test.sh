@@ -8,7 +8,7 @@
 # Usage: image_conformance_test.sh CHECK_IMAGE_PY CHECK_SBOM_PY DEPS_JSON
 #          REPOSITORY:TAG OUTPUT... [-- CHECK_SBOM_FLAGS...]
 #   OUTPUT: the layout directory, *.tar, *.digest and *.spdx.json, in any
-#   order (as $(rootpaths) of an oci_image gives them).
+#   order (as $(rootpaths) of a static_image gives them).
 set -euo pipefail
 check_image=$(realpath "$1")
 check_sbom=$(realpath "$2")

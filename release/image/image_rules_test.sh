@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks what the oci_image and oci_image_index rules produced for the test
+# Checks what the static_image and static_image_index rules produced for the test
 # server: valid layouts and schemas, digest files that match index.json, an
 # SBOM per image, both platforms in the index, and the arm64 binary from the
 # index running under qemu-aarch64.

@@ -7,13 +7,14 @@
 #include <set>
 #include <tuple>
 
-#include "release/common/args.h"
+#include "common/base/flags.h"
 #include "release/image/pack.h"
 
 namespace staticship::release {
 namespace {
 
 constexpr char kUsage[] = R"(usage: shipctl index [flags] [@params-file]
+(--flag=value and --flag value alike; @FILE reads arguments from FILE)
   --layout=DIR        a single-platform layout from `shipctl pack` (repeatable)
   --tag=TAG           ref.name of the index in index.json (default latest)
   --out-layout=DIR    the combined layout
@@ -126,23 +127,19 @@ Result<IndexResult> BuildIndexLayout(const std::vector<std::string>& inputs,
 
 int RunIndex(std::span<char* const> args) {
   const auto start = std::chrono::steady_clock::now();
-  auto expanded = ExpandParamFiles(ToStrings(args));
-  if (!expanded.ok()) {
-    std::fprintf(stderr, "shipctl index: %s\n", expanded.message().c_str());
-    return 2;
-  }
-  auto flags = ParsedFlags::Parse(*expanded, {"layout", "tag", "out-layout",
-                                              "out-digest", "quiet", "help"});
+  auto flags = ParseCommandLine(
+      args, {.values = {"layout", "tag", "out-layout", "out-digest"},
+             .switches = {"quiet", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "shipctl index: %s (see shipctl index --help)\n",
                  flags.message().c_str());
     return 2;
   }
-  if (flags->Has("help")) {
+  if (flags->GetBool("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  const std::string out_layout = flags->Get("out-layout");
+  const std::string out_layout = flags->GetOr("out-layout", "");
   if (out_layout.empty()) {
     std::fprintf(stderr, "shipctl index: --out-layout is required\n");
     return 2;
@@ -154,12 +151,12 @@ int RunIndex(std::span<char* const> args) {
     return 1;
   }
   auto result = BuildIndexLayout(flags->GetAll("layout"), *dir,
-                                 flags->Get("tag", "latest"));
+                                 flags->GetOr("tag", "latest"));
   if (!result.ok()) {
     std::fprintf(stderr, "shipctl index: %s\n", result.message().c_str());
     return 1;
   }
-  if (const std::string digest_file = flags->Get("out-digest");
+  if (const std::string digest_file = flags->GetOr("out-digest", "");
       !digest_file.empty()) {
     if (auto t = staged.StageFile(digest_file, result->index.digest + "\n");
         !t.ok()) {
@@ -171,7 +168,7 @@ int RunIndex(std::span<char* const> args) {
     std::fprintf(stderr, "shipctl index: %s\n", s.message().c_str());
     return 1;
   }
-  if (!flags->Has("quiet")) {
+  if (!flags->GetBool("quiet")) {
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/base/result.h"
 #include "release/common/oci_layout.h"
-#include "services/common/result.h"
 
 namespace staticship::release {
 

@@ -5,6 +5,9 @@
 namespace staticship::release {
 namespace {
 
+using archive::TarEntry;
+using archive::TarEntryType;
+
 constexpr std::uint32_t kNonroot = 65532;
 
 constexpr std::string_view kPasswd =

@@ -10,13 +10,13 @@
 #include <string_view>
 #include <vector>
 
-#include "release/image/tar_writer.h"
-#include "services/common/result.h"
+#include "common/archive/tar_writer.h"
+#include "common/base/result.h"
 
 namespace staticship::release {
 
 struct LayerNode {
-  TarEntry entry;           // path is normalized and relative
+  archive::TarEntry entry;  // path is normalized and relative
   std::string source_path;  // host file to copy (files only), or
   std::string content;      // literal content when source_path is empty
   bool implicit = false;    // a parent directory added by the tree

@@ -36,7 +36,7 @@ TEST(LayerTreeTest, AddsParentsAndSortsParentsFirst) {
                                       "usr/local/bin/gw"}));
   for (const auto& node : tree.Sorted()) {
     if (node.implicit) {
-      EXPECT_EQ(node.entry.type, TarEntryType::kDirectory);
+      EXPECT_EQ(node.entry.type, archive::TarEntryType::kDirectory);
       EXPECT_EQ(node.entry.mode, 0755u);
       EXPECT_EQ(node.entry.uid, 0u);
     }

@@ -10,13 +10,18 @@
 #include <filesystem>
 #include <regex>
 
+#include "common/archive/tar_writer.h"
 #include "release/common/sha256.h"
-#include "release/image/tar_writer.h"
 
 namespace staticship::release {
 namespace {
 
 namespace fs = std::filesystem;
+using archive::EncodeTarHeader;
+using archive::TarEntry;
+using archive::TarEntryType;
+using archive::TarPaddingSize;
+using archive::TarTrailer;
 
 // Appends a host file's bytes to `out`, checking that the size did not move.
 Status AppendHostFile(const std::string& path, std::uint64_t* size,

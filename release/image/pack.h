@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "common/base/result.h"
 #include "release/common/oci_layout.h"
 #include "release/image/image_json.h"
 #include "release/image/layer_tree.h"
 #include "release/image/parallel_gzip.h"
-#include "services/common/result.h"
 
 namespace staticship::release {
 

@@ -9,7 +9,8 @@
 #include <set>
 #include <string>
 
-#include "release/common/args.h"
+#include "common/base/file.h"
+#include "common/base/flags.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 #include "release/image/elf_deps.h"
@@ -20,6 +21,7 @@ namespace staticship::release {
 namespace {
 
 constexpr char kUsage[] = R"(usage: shipctl pack [flags] [@params-file]
+(--flag=value and --flag value alike; @FILE reads arguments from FILE)
   --binary=PATH            the service binary, at /usr/local/bin/<service>
   --service=NAME           its name in the image (default: binary file name)
   --file=MODE[:UID:GID]:DEST=SRC   any other file (repeatable)
@@ -39,21 +41,45 @@ constexpr char kUsage[] = R"(usage: shipctl pack [flags] [@params-file]
 SOURCE_DATE_EPOCH, when set, gives the created time and every mtime.
 )";
 
-const std::set<std::string> kFlags = {
-    "binary",       "service",      "file",
-    "dir",          "symlink",      "no-base-files",
-    "dynamic-libs", "sysroot",      "repository",
-    "tag",          "architecture", "os",
-    "variant",      "user",         "workdir",
-    "entrypoint",   "cmd",          "env",
-    "port",         "label",        "title",
-    "version",      "revision",     "source",
-    "licenses",     "created",      "out-layout",
-    "out-tar",      "out-digest",   "out-sbom",
-    "deps-json",    "linked-repo",  "toolchain-bundle",
-    "tool-version", "level",        "block-size",
-    "jobs",         "timing-out",   "quiet",
-    "help"};
+const FlagSpec kFlags = {
+    .values = {"binary",
+               "service",
+               "file",
+               "dir",
+               "symlink",
+               "sysroot",
+               "repository",
+               "tag",
+               "architecture",
+               "os",
+               "variant",
+               "user",
+               "workdir",
+               "entrypoint",
+               "cmd",
+               "env",
+               "port",
+               "label",
+               "title",
+               "version",
+               "revision",
+               "source",
+               "licenses",
+               "created",
+               "out-layout",
+               "out-tar",
+               "out-digest",
+               "out-sbom",
+               "deps-json",
+               "linked-repo",
+               "toolchain-bundle",
+               "tool-version",
+               "level",
+               "block-size",
+               "jobs",
+               "timing-out"},
+    .switches = {"no-base-files", "dynamic-libs", "quiet", "help"},
+};
 
 struct Ownership {
   std::uint32_t mode = 0;
@@ -134,7 +160,7 @@ struct Timer {
   }
 };
 
-Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
+Status RunPackFlags(const Flags& flags, const Timer& timer) {
   PackRequest request;
   StagedOutputs staged;
 
@@ -145,15 +171,15 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
     epoch = static_cast<std::int64_t>(*value);
   }
   request.mtime = epoch;
-  const std::string created = flags.Get("created", Rfc3339(epoch));
+  const std::string created = flags.GetOr("created", Rfc3339(epoch));
 
   // Files.
   LayerTree& tree = request.tree;
-  if (!flags.Has("no-base-files")) {
+  if (!flags.GetBool("no-base-files")) {
     if (Status s = tree.AddBaseFiles(); !s.ok()) return s;
   }
-  const std::string binary = flags.Get("binary");
-  std::string service = flags.Get("service");
+  const std::string binary = flags.GetOr("binary", "");
+  std::string service = flags.GetOr("service", "");
   if (!binary.empty()) {
     if (service.empty()) {
       service = std::filesystem::path(binary).filename().string();
@@ -192,9 +218,9 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
     if (Status s = tree.AddSymlink(kv->first, kv->second); !s.ok()) return s;
   }
   std::vector<SharedLibrary> shared_libraries;
-  if (flags.Has("dynamic-libs")) {
+  if (flags.GetBool("dynamic-libs")) {
     if (binary.empty()) return Fail("--dynamic-libs needs --binary");
-    auto files = ResolveRuntimeFiles(binary, flags.Get("sysroot", "/"));
+    auto files = ResolveRuntimeFiles(binary, flags.GetOr("sysroot", "/"));
     if (!files.ok()) return files.error();
     for (const RuntimeFile& f : *files) {
       if (Status s = tree.AddFileFromHost(f.image_path, f.host_path, 0755);
@@ -211,11 +237,11 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
   // Settings.
   ImageConfig& config = request.config;
   config.created = created;
-  config.architecture = flags.Get("architecture");
-  config.os = flags.Get("os", "linux");
-  config.variant = flags.Get("variant");
-  config.user = flags.Get("user", "65532:65532");
-  config.working_dir = flags.Get("workdir");
+  config.architecture = flags.GetOr("architecture", "");
+  config.os = flags.GetOr("os", "linux");
+  config.variant = flags.GetOr("variant", "");
+  config.user = flags.GetOr("user", "65532:65532");
+  config.working_dir = flags.GetOr("workdir", "");
   config.entrypoint = flags.GetAll("entrypoint");
   if (config.entrypoint.empty() && !service.empty()) {
     config.entrypoint = {"/usr/local/bin/" + service};
@@ -245,7 +271,7 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
   for (const char* key :
        {"title", "version", "revision", "source", "licenses"}) {
     const std::string value =
-        flags.Get(key, std::string(key) == "title" ? service : "");
+        flags.GetOr(key, std::string(key) == "title" ? service : "");
     if (!value.empty()) {
       request.annotations["org.opencontainers.image." + std::string(key)] =
           value;
@@ -254,30 +280,30 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
   for (const auto& [key, value] : request.annotations) {
     config.labels[key] = value;
   }
-  request.repository = flags.Get("repository", service);
-  request.tag = flags.Get("tag", "latest");
+  request.repository = flags.GetOr("repository", service);
+  request.tag = flags.GetOr("tag", "latest");
 
   // Compression.
   if (flags.Has("level")) {
-    auto level = ParseNumber(flags.Get("level"), 10, "level");
+    auto level = ParseNumber(flags.GetOr("level", ""), 10, "level");
     if (!level.ok()) return level.error();
     request.gzip.level = static_cast<int>(*level);
   }
   if (flags.Has("block-size")) {
-    auto size = ParseNumber(flags.Get("block-size"), 10, "block size");
+    auto size = ParseNumber(flags.GetOr("block-size", ""), 10, "block size");
     if (!size.ok()) return size.error();
     request.gzip.block_size = *size;
   }
   if (flags.Has("jobs")) {
-    auto jobs = ParseNumber(flags.Get("jobs"), 10, "jobs");
+    auto jobs = ParseNumber(flags.GetOr("jobs", ""), 10, "jobs");
     if (!jobs.ok()) return jobs.error();
     request.gzip.threads = static_cast<unsigned>(*jobs);
   }
 
-  request.out_layout = flags.Get("out-layout");
-  request.out_tar = flags.Get("out-tar");
-  request.out_digest = flags.Get("out-digest");
-  const std::string out_sbom = flags.Get("out-sbom");
+  request.out_layout = flags.GetOr("out-layout", "");
+  request.out_tar = flags.GetOr("out-tar", "");
+  request.out_digest = flags.GetOr("out-digest", "");
+  const std::string out_sbom = flags.GetOr("out-sbom", "");
   if (request.out_layout.empty() && request.out_tar.empty() &&
       request.out_digest.empty() && out_sbom.empty()) {
     return Fail("no output given (--out-layout, --out-tar, --out-digest)");
@@ -287,7 +313,7 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
   std::vector<LockedComponent> components;
   if (!out_sbom.empty()) {
     if (binary.empty()) return Fail("--out-sbom needs --binary");
-    const std::string deps_json = flags.Get("deps-json");
+    const std::string deps_json = flags.GetOr("deps-json", "");
     if (deps_json.empty()) return Fail("--out-sbom needs --deps-json");
     auto bytes = ReadWholeFile(deps_json);
     if (!bytes.ok()) return bytes.error();
@@ -296,7 +322,7 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
     const auto repos = flags.GetAll("linked-repo");
     auto selected = SelectLinkedComponents(
         *locked, std::set<std::string>(repos.begin(), repos.end()),
-        flags.Get("toolchain-bundle"));
+        flags.GetOr("toolchain-bundle", ""));
     if (!selected.ok()) return selected.error();
     components = std::move(*selected);
   }
@@ -310,9 +336,9 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
     sbom.tag = request.tag;
     sbom.manifest_digest = result->manifest.digest;
     sbom.created = created;
-    sbom.tool_version = flags.Get("tool-version", "dev");
+    sbom.tool_version = flags.GetOr("tool-version", "dev");
     sbom.binary_name = service;
-    sbom.binary_version = flags.Get("version");
+    sbom.binary_version = flags.GetOr("version", "");
     auto binary_digest = Sha256FileDigest(binary);
     if (!binary_digest.ok()) return binary_digest.error();
     sbom.binary_sha256_hex = std::string(DigestHex(*binary_digest));
@@ -325,14 +351,15 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
   if (Status s = staged.Commit(); !s.ok()) return s;
 
   const std::int64_t millis = timer.Millis();
-  if (!flags.Has("quiet")) {
+  if (!flags.GetBool("quiet")) {
     std::printf("pack: %lld ms %s %s:%s %lld bytes compressed, %llu raw\n",
                 static_cast<long long>(millis), result->manifest.digest.c_str(),
                 request.repository.c_str(), request.tag.c_str(),
                 static_cast<long long>(result->layer.size),
                 static_cast<unsigned long long>(result->uncompressed_size));
   }
-  if (const std::string timing = flags.Get("timing-out"); !timing.empty()) {
+  if (const std::string timing = flags.GetOr("timing-out", "");
+      !timing.empty()) {
     const std::string line =
         "{\"stage\":\"image\",\"tool\":\"shipctl pack\",\"duration_ms\":" +
         std::to_string(millis) +
@@ -346,19 +373,13 @@ Status RunPackFlags(const ParsedFlags& flags, const Timer& timer) {
 
 int RunPack(std::span<char* const> args) {
   const Timer timer;
-  const auto raw = ToStrings(args);
-  auto expanded = ExpandParamFiles(raw);
-  if (!expanded.ok()) {
-    std::fprintf(stderr, "shipctl pack: %s\n", expanded.message().c_str());
-    return 2;
-  }
-  auto flags = ParsedFlags::Parse(*expanded, kFlags);
+  auto flags = ParseCommandLine(args, kFlags);
   if (!flags.ok()) {
     std::fprintf(stderr, "shipctl pack: %s (see shipctl pack --help)\n",
                  flags.message().c_str());
     return 2;
   }
-  if (flags->Has("help")) {
+  if (flags->GetBool("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }

@@ -1,7 +1,5 @@
 #include "release/image/parallel_gzip.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -9,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/archive/gzip.h"
 #include "release/common/sha256.h"
 
 namespace staticship::release {
@@ -26,61 +25,28 @@ struct Block {
   bool done = false;
 };
 
-// One deflate stream per worker, reset between blocks (cheaper than
-// deflateInit per block and produces the same bytes).
-class Deflater {
- public:
-  explicit Deflater(int level) {
-    ok_ = deflateInit2(&stream_, level, Z_DEFLATED, -15, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
+// One raw deflate stream per worker, reset between blocks (cheaper than a
+// new stream per block and produces the same bytes).
+void CompressBlock(archive::Deflater& deflater, Block& block) {
+  block.crc = archive::Crc32(block.input);
+  if (Status s = deflater.Reset(); !s.ok()) {
+    block.error = s.message();
+    return;
   }
-  ~Deflater() {
-    if (ok_) deflateEnd(&stream_);
+  if (!block.dictionary.empty()) {
+    if (Status s = deflater.SetDictionary(block.dictionary); !s.ok()) {
+      block.error = s.message();
+      return;
+    }
   }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-
-  void Compress(Block& block) {
-    if (!ok_) {
-      block.error = "deflateInit2 failed";
-      return;
-    }
-    block.crc = static_cast<std::uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(block.input.data()),
-              static_cast<uInt>(block.input.size())));
-    if (deflateReset(&stream_) != Z_OK) {
-      block.error = "deflateReset failed";
-      return;
-    }
-    if (!block.dictionary.empty() &&
-        deflateSetDictionary(
-            &stream_, reinterpret_cast<const Bytef*>(block.dictionary.data()),
-            static_cast<uInt>(block.dictionary.size())) != Z_OK) {
-      block.error = "deflateSetDictionary failed";
-      return;
-    }
-    // Room for the worst case plus the sync-flush marker.
-    block.output.resize(deflateBound(&stream_, block.input.size()) + 16);
-    stream_.next_in =
-        reinterpret_cast<Bytef*>(const_cast<char*>(block.input.data()));
-    stream_.avail_in = static_cast<uInt>(block.input.size());
-    stream_.next_out = reinterpret_cast<Bytef*>(block.output.data());
-    stream_.avail_out = static_cast<uInt>(block.output.size());
-    const int flush = block.last ? Z_FINISH : Z_SYNC_FLUSH;
-    const int rc = deflate(&stream_, flush);
-    const bool complete =
-        block.last ? rc == Z_STREAM_END : rc == Z_OK && stream_.avail_in == 0;
-    if (!complete) {
-      block.error = "deflate failed";
-      return;
-    }
-    block.output.resize(block.output.size() - stream_.avail_out);
+  // Every block but the last ends on a byte boundary (Z_SYNC_FLUSH), so the
+  // raw pieces concatenate into one stream.
+  const auto flush = block.last ? archive::Deflater::Flush::kFinish
+                                : archive::Deflater::Flush::kSync;
+  if (Status s = deflater.Compress(block.input, flush, block.output); !s.ok()) {
+    block.error = s.message();
   }
-
- private:
-  z_stream stream_{};
-  bool ok_ = false;
-};
+}
 
 // Joins worker threads on every exit path.
 class ThreadGroup {
@@ -149,9 +115,14 @@ Result<GzipOutput> GzipParallel(std::string_view input,
     ThreadGroup workers;
     for (unsigned t = 0; t < threads; ++t) {
       workers.Start([&, level = options.level] {
-        Deflater deflater(level);
+        auto deflater =
+            archive::Deflater::Create(level, archive::Deflater::Format::kRaw);
         for (std::size_t i = next++; i < count; i = next++) {
-          deflater.Compress(blocks[i]);
+          if (deflater.ok()) {
+            CompressBlock(*deflater, blocks[i]);
+          } else {
+            blocks[i].error = deflater.message();
+          }
           std::lock_guard lock(mutex);
           blocks[i].done = true;
           block_done.notify_all();
@@ -179,8 +150,7 @@ Result<GzipOutput> GzipParallel(std::string_view input,
       }
       compressed_hash.Update(blocks[i].output);
       out.compressed += blocks[i].output;
-      crc = static_cast<std::uint32_t>(crc32_combine(
-          crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].input.size())));
+      crc = archive::Crc32Combine(crc, blocks[i].crc, blocks[i].input.size());
       std::string().swap(blocks[i].output);
     }
     std::string trailer;

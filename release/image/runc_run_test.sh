@@ -6,7 +6,7 @@
 # The first form packs a test binary that takes the port as argv[1] and
 # answers with its uid; with --dynamic-libs a dynamically linked binary is
 # packed with its loader and libraries, and must start from the image alone
-# just the same. The second takes an oci_image's outputs ($(rootpaths)) as
+# just the same. The second takes a static_image's outputs ($(rootpaths)) as
 # built, with its own Cmd, and PORT is where the service answers /health.
 set -euo pipefail
 for tool in umoci runc curl nsenter /usr/bin/python3; do

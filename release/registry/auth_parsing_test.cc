@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "common/base/base64.h"
 #include "release/registry/challenge.h"
 #include "release/registry/credentials.h"
-#include "services/common/base64.h"
 
 namespace staticship::registry {
 namespace {

@@ -2,15 +2,10 @@
 
 #include <cctype>
 
+#include "common/base/strings.h"
+
 namespace staticship::registry {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void SkipSpace(std::string_view& s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -30,7 +25,7 @@ Result<Challenge> ParseChallenge(std::string_view header) {
   size_t n = 0;
   while (n < header.size() && IsTokenChar(header[n])) ++n;
   if (n == 0) return MakeError("empty WWW-Authenticate challenge");
-  challenge.scheme = Lower(header.substr(0, n));
+  challenge.scheme = AsciiLower(header.substr(0, n));
   header.remove_prefix(n);
   for (;;) {
     SkipSpace(header);
@@ -42,7 +37,7 @@ Result<Challenge> ParseChallenge(std::string_view header) {
     n = 0;
     while (n < header.size() && IsTokenChar(header[n])) ++n;
     if (n == 0) return MakeError("malformed WWW-Authenticate parameter");
-    std::string key = Lower(header.substr(0, n));
+    std::string key = AsciiLower(header.substr(0, n));
     header.remove_prefix(n);
     SkipSpace(header);
     if (header.empty() || header.front() != '=') {

@@ -1,10 +1,9 @@
 #include "release/registry/credentials.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "services/common/base64.h"
+#include "common/base/base64.h"
+#include "common/base/file.h"
 
 namespace staticship::registry {
 namespace {
@@ -78,13 +77,11 @@ Result<std::optional<Credentials>> LoadCredentials(
     const std::optional<std::filesystem::path>& auth_file,
     std::string_view registry, const EnvLookup& env) {
   if (auth_file.has_value()) {
-    std::ifstream in(*auth_file, std::ios::binary);
-    if (!in) {
+    Result<std::string> content = ReadWholeFile(*auth_file);
+    if (!content.ok()) {
       return MakeError("cannot read auth file " + auth_file->string());
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    Result<Credentials> creds = ParseAuthFile(content.str(), registry);
+    Result<Credentials> creds = ParseAuthFile(*content, registry);
     if (!creds.ok()) {
       return MakeError(creds.message() + " (" + auth_file->string() + ")");
     }

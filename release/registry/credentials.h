@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::registry {
 

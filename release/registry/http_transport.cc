@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "services/common/http/message.h"
+#include "common/http/message.h"
 
 namespace staticship::registry {
 namespace {

@@ -1,7 +1,7 @@
 // The HTTP/1.1 exchange the registry client needs, behind an interface so
 // that tests and callers can substitute another client.
 //
-// SocketTransport adapts the shared client (services/common/http/client.h):
+// SocketTransport adapts the shared client (common/http/client.h):
 // it brings a deadline per request and a keep-alive pool per host:port (a
 // push is a few dozen requests to one host; reconnecting for each would cost
 // more than the uploads on loopback). It speaks plain http only: there is no
@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/result.h"
+#include "common/http/client.h"
 #include "release/registry/url.h"
-#include "services/common/http/client.h"
-#include "services/common/result.h"
 
 namespace staticship::registry {
 

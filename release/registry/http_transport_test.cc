@@ -1,14 +1,12 @@
 #include "release/registry/http_transport.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "common/testing/ports.h"
 #include "release/registry/testing/fake_http_server.h"
 
 namespace staticship::registry {
@@ -27,22 +25,15 @@ Url UrlFor(int port, std::string target) {
 // kernel completes the handshake) and no answer ever comes.
 class SilentListener {
  public:
-  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+  SilentListener() {
+    auto listener = staticship::testing::ListenOnLoopback(4);
+    EXPECT_TRUE(listener.ok()) << listener.message();
+    if (listener.ok()) listener_ = std::move(*listener);
   }
-  ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
+  int port() const { return listener_.port; }
 
  private:
-  int fd_;
-  int port_ = 0;
+  staticship::testing::Listener listener_;
 };
 
 TEST(SocketTransportTest, SendsRequestAndCopiesTheAnswer) {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/result.h"
 #include "release/registry/registry_client.h"
-#include "services/common/result.h"
 
 namespace staticship::registry {
 

@@ -6,8 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/base/file.h"
+#include "common/base/flags.h"
 #include "release/common/sha256.h"
-#include "release/registry/cli_flags.h"
 #include "release/registry/credentials.h"
 #include "release/registry/reference.h"
 
@@ -159,7 +160,7 @@ Result<PushOutcome> PushLayout(
   outcome.media_type = pusher.last_media_type();
 
   if (sbom.has_value()) {
-    Result<std::string> sbom_bytes = release::ReadWholeFile(*sbom);
+    Result<std::string> sbom_bytes = ReadWholeFile(*sbom);
     if (!sbom_bytes.ok()) return MakeError("SBOM: " + sbom_bytes.message());
     SbomArtifact artifact = MakeSbomArtifact(*sbom_bytes);
     for (const std::string* blob : {&artifact.config, &sbom_bytes.value()}) {
@@ -189,14 +190,14 @@ int RunPush(std::span<char* const> args) {
       "Credentials: --auth-file (user:password or docker config.json) or\n"
       "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n";
   const auto started = std::chrono::steady_clock::now();
-  Result<Flags> flags =
-      Flags::Parse(args, {"layout", "ref", "sbom", "auth-file", "timeout"},
-                   {"insecure-http", "help"});
+  Result<Flags> flags = ParseCommandLine(
+      args, {.values = {"layout", "ref", "sbom", "auth-file", "timeout"},
+             .switches = {"insecure-http", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
   }
-  if (flags->Has("help")) {
+  if (flags->GetBool("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -215,7 +216,7 @@ int RunPush(std::span<char* const> args) {
         "--ref must name a tag (HOST:PORT/REPO:TAG); the digest is "
         "what push prints");
   }
-  if (!IsLoopbackRegistry(ref->registry) && !flags->Has("insecure-http")) {
+  if (!IsLoopbackRegistry(ref->registry) && !flags->GetBool("insecure-http")) {
     return fail("registry " + ref->registry +
                 " is not on loopback: this client speaks plain http only, "
                 "pass --insecure-http to accept that");

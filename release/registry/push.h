@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/result.h"
 #include "release/common/oci_layout.h"
 #include "release/registry/registry_client.h"
-#include "services/common/result.h"
 
 namespace staticship::registry {
 

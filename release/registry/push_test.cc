@@ -1,12 +1,13 @@
 #include "release/registry/push.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/base/file.h"
+#include "common/testing/temp_dir.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 #include "release/registry/testing/fake_registry.h"
@@ -18,20 +19,6 @@ namespace fs = std::filesystem;
 using testing::AuthMode;
 using testing::FakeRegistry;
 using testing::FakeRegistryOptions;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (fs::temp_directory_path() / "push_test.XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Writes a one-layer image; returns the manifest descriptor.
 release::Descriptor WriteImage(release::OciLayout& layout,
@@ -73,12 +60,13 @@ class PushTest : public ::testing::Test {
     return RegistryClient(transport_, registry.authority(), "svc/gateway",
                           std::nullopt, options);
   }
-  TempDir dir_;
+  staticship::testing::TempDir dir_;
+  const fs::path root_{dir_.path()};
   SocketTransport transport_;
 };
 
 TEST_F(PushTest, PushesImageThenSecondPushUploadsNothing) {
-  auto layout = release::OciLayout::Create(dir_.path() / "layout");
+  auto layout = release::OciLayout::Create(root_ / "layout");
   ASSERT_TRUE(layout.ok()) << layout.message();
   release::Descriptor image = WriteImage(*layout, "amd64", "layer-1");
   image.annotations[std::string(release::kAnnotationRefName)] = "v1";
@@ -109,7 +97,7 @@ TEST_F(PushTest, PushesImageThenSecondPushUploadsNothing) {
 }
 
 TEST_F(PushTest, PushesMultiPlatformIndexWithChildrenByDigest) {
-  auto layout = release::OciLayout::Create(dir_.path() / "multi");
+  auto layout = release::OciLayout::Create(root_ / "multi");
   ASSERT_TRUE(layout.ok());
   release::Descriptor amd = WriteImage(*layout, "amd64", "layer-amd");
   release::Descriptor arm = WriteImage(*layout, "arm64", "layer-arm");
@@ -131,18 +119,17 @@ TEST_F(PushTest, PushesMultiPlatformIndexWithChildrenByDigest) {
 }
 
 TEST_F(PushTest, AttachesSbomUnderCosignTag) {
-  auto layout = release::OciLayout::Create(dir_.path() / "withsbom");
+  auto layout = release::OciLayout::Create(root_ / "withsbom");
   ASSERT_TRUE(layout.ok());
   release::Descriptor image = WriteImage(*layout, "amd64", "layer-s");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   const std::string sbom = R"({"spdxVersion":"SPDX-2.3"})";
-  ASSERT_TRUE(
-      release::WriteFileAtomically(dir_.path() / "img.spdx.json", sbom).ok());
+  ASSERT_TRUE(WriteFileAtomically(root_ / "img.spdx.json", sbom).ok());
   FakeRegistry registry({});
   RegistryClient client = Client(registry);
   ASSERT_TRUE(client.Authenticate("pull,push").ok());
   Result<PushOutcome> outcome =
-      PushLayout(client, *layout, "v2", dir_.path() / "img.spdx.json");
+      PushLayout(client, *layout, "v2", root_ / "img.spdx.json");
   ASSERT_TRUE(outcome.ok()) << outcome.message();
   const std::string tag =
       "sha256-" + std::string(release::DigestHex(image.digest)) + ".sbom";
@@ -156,16 +143,14 @@ TEST_F(PushTest, AttachesSbomUnderCosignTag) {
 }
 
 TEST_F(PushTest, CorruptLayoutBlobIsNotPushed) {
-  auto layout = release::OciLayout::Create(dir_.path() / "corrupt");
+  auto layout = release::OciLayout::Create(root_ / "corrupt");
   ASSERT_TRUE(layout.ok());
   release::Descriptor image = WriteImage(*layout, "amd64", "layer-c");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   auto manifest = nlohmann::json::parse(*layout->ReadBlob(image.digest));
   std::string layer_digest = manifest["layers"][0]["digest"];
   fs::permissions(layout->BlobPath(layer_digest), fs::perms::owner_all);
-  ASSERT_TRUE(
-      release::WriteFileAtomically(layout->BlobPath(layer_digest), "evil")
-          .ok());
+  ASSERT_TRUE(WriteFileAtomically(layout->BlobPath(layer_digest), "evil").ok());
   FakeRegistry registry({});
   RegistryClient client = Client(registry);
   ASSERT_TRUE(client.Authenticate("pull,push").ok());
@@ -176,16 +161,16 @@ TEST_F(PushTest, CorruptLayoutBlobIsNotPushed) {
 }
 
 TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
-  auto layout = release::OciLayout::Create(dir_.path() / "cli");
+  auto layout = release::OciLayout::Create(root_ / "cli");
   ASSERT_TRUE(layout.ok());
   release::Descriptor image = WriteImage(*layout, "amd64", "layer-cli");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   FakeRegistryOptions options;
   options.auth = AuthMode::kBasic;
   FakeRegistry registry(options);
-  const fs::path auth = dir_.path() / "auth";
-  ASSERT_TRUE(release::WriteFileAtomically(auth, "ship:Wr0ng-Passw0rd\n").ok());
-  std::string layout_arg = (dir_.path() / "cli").string();
+  const fs::path auth = root_ / "auth";
+  ASSERT_TRUE(WriteFileAtomically(auth, "ship:Wr0ng-Passw0rd\n").ok());
+  std::string layout_arg = (root_ / "cli").string();
   std::string ref_arg = registry.authority() + "/svc/gateway:v1";
   std::string auth_arg = auth.string();
   std::vector<char*> args = {
@@ -203,7 +188,7 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
       << err;
   EXPECT_EQ((out + err).find("Wr0ng-Passw0rd"), std::string::npos);
 
-  ASSERT_TRUE(release::WriteFileAtomically(auth, "ship:s3cret-pw\n").ok());
+  ASSERT_TRUE(WriteFileAtomically(auth, "ship:s3cret-pw\n").ok());
   ::testing::internal::CaptureStdout();
   rc = RunPush(args);
   out = ::testing::internal::GetCapturedStdout();

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/base/base64.h"
 #include "release/common/sha256.h"
 #include "release/registry/challenge.h"
-#include "services/common/base64.h"
 
 namespace staticship::registry {
 namespace {

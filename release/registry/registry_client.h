@@ -17,10 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/result.h"
 #include "release/registry/credentials.h"
 #include "release/registry/http_transport.h"
 #include "release/registry/url.h"
-#include "services/common/result.h"
 
 namespace staticship::registry {
 

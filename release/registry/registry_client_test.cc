@@ -1,12 +1,10 @@
 #include "release/registry/registry_client.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <vector>
 
+#include "common/testing/ports.h"
 #include "release/common/sha256.h"
 #include "release/registry/testing/fake_registry.h"
 
@@ -239,21 +237,13 @@ TEST_F(RegistryClientTest, GivesUpOnPersistent500AfterBoundedAttempts) {
 }
 
 TEST_F(RegistryClientTest, RetriesRefusedConnectionThenGivesUp) {
-  // A port that was just free: connecting to it is refused.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
   ClientOptions options;
   options.max_attempts = 4;
   options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
-  RegistryClient client(transport_,
-                        "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
-                        "team/app", std::nullopt, options);
+  RegistryClient client(
+      transport_,
+      "127.0.0.1:" + std::to_string(staticship::testing::DeadPort()),
+      "team/app", std::nullopt, options);
   Status s = client.Authenticate("pull");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("gave up after 4 attempts"), std::string::npos)

@@ -2,10 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "release/timing/flags.h"
+#include "common/base/file.h"
+#include "common/base/flags.h"
 #include "release/timing/junit_report.h"
 #include "release/timing/markdown_report.h"
 #include "release/timing/profile_parser.h"
@@ -33,27 +33,6 @@ constexpr char kUsage[] =
     "  shiptime report --records records.jsonl --history out/history.jsonl\n"
     "                  --out-dir out [--fail-on-regression]\n"
     "                  [--git-commit SHA] [--run-id ID]\n";
-
-// Writes beside the target and renames, so a crash never leaves a
-// half-written report that CI would then parse.
-Status WriteFileAtomically(const std::filesystem::path& path,
-                           const std::string& content) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return MakeError("cannot write " + temporary.string());
-    out << content;
-    out.flush();
-    if (!out) return MakeError("cannot write " + temporary.string());
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return MakeError("cannot rename to " + path.string() + ": " +
-                     error.message());
-  }
-  return Status::Ok();
-}
 
 std::optional<std::string> OptionalRuntimes(const Flags& flags) {
   return flags.Get("runtimes");
@@ -189,7 +168,7 @@ int RunReport(const Flags& flags, const Environment& environment,
   }
   const RegressionPolicy policy;
   const std::vector<Trend> trends = ComputeTrends(run, earlier, policy);
-  const bool fail_on_regression = flags.Has("fail-on-regression");
+  const bool fail_on_regression = flags.GetBool("fail-on-regression");
 
   const std::filesystem::path dir = *flags.Get("out-dir");
   std::error_code error;
@@ -255,19 +234,17 @@ int RunShiptime(const std::vector<std::string>& args,
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   Result<Flags> flags = MakeError("unknown subcommand " + command);
   if (command == "profile") {
-    flags = Flags::Parse(
-        rest,
-        {"profile", "service", "targets", "variant", "kind", "runtimes", "out"},
-        {});
+    flags =
+        Flags::Parse(rest, {.values = {"profile", "service", "targets",
+                                       "variant", "kind", "runtimes", "out"}});
   } else if (command == "record") {
-    flags = Flags::Parse(rest,
-                         {"service", "variant", "stage", "ms", "bytes", "files",
-                          "shared-libs", "kind", "runtimes", "out"},
-                         {});
-  } else if (command == "report") {
     flags = Flags::Parse(
-        rest, {"records", "history", "out-dir", "git-commit", "run-id"},
-        {"fail-on-regression"});
+        rest, {.values = {"service", "variant", "stage", "ms", "bytes", "files",
+                          "shared-libs", "kind", "runtimes", "out"}});
+  } else if (command == "report") {
+    flags = Flags::Parse(rest, {.values = {"records", "history", "out-dir",
+                                           "git-commit", "run-id"},
+                                .switches = {"fail-on-regression"}});
   }
   if (!flags) {
     err << "shiptime: " << flags.message() << "\n" << kUsage;

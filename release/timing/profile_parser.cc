@@ -1,21 +1,15 @@
 #include "release/timing/profile_parser.h"
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/base/file.h"
+#include "common/base/strings.h"
+
 namespace staticship::timing {
 namespace {
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("cannot open " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -37,10 +31,8 @@ Result<std::set<std::string>> ParseTargetList(std::string_view text) {
   std::istringstream lines{std::string(text)};
   std::string line;
   while (std::getline(lines, line)) {
-    const auto begin = line.find_first_not_of(" \t\r");
-    if (begin == std::string::npos || line[begin] == '#') continue;
-    const auto end = line.find_last_not_of(" \t\r");
-    std::string label = line.substr(begin, end - begin + 1);
+    std::string label(Trim(line, " \t\r"));
+    if (label.empty() || label[0] == '#') continue;
     if (label.find("//") == std::string::npos) {
       return MakeError("not a Bazel label: '" + label + "'");
     }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::timing {
 

@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <set>
 #include <sstream>
+
+#include "common/base/file.h"
+#include "common/base/strings.h"
 
 namespace staticship::gateway {
 namespace {
@@ -90,20 +92,13 @@ Endpoint HostPort(const YAML::Node& node, std::string_view what) {
   return *e;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 std::vector<std::pair<std::string, std::string>> StringMap(
     const YAML::Node& node, std::string_view what, bool lower_keys) {
   if (!node.IsMap()) Fail(node, std::string(what) + " must be a mapping");
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& kv : node) {
     std::string k = Scalar(kv.first, what);
-    out.emplace_back(lower_keys ? Lower(k) : k, Scalar(kv.second, what));
+    out.emplace_back(lower_keys ? AsciiLower(k) : k, Scalar(kv.second, what));
   }
   return out;
 }
@@ -416,11 +411,9 @@ Result<Config> ParseConfig(std::string_view yaml, std::string_view source) {
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(path + ":0: cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return MakeError(path + ":0: cannot open file");
+  return ParseConfig(*text, path);
 }
 
 }  // namespace staticship::gateway

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 
 namespace staticship::gateway {
 

@@ -4,12 +4,13 @@
 #include <unistd.h>
 
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <random>
 #include <span>
 #include <thread>
 
+#include "services/gateway/access_log.h"
+#include "services/gateway/forwarding.h"
 #include "services/gateway/gzip.h"
 #include "services/gateway/route_matcher.h"
 #include "services/gateway/token_bucket.h"
@@ -199,119 +200,7 @@ uint64_t RandomSeed() {
   return seed;
 }
 
-// "12.345": milliseconds with three decimals, without printf (slow, and
-// this runs per logged request).
-void AppendDurationMs(Clock::duration d, std::string* out) {
-  int64_t us =
-      (std::chrono::duration_cast<std::chrono::nanoseconds>(d).count() + 500) /
-      1000;
-  if (us < 0) us = 0;
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), us / 1000);
-  *end++ = '.';
-  int64_t frac = us % 1000;
-  *end++ = static_cast<char>('0' + frac / 100);
-  *end++ = static_cast<char>('0' + frac / 10 % 10);
-  *end++ = static_cast<char>('0' + frac % 10);
-  out->append(buf, static_cast<size_t>(end - buf));
-}
-
-// Access-log fields must stay on one line and be split on spaces.
-void AppendLogField(std::string_view s, std::string* out) {
-  if (s.empty()) {
-    out->push_back('-');
-    return;
-  }
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    out->push_back(u <= 0x20 || u == 0x7f || c == '"' ? '_' : c);
-  }
-}
-
-constexpr std::string_view kHopByHop[] = {"connection",
-                                          "keep-alive",
-                                          "proxy-connection",
-                                          "proxy-authenticate",
-                                          "proxy-authorization",
-                                          "te",
-                                          "trailer",
-                                          "transfer-encoding",
-                                          "upgrade"};
-
-// IsHopByHop for every header of one message: the Connection header is
-// split into its tokens once, not re-parsed for every header. The tokens are
-// copied (short: no allocation) so that the headers may be edited while
-// this is in use.
-class HopByHop {
- public:
-  explicit HopByHop(const http::Headers& headers) {
-    for (const http::Header& h : headers) {
-      if (!http::EqualsIgnoreCase(h.name, "connection")) continue;
-      std::string_view list = h.value;
-      while (!list.empty()) {
-        size_t comma = list.find(',');
-        std::string_view token = Trim(list.substr(0, comma));
-        if (!token.empty()) {
-          if (count_ < first_.size()) {
-            first_[count_++] = token;
-          } else {
-            more_.emplace_back(token);
-          }
-        }
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-      }
-    }
-  }
-  bool operator()(std::string_view name) const {
-    for (std::string_view h : kHopByHop) {
-      if (http::EqualsIgnoreCase(name, h)) return true;
-    }
-    for (size_t i = 0; i < count_; ++i) {
-      if (http::EqualsIgnoreCase(first_[i], name)) return true;
-    }
-    for (const std::string& token : more_) {
-      if (http::EqualsIgnoreCase(token, name)) return true;
-    }
-    return false;
-  }
-
- private:
-  static std::string_view Trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-      s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-      s.remove_suffix(1);
-    }
-    return s;
-  }
-
-  // Typically one token ("keep-alive" or "close"): no vector for it.
-  std::array<std::string, 2> first_;
-  size_t count_ = 0;
-  std::vector<std::string> more_;
-};
-
-void AppendHeaderLine(std::string_view name, std::string_view value,
-                      std::string* out) {
-  out->append(name);
-  out->append(": ");
-  out->append(value);
-  out->append("\r\n");
-}
-
 }  // namespace
-
-bool IsHopByHop(std::string_view name, const http::Headers& headers) {
-  for (std::string_view h : kHopByHop) {
-    if (http::EqualsIgnoreCase(name, h)) return true;
-  }
-  for (std::string_view c : headers.GetAll("connection")) {
-    if (http::HasToken(c, name)) return true;
-  }
-  return false;
-}
 
 Gateway::Gateway(GatewayOptions options)
     : options_(std::move(options)),
@@ -566,71 +455,18 @@ void Gateway::Serve(WorkerState& w, std::shared_ptr<Call> call,
     return;
   }
 
-  // Forwarded request: hop-by-hop headers dropped, X-Forwarded-For added.
-  // Serialised straight from the client's request into a recycled buffer
-  // (what http::AppendRequestHead does for a Request, without first copying
-  // every header into a new one).
   const http::Request& in = call->request;
   std::array<Candidate, 2> candidates;
   size_t num_candidates =
       PickCandidates(*route.upstream, call->start, candidates);
   std::string bytes = w.upstream->TakeBuffer();
-  bytes.reserve(in.method.size() + in.target.size() + 256 + in.body.size());
-  bytes.append(in.method);
-  bytes.push_back(' ');
-  if (in.target.front() == '/') {
-    bytes.append(in.target);
-  } else {
-    bytes.append(in.path);
-    if (!in.query.empty()) {
-      bytes.push_back('?');
-      bytes.append(in.query);
-    }
-  }
-  bytes.append(" HTTP/1.1\r\n");
-  HopByHop hop_by_hop(in.headers);
-  const std::string* xff = nullptr;
-  bool has_host = false;
-  bool has_proto = false;
-  for (const http::Header& h : in.headers) {
-    if (http::EqualsIgnoreCase(h.name, "x-forwarded-for")) {
-      if (xff == nullptr) xff = &h.value;
-      continue;
-    }
-    // The body is re-framed below.
-    if (http::EqualsIgnoreCase(h.name, "content-length") ||
-        hop_by_hop(h.name)) {
-      continue;
-    }
-    if (http::EqualsIgnoreCase(h.name, "host")) has_host = true;
-    if (http::EqualsIgnoreCase(h.name, "x-forwarded-proto")) has_proto = true;
-    AppendHeaderLine(h.name, h.value, &bytes);
-  }
-  if (call->generated_id) {
-    AppendHeaderLine("X-Request-Id", call->request_id, &bytes);
-  }
-  const std::string& peer = call->responder.peer_address();
-  bytes.append("X-Forwarded-For: ");
-  if (xff != nullptr) {
-    bytes.append(*xff);
-    bytes.append(", ");
-  }
-  bytes.append(peer);
-  bytes.append("\r\n");
-  if (!has_proto) bytes.append("X-Forwarded-Proto: http\r\n");
-  // HTTP/1.0 clients may omit Host; HTTP/1.1 upstreams require it.
-  if (!has_host) AppendHeaderLine("Host", candidates[0].key, &bytes);
-  const std::string& m = in.method;
-  if (!in.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
-    char digits[24];
-    auto [end, ec] =
-        std::to_chars(digits, digits + sizeof(digits), in.body.size());
-    AppendHeaderLine(
-        "Content-Length",
-        std::string_view(digits, static_cast<size_t>(end - digits)), &bytes);
-  }
-  bytes.append("\r\n");
-  bytes.append(in.body);
+  AppendForwardedRequest(
+      in,
+      {.peer = call->responder.peer_address(),
+       .generated_request_id =
+           call->generated_id ? std::string_view(call->request_id) : "",
+       .upstream_host = candidates[0].key},
+      &bytes);
 
   call->gateway = this;
   call->worker = &w;
@@ -682,9 +518,7 @@ void Gateway::OnUpstreamResult(const std::shared_ptr<Call>& call,
   if (ok) {
     http::Response resp = std::move(result.response);
     // In place: the survivors are not copied.
-    HopByHop hop_by_hop(resp.headers);
-    resp.headers.RemoveIf(
-        [&](const http::Header& h) { return hop_by_hop(h.name); });
+    RemoveHopByHop(&resp.headers);
     resp.reason.clear();
     resp.keep_alive = true;
     Complete(w, call, std::move(resp));
@@ -744,29 +578,17 @@ void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
 }
 
 void Gateway::AppendAccessLog(WorkerState& w, const Call& call, int status) {
-  // method path route status upstream duration_ms request_id peer
-  // Appended in place, field by field: no temporary strings.
-  std::string& log = w.log;
-  AppendLogField(call.request.method, &log);
-  log += ' ';
-  AppendLogField(call.request.path, &log);
-  log += ' ';
-  AppendLogField(call.route(), &log);
-  log += ' ';
-  char digits[16];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), status);
-  log.append(digits, static_cast<size_t>(end - digits));
-  log += ' ';
-  AppendLogField(call.upstream, &log);
-  log += ' ';
-  AppendDurationMs(Clock::now() - call.start, &log);
-  log += "ms ";
-  AppendLogField(call.request_id, &log);
-  log += ' ';
-  AppendLogField(call.responder.peer_address(), &log);
-  log += '\n';
+  AppendAccessLogLine({.method = call.request.method,
+                       .path = call.request.path,
+                       .route = call.route(),
+                       .status = status,
+                       .upstream = call.upstream,
+                       .duration = Clock::now() - call.start,
+                       .request_id = call.request_id,
+                       .peer = call.responder.peer_address()},
+                      &w.log);
   // Batched per worker: one write per 16 KiB or 100 ms instead of per line.
-  if (log.size() >= 16 * 1024) {
+  if (w.log.size() >= 16 * 1024) {
     FlushLog(w);
   } else if (!w.flush_scheduled) {
     w.flush_scheduled = true;

@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "services/common/http/server.h"
-#include "services/common/metrics/metrics.h"
-#include "services/common/result.h"
+#include "common/base/result.h"
+#include "common/http/server.h"
+#include "common/metrics/metrics.h"
 #include "services/gateway/circuit_breaker.h"
 #include "services/gateway/config.h"
 
@@ -101,9 +101,6 @@ class Gateway {
   std::vector<std::unique_ptr<internal::WorkerState>> workers_;
   std::mutex render_mu_;
 };
-
-// Hop-by-hop headers (RFC 9110 7.6.1) plus those named in Connection.
-bool IsHopByHop(std::string_view name, const http::Headers& headers);
 
 }  // namespace staticship::gateway
 

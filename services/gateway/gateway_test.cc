@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,9 +15,11 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/http/client.h"
-#include "services/common/http/server.h"
-#include "services/common/http/testing/raw_connection.h"
+#include "common/archive/gzip.h"
+#include "common/http/client.h"
+#include "common/http/server.h"
+#include "common/http/testing/raw_connection.h"
+#include "common/testing/ports.h"
 #include "services/gateway/gzip.h"
 
 namespace staticship::gateway {
@@ -24,6 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using http::testing::RawConnection;
+using staticship::testing::DeadPort;
 
 // A test upstream: /echo reports what it received, /status/N answers N,
 // /delay/MS answers after MS milliseconds (without blocking its loop),
@@ -102,17 +106,33 @@ class TestUpstream {
   std::string last_;
 };
 
-// A port with nothing listening (bound, read, closed).
-uint16_t DeadPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// Time for the breakers, moved by the tests: a breaker's window and open
+// time pass without a test sleeping through them.
+class ManualClock {
+ public:
+  CircuitBreaker::NowFn now() {
+    return [this] { return start_ + offset_.load(); };
+  }
+  void Advance(CircuitBreaker::Clock::duration d) {
+    offset_ = offset_.load() + d;
+  }
+
+ private:
+  const CircuitBreaker::Clock::time_point start_ = CircuitBreaker::Clock::now();
+  std::atomic<CircuitBreaker::Clock::duration> offset_{
+      CircuitBreaker::Clock::duration::zero()};
+};
+
+// Waits for something another thread or process does; false if it has not
+// happened within `limit` (a bound for failures, never reached on success).
+template <typename Condition>
+bool Eventually(Condition done, std::chrono::milliseconds limit = 5000ms) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
 }
 
 std::string Replace(std::string s, const std::string& from,
@@ -145,6 +165,7 @@ class GatewayTest : public ::testing::Test {
   void StartGateway(const std::string& yaml, GatewayOptions options = {}) {
     auto config = TestConfig(yaml);
     ASSERT_TRUE(config.ok()) << config.message();
+    if (!options.now) options.now = clock_.now();
     options.access_log_sink = [this](std::string_view lines) {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_ += lines;
@@ -178,6 +199,7 @@ class GatewayTest : public ::testing::Test {
     return log_;
   }
 
+  ManualClock clock_;
   TestUpstream a_;
   TestUpstream b_;
   const std::string dead_ = "127.0.0.1:" + std::to_string(DeadPort());
@@ -351,11 +373,7 @@ routes:
   EXPECT_EQ(statuses, (std::vector<int>{200, 200, 503, 503, 503}));
   EXPECT_EQ(a_.connections(), 2u);
   // Both finished; only max_idle of them stay open for reuse.
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (a_.open_connections() > 1 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
+  Eventually([this] { return a_.open_connections() <= 1; });
   EXPECT_EQ(a_.open_connections(), 1);
   ASSERT_TRUE(c.Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto reused = c.ReadResponse();
@@ -384,7 +402,9 @@ TEST_F(GatewayTest, TimeoutCoversTheWholeExchange) {
     ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
     fillers.push_back(f);
   }
-  std::this_thread::sleep_for(50ms);
+  // The first handshake completes into the accept queue, which fills it.
+  pollfd first{fillers[0], POLLOUT, 0};
+  ASSERT_EQ(::poll(&first, 1, 5000), 1);
   StartGateway(R"(
 routes:
   - match: /slow/*
@@ -468,7 +488,7 @@ routes:
     EXPECT_EQ(Get("/flaky/status/200").body, "{\"degraded\":true}");
   }
   EXPECT_EQ(a_.hits(), 4);
-  std::this_thread::sleep_for(450ms);
+  clock_.Advance(450ms);
   // Half-open: one probe goes through; success closes the breaker.
   http::Response probe = Get("/flaky/status/200");
   EXPECT_EQ(probe.status, 200);
@@ -613,7 +633,11 @@ routes:
     ASSERT_TRUE(idle.ReadResponse());
     EXPECT_TRUE(idle.WaitForClose(3000ms));  // idle_timeout
   }
-  std::this_thread::sleep_for(50ms);
+  // The server closes its side of the lingering ones once it reads ours.
+  EXPECT_TRUE(Eventually([this] {
+    return gateway_->RenderMetrics().find("gateway_open_connections 0\n") !=
+           std::string::npos;
+  }));
   RawConnection c1(port), c2(port), c3(port);
   for (RawConnection* c : {&c1, &c2, &c3}) {
     ASSERT_TRUE(c->Send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -752,7 +776,7 @@ routes:
   EXPECT_EQ(*z.headers.Get("content-encoding"), "gzip");
   EXPECT_EQ(*z.headers.Get("vary"), "Accept-Encoding");
   EXPECT_LT(z.body.size(), 200u);
-  EXPECT_EQ(*GzipDecompress(z.body), std::string(4096, 'b'));
+  EXPECT_EQ(*archive::Inflate(z.body), std::string(4096, 'b'));
   http::Response plain = Get("/big");
   EXPECT_FALSE(plain.headers.Has("content-encoding"));
   EXPECT_EQ(plain.body, std::string(4096, 'b'));
@@ -821,7 +845,8 @@ TEST_F(GatewayTest, ReloadSwapsRoutesAtomically) {
       EXPECT_EQ(*r->headers.Get("x-upstream"), "A");
     }
   });
-  std::this_thread::sleep_for(100ms);
+  // In flight: the upstream has it.
+  EXPECT_TRUE(Eventually([this] { return a_.hits() == 2; }));
   auto next = ParseConfig(Expand("listen: 127.0.0.1:0\nworkers: 1\nroutes:\n  "
                                  "- match: /*\n    dest: $B\n"),
                           "new.yaml");
@@ -873,9 +898,10 @@ TEST_F(GatewayTest, DrainFinishesInFlightAndReportsNotReady) {
   uint16_t port = gateway_->port();
   RawConnection busy(port);
   ASSERT_TRUE(busy.Send("GET /delay/500 HTTP/1.1\r\nHost: x\r\n\r\n"));
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(Eventually([this] { return a_.hits() == 1; }));
   std::thread drainer([this] { gateway_->Drain(); });
-  std::this_thread::sleep_for(100ms);
+  // Within drain_delay: /ready answers 503 while listeners still accept.
+  EXPECT_TRUE(Eventually([this] { return gateway_->draining(); }));
   {
     RawConnection probe(port);
     ASSERT_TRUE(probe.Send("GET /ready HTTP/1.1\r\nHost: x\r\n\r\n"));

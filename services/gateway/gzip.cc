@@ -1,72 +1,11 @@
 #include "services/gateway/gzip.h"
 
-#include <zlib.h>
-
 #include <cstdlib>
 
+#include "common/archive/gzip.h"
+#include "common/base/strings.h"
+
 namespace staticship::gateway {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
-
-Result<std::string> GzipCompress(std::string_view data, int level) {
-  z_stream zs{};
-  // 15 + 16: gzip wrapper; no header name or mtime, so output is
-  // deterministic.
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    return MakeError("deflateInit2 failed");
-  }
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  size_t produced = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return MakeError("deflate did not finish");
-  out.resize(produced);
-  return out;
-}
-
-Result<std::string> GzipDecompress(std::string_view data) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK)
-    return MakeError("inflateInit2 failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buf[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof(buf);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - zs.avail_out);
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) return MakeError("corrupt or truncated gzip data");
-  return out;
-}
 
 bool AcceptsGzip(const http::Headers& request_headers) {
   for (std::string_view value : request_headers.GetAll("accept-encoding")) {
@@ -74,11 +13,11 @@ bool AcceptsGzip(const http::Headers& request_headers) {
       size_t comma = value.find(',');
       std::string_view item = Trim(value.substr(0, comma));
       size_t semi = item.find(';');
-      std::string coding = Lower(Trim(item.substr(0, semi)));
+      std::string coding = AsciiLower(Trim(item.substr(0, semi)));
       if (coding == "gzip" || coding == "*") {
         double q = 1;
         if (semi != std::string_view::npos) {
-          std::string params = Lower(item.substr(semi + 1));
+          std::string params = AsciiLower(item.substr(semi + 1));
           size_t qpos = params.find("q=");
           if (qpos != std::string::npos)
             q = std::strtod(params.c_str() + qpos + 2, nullptr);
@@ -94,7 +33,8 @@ bool AcceptsGzip(const http::Headers& request_headers) {
 }
 
 bool IsCompressibleType(std::string_view content_type) {
-  std::string t = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string t =
+      AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   if (t.rfind("text/", 0) == 0) return true;
   if (t == "application/json" || t == "application/javascript" ||
       t == "application/xml" || t == "image/svg+xml" ||
@@ -122,7 +62,7 @@ bool MaybeGzip(const http::Request& request, const GzipConfig& config,
     response->headers.Set("Vary", *vary + ", Accept-Encoding");
   }
   if (!AcceptsGzip(request.headers)) return false;
-  Result<std::string> z = GzipCompress(response->body, config.level);
+  Result<std::string> z = archive::GzipCompress(response->body, config.level);
   if (!z.ok()) return false;
   response->body = std::move(*z);
   response->headers.Add("Content-Encoding", "gzip");

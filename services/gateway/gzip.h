@@ -7,15 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "services/common/http/message.h"
-#include "services/common/result.h"
+#include "common/http/message.h"
 #include "services/gateway/config.h"
 
 namespace staticship::gateway {
-
-Result<std::string> GzipCompress(std::string_view data, int level);
-// For tests: inflates a gzip stream.
-Result<std::string> GzipDecompress(std::string_view data);
 
 // Whether "Accept-Encoding" allows gzip (a "gzip;q=0" refuses it).
 bool AcceptsGzip(const http::Headers& request_headers);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/flags.h"
 #include "services/gateway/config.h"
 #include "services/gateway/gateway.h"
 
@@ -36,32 +37,16 @@ struct Flags {
 };
 
 Result<Flags> ParseFlags(int argc, char** argv) {
+  Result<staticship::Flags> parsed =
+      staticship::Flags::Parse(ArgsFromArgv({argv + 1, argv + argc}),
+                               {.values = {"config", "check-config", "listen"},
+                                .switches = {"version"}});
+  if (!parsed.ok()) return parsed.error();
   Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto value = [&](std::string* out) -> Status {
-      if (i + 1 >= argc) return MakeError(std::string(a) + " needs a value");
-      *out = argv[++i];
-      return Status::Ok();
-    };
-    Status s;
-    if (a == "--config") {
-      s = value(&f.config);
-    } else if (a == "--check-config") {
-      s = value(&f.check_config);
-    } else if (a == "--listen") {
-      s = value(&f.listen);
-    } else if (a == "--version") {
-      f.version = true;
-    } else if (a.rfind("--config=", 0) == 0) {
-      f.config = std::string(a.substr(9));
-    } else if (a.rfind("--listen=", 0) == 0) {
-      f.listen = std::string(a.substr(9));
-    } else {
-      return MakeError("unknown argument '" + std::string(a) + "'");
-    }
-    if (!s.ok()) return s.error();
-  }
+  f.config = parsed->GetOr("config", "");
+  f.check_config = parsed->GetOr("check-config", "");
+  f.listen = parsed->GetOr("listen", "");
+  f.version = parsed->GetBool("version");
   return f;
 }
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "services/common/http/message.h"
+#include "common/http/message.h"
 #include "services/gateway/config.h"
 
 namespace staticship::gateway {

@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "services/common/http/parser.h"
+#include "common/http/parser.h"
 
 namespace staticship::gateway {
 

@@ -32,8 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "services/common/http/event_loop.h"
-#include "services/common/http/message.h"
+#include "common/http/event_loop.h"
+#include "common/http/message.h"
 #include "services/gateway/config.h"
 
 namespace staticship::gateway {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "services/common/http/server.h"
+#include "common/http/server.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/scheduler_metrics.h"
 #include "services/scheduler/task_store.h"

@@ -1,6 +1,7 @@
 #include "services/scheduler/backoff.h"
 
 #include <algorithm>
+#include <random>
 
 namespace staticship::scheduler {
 
@@ -16,6 +17,28 @@ int64_t Backoff::DelayMs(int64_t base_ms, int retry) const {
   int64_t ceiling = CeilingMs(base_ms, retry);
   if (ceiling <= 0) return 0;
   return static_cast<int64_t>(rng_() % static_cast<uint64_t>(ceiling + 1));
+}
+
+Backoff::Rng SeededRng(uint64_t seed, uint64_t stream) {
+  // seed_seq spreads the bits, so streams 0, 1, 2 of one seed do not start
+  // the generator in nearby states.
+  std::seed_seq seq{
+      static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+      static_cast<uint32_t>(stream), static_cast<uint32_t>(stream >> 32)};
+  return [engine = std::mt19937_64(seq)]() mutable { return engine(); };
+}
+
+RetryDeadline::RetryDeadline(const Backoff& backoff, int64_t base_ms,
+                             std::chrono::milliseconds budget, Now now)
+    : backoff_(backoff),
+      base_ms_(base_ms),
+      now_(std::move(now)),
+      deadline_(now_() + budget) {}
+
+std::optional<std::chrono::milliseconds> RetryDeadline::Next() {
+  std::chrono::milliseconds delay(backoff_.DelayMs(base_ms_, ++retry_));
+  if (now_() + delay > deadline_) return std::nullopt;
+  return delay;
 }
 
 }  // namespace staticship::scheduler

@@ -1,11 +1,16 @@
 // Exponential backoff with full jitter (AWS architecture blog's "Full
 // Jitter"): the delay is uniform in [0, min(cap, base * 2^(retry-1))], which
 // spreads retries of a burst of failures instead of synchronising them.
+//
+// The randomness is injected: a process seeds it once (RandomSeed), each
+// thread draws from its own generator, and tests pass fixed numbers.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_BACKOFF_H_
 #define STATICSHIP_SERVICES_SCHEDULER_BACKOFF_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace staticship::scheduler {
 
@@ -28,6 +33,42 @@ class Backoff {
  private:
   Rng rng_;
   int64_t cap_ms_;
+};
+
+// A generator for Backoff::Rng (not thread-safe: one per thread). Threads
+// that share one `seed` pass different `stream`s and draw different
+// sequences.
+Backoff::Rng SeededRng(uint64_t seed, uint64_t stream = 0);
+
+// The retries of one request within a time budget: Backoff's delays until
+// the next one would end past the deadline.
+//
+//   RetryDeadline retry(backoff, 50, std::chrono::seconds(30));
+//   for (;;) {
+//     if (Try()) break;
+//     auto delay = retry.Next();
+//     if (!delay) return the error;
+//     sleep(*delay);
+//   }
+class RetryDeadline {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  using Now = std::function<TimePoint()>;
+
+  RetryDeadline(const Backoff& backoff, int64_t base_ms,
+                std::chrono::milliseconds budget,
+                Now now = std::chrono::steady_clock::now);
+
+  // The delay before the next retry, or nullopt when waiting it would end
+  // past the deadline.
+  std::optional<std::chrono::milliseconds> Next();
+
+ private:
+  const Backoff& backoff_;
+  const int64_t base_ms_;
+  const Now now_;
+  const TimePoint deadline_;
+  int retry_ = 0;
 };
 
 }  // namespace staticship::scheduler

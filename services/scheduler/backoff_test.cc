@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
+#include <vector>
 
 namespace staticship::scheduler {
 namespace {
@@ -42,6 +44,62 @@ TEST(BackoffTest, RandomDelaysStayInRangeAndSpread) {
   }
   EXPECT_LT(lo, 100);
   EXPECT_GT(hi, 700);
+}
+
+TEST(SeededRngTest, OneSeedAndStreamGiveOneSequence) {
+  Backoff::Rng a = SeededRng(42, 3);
+  Backoff::Rng b = SeededRng(42, 3);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(a(), b());
+}
+
+TEST(SeededRngTest, StreamsAndSeedsDiffer) {
+  std::set<uint64_t> firsts;
+  for (uint64_t stream = 0; stream < 50; ++stream) {
+    firsts.insert(SeededRng(42, stream)());
+  }
+  firsts.insert(SeededRng(43, 0)());
+  EXPECT_EQ(firsts.size(), 51u);
+}
+
+// A clock that moves only when told.
+struct ManualTime {
+  RetryDeadline::TimePoint now{};
+  RetryDeadline::Now fn() {
+    return [this] { return now; };
+  }
+};
+
+TEST(RetryDeadlineTest, DelaysGrowUntilTheNextWouldEndPastTheBudget) {
+  ManualTime t;
+  // random % (ceiling + 1) with 1000: ceilings 50, 100, 200, 400, 800, 1000.
+  Backoff b([] { return uint64_t{1000}; }, 1000);
+  RetryDeadline retry(b, 50, std::chrono::milliseconds(1000), t.fn());
+  std::vector<int64_t> delays;
+  while (auto d = retry.Next()) {
+    delays.push_back(d->count());
+    t.now += *d;
+  }
+  // 31 + 91 + 196 + 198 + 199 = 715; the next 1000 would end at 1715.
+  EXPECT_EQ(delays, (std::vector<int64_t>{31, 91, 196, 198, 199}));
+}
+
+TEST(RetryDeadlineTest, TimeSpentOutsideTheWaitsCounts) {
+  ManualTime t;
+  Backoff b([] { return uint64_t{1000}; }, 1000);
+  RetryDeadline retry(b, 50, std::chrono::milliseconds(1000), t.fn());
+  ASSERT_TRUE(retry.Next());                // 31
+  t.now += std::chrono::milliseconds(950);  // a slow request
+  EXPECT_FALSE(retry.Next());               // 91 more would end at 1041
+}
+
+TEST(RetryDeadlineTest, AZeroBudgetAllowsOnlyAZeroDelay) {
+  ManualTime t;
+  Backoff b([] { return uint64_t{0}; });
+  RetryDeadline retry(b, 50, std::chrono::milliseconds(0), t.fn());
+  // A zero delay still fits: the deadline is inclusive.
+  EXPECT_EQ(retry.Next(), std::chrono::milliseconds(0));
+  t.now += std::chrono::milliseconds(1);
+  EXPECT_FALSE(retry.Next());
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ struct CoreStats {
   uint64_t invalid_transitions_total = 0;
   int in_flight = 0;
   int workers = 0;
+  // Workers blocked in NextDispatch, waiting for a task or a free slot.
+  int waiting_workers = 0;
   LatencyHistogram dispatch_seconds;    // one attempt at the game server
   LatencyHistogram queue_wait_seconds;  // ready -> handed to a worker
 };

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "services/common/http/client.h"
-#include "services/common/result.h"
+#include "common/base/result.h"
+#include "common/http/client.h"
 #include "services/scheduler/etcd_codec.h"
 
 namespace staticship::scheduler::etcd {

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "services/common/base64.h"
-#include "services/common/result.h"
+#include "common/base/base64.h"
+#include "common/base/result.h"
 
 namespace staticship::scheduler::etcd {
 

@@ -24,27 +24,41 @@
 // says that revision is compacted it re-lists the prefix and watches from the
 // list's revision (etcd#9386). Claims are compare-and-swap, so re-listing
 // can neither lose a task (every open task is in the list) nor double one.
+//
+// The pieces, each tested on its own:
+//   etcd_layout.h         the keys and what their values hold
+//   etcd_txn.h            building txns and reading their answers
+//   etcd_lease_session.h  the lease: grant, keep-alive, loss
+//   etcd_view.h           the watch's view and the candidates (revisions)
+//   etcd_claimer.h        the claim txn
+//   etcd_task_txns.h      the create, status-update and read txns
+// This class runs them: the session, watch, claimer and writer threads,
+// the queue of writes, and one mutex over the view. Every retry waits a
+// jittered exponential backoff (backoff.h), seeded per instance.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_STORE_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_STORE_H_
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "common/base/random_seed.h"
+#include "services/scheduler/backoff.h"
+#include "services/scheduler/clock.h"
+#include "services/scheduler/etcd_claimer.h"
 #include "services/scheduler/etcd_client.h"
-#include "services/scheduler/submit_request.h"
+#include "services/scheduler/etcd_lease_session.h"
+#include "services/scheduler/etcd_view.h"
 #include "services/scheduler/task_store.h"
 
 namespace staticship::scheduler {
@@ -70,6 +84,9 @@ struct EtcdStoreOptions {
   std::chrono::milliseconds create_retry_limit{2000};
   std::function<bool(std::string_view zone)> zone_known;
   std::function<void(const std::string&)> log;
+  // Seeds the jitter of every retry and the choice among candidates.
+  // Instances must differ, or their retries would stay in step.
+  uint64_t seed = RandomSeed();
 };
 
 class EtcdStore final : public TaskStore {
@@ -121,26 +138,6 @@ class EtcdStore final : public TaskStore {
   Tallies tallies() const;
 
  private:
-  // What the view knows of one field (key) of a task, and as of which
-  // revision, so that an older answer never overwrites a newer one.
-  struct Field {
-    bool present = false;
-    int64_t known_at = 0;
-    int64_t mod_revision = 0;
-    int64_t create_revision = 0;
-    int64_t lease = 0;
-    std::string value;
-  };
-  struct Entry {
-    Field task;
-    Field claim;
-    Field status;
-    std::optional<Task> spec;  // parsed tasks/<id>
-    std::string spec_error;
-    std::optional<Task> record;  // parsed status/<id>
-    // (-priority, create revision, id) while a candidate.
-    std::optional<std::tuple<int, int64_t, std::string>> candidate;
-  };
   struct PendingWrite {
     Task task;
     std::vector<Done> dones;
@@ -149,36 +146,27 @@ class EtcdStore final : public TaskStore {
     std::string id;
     LoadDone done;
   };
-  enum class ClaimResult { kWon, kLost, kError };
 
-  std::string Key(std::string_view kind, std::string_view id) const;
+  // Each thread draws its jitter from its own generator (`rng`).
   void SessionLoop();
-  void WatchLoop();
-  void ClaimLoop();
-  void WriteLoop();
+  void WatchLoop(Backoff::Rng rng);
+  void ClaimLoop(Backoff::Rng rng);
+  void WriteLoop(Backoff::Rng rng);
 
-  // Under mu_.
-  void ApplyLocked(const etcd::KeyValue& kv, bool deleted, int64_t at);
-  void ApplyFieldLocked(const std::string& kind, const std::string& id,
-                        Field field);
-  void ReconsiderLocked(const std::string& id);
-  void ReplaceViewLocked(const std::vector<etcd::KeyValue>& kvs,
-                         int64_t revision);
-  void SetHealthLocked(bool* flag, bool healthy, const std::string& why);
-
-  // What a producer wrote to tasks/<id>, checked like a POST body.
-  SubmitParse ParseSpec(const std::string& value) const;
+  Result<nlohmann::json> Txn(const nlohmann::json& txn);
   Result<std::optional<Task>> ReadTask(const std::string& id);
-  ClaimResult TryClaim(const std::string& id, const Entry& seen, int64_t lease,
-                       Task* adopted);
-  Status WriteTask(const Task& task);
+  Status WriteTask(const Task& task, const Backoff::Rng& rng);
   Status WriteOnce(const Task& task, int64_t lease);
+  // Under mu_.
+  void SetHealthLocked(bool* flag, bool healthy, const std::string& why);
+  bool Stopping() const;
   // Sleeps up to `d` unless stopping; returns false when stopping.
   bool SleepUnlessStopping(std::chrono::milliseconds d);
   void Log(const std::string& message) const;
 
   const EtcdStoreOptions options_;
   etcd::EtcdClient client_;
+  const SystemClock wall_clock_;
   Hooks hooks_;
 
   mutable std::mutex mu_;
@@ -187,16 +175,13 @@ class EtcdStore final : public TaskStore {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   bool closed_ = false;
-  int64_t lease_ = 0;
   bool lease_healthy_ = false;
   bool watch_healthy_ = false;
   std::string last_error_ = "connecting to etcd";
 
-  std::unordered_map<std::string, Entry> view_;
-  std::set<std::tuple<int, int64_t, std::string>> candidates_;
-  std::unordered_set<std::string> claiming_;
-  // Claimed or created here and not final yet.
-  std::unordered_set<std::string> owned_;
+  LeaseSession session_;
+  EtcdView view_;  // under mu_
+  const EtcdClaimer claimer_;
 
   std::unordered_map<std::string, PendingWrite> pending_writes_;
   std::unordered_set<std::string> writing_;

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "services/common/http/client.h"
-#include "services/common/http/message.h"
+#include "common/http/client.h"
+#include "common/http/message.h"
 #include "services/scheduler/etcd_codec.h"
 
 namespace staticship::scheduler::etcd {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <future>
 #include <thread>
 
 namespace staticship::scheduler::etcd {
@@ -53,7 +54,10 @@ TEST(EtcdWatchTest, ReadsAStreamedResponse) {
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
   std::string request;
-  std::thread server([&] {
+  // The stream stays open between the lines: the end comes only once the
+  // client has read the first.
+  std::promise<void> first_line_read;
+  std::thread server([&, first_read = first_line_read.get_future()] {
     int fd = ::accept(listener, nullptr, nullptr);
     char buf[4096];
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
@@ -66,7 +70,7 @@ TEST(EtcdWatchTest, ReadsAStreamedResponse) {
     std::snprintf(size, sizeof(size), "%zx\r\n", line1.size());
     std::string first = head + size + line1 + "\r\n";
     ::send(fd, first.data(), first.size(), 0);
-    std::this_thread::sleep_for(50ms);  // the stream stays open between
+    first_read.wait_for(5s);
     ::send(fd, "0\r\n\r\n", 5, 0);
     ::close(fd);
   });
@@ -80,6 +84,7 @@ TEST(EtcdWatchTest, ReadsAStreamedResponse) {
     ASSERT_TRUE(line.ok()) << line.message();
     got = *line;
   }
+  first_line_read.set_value();
   EXPECT_EQ(got, "{\"result\":{\"created\":true}}");
   Result<std::string> end = std::string();
   for (int i = 0; i < 50 && end.ok(); ++i) end = watch.Next(100ms);

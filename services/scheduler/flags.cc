@@ -1,6 +1,10 @@
 #include "services/scheduler/flags.h"
 
 #include <charconv>
+#include <optional>
+#include <type_traits>
+
+#include "common/base/flags.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -32,96 +36,94 @@ std::string FlagsUsage() {
 }
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
+  // "-h" is the one short spelling an operator expects of a server.
+  std::vector<std::string> spelt(args);
+  for (std::string& arg : spelt) {
+    if (arg == "-h") arg = "--help";
+  }
+  Result<staticship::Flags> parsed = staticship::Flags::Parse(
+      spelt, {.values = {"listen", "data-dir", "workers", "zones", "fsync",
+                         "port-file", "http-threads", "compact-after-bytes",
+                         "drain-grace-ms", "retain-finished-seconds", "etcd",
+                         "etcd-prefix", "etcd-lease-ttl"},
+              .switches = {"version", "help"}});
+  if (!parsed.ok()) return parsed.error();
   Flags flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('=');
-        arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
+  flags.version = parsed->GetBool("version");
+  flags.help = parsed->GetBool("help");
+  // Each value in [lo, hi], or an error naming the flag.
+  auto integer = [&parsed](const char* name, int64_t lo, int64_t hi,
+                           auto* out) -> Status {
+    std::optional<std::string> value = parsed->Get(name);
+    if (!value) return Status::Ok();
+    auto n = ParseInt(std::string("--") + name, *value, lo, hi);
+    if (!n.ok()) return n.error();
+    *out = static_cast<std::remove_pointer_t<decltype(out)>>(*n);
+    return Status::Ok();
+  };
+  if (std::optional<std::string> value = parsed->Get("listen")) {
+    size_t colon = value->rfind(':');
+    if (colon == std::string::npos) {
+      return MakeError("--listen: '" + *value + "' is not HOST:PORT");
     }
-    if (arg == "--version") {
-      flags.version = true;
-      continue;
+    auto port = ParseInt("--listen port", value->substr(colon + 1), 0, 65535);
+    if (!port.ok()) return port.error();
+    flags.listen_host = value->substr(0, colon);
+    if (flags.listen_host.size() >= 2 && flags.listen_host.front() == '[') {
+      flags.listen_host =
+          flags.listen_host.substr(1, flags.listen_host.size() - 2);
     }
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
+    if (flags.listen_host.empty()) flags.listen_host = "0.0.0.0";
+    flags.listen_port = static_cast<uint16_t>(*port);
+  }
+  if (std::optional<std::string> value = parsed->Get("data-dir")) {
+    if (value->empty()) return MakeError("--data-dir must not be empty");
+    flags.data_dir = *value;
+  }
+  if (Status s = integer("workers", 1, 10000, &flags.workers); !s.ok()) {
+    return s.error();
+  }
+  flags.zones_file = parsed->GetOr("zones", flags.zones_file);
+  if (std::optional<std::string> value = parsed->Get("fsync")) {
+    if (*value != "on" && *value != "off") {
+      return MakeError("--fsync: '" + *value + "' is neither on nor off");
     }
-    bool known = arg == "--listen" || arg == "--data-dir" ||
-                 arg == "--workers" || arg == "--zones" || arg == "--fsync" ||
-                 arg == "--port-file" || arg == "--http-threads" ||
-                 arg == "--compact-after-bytes" || arg == "--drain-grace-ms" ||
-                 arg == "--retain-finished-seconds" || arg == "--etcd" ||
-                 arg == "--etcd-prefix" || arg == "--etcd-lease-ttl";
-    if (!known) return MakeError("unknown flag '" + args[i] + "'");
-    if (!has_value) {
-      if (i + 1 >= args.size()) return MakeError(arg + " needs a value");
-      value = args[++i];
+    flags.fsync = *value == "on";
+  }
+  flags.port_file = parsed->GetOr("port-file", flags.port_file);
+  if (Status s = integer("http-threads", 1, 64, &flags.http_threads); !s.ok()) {
+    return s.error();
+  }
+  if (Status s = integer("compact-after-bytes", 4096, int64_t{1} << 40,
+                         &flags.compact_after_bytes);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s =
+          integer("retain-finished-seconds", 0, int64_t{10} * 365 * 24 * 3600,
+                  &flags.retain_finished_seconds);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = integer("drain-grace-ms", 0, 600000, &flags.drain_grace_ms);
+      !s.ok()) {
+    return s.error();
+  }
+  if (std::optional<std::string> value = parsed->Get("etcd")) {
+    if (value->empty()) return MakeError("--etcd must not be empty");
+    flags.etcd_endpoints = *value;
+  }
+  if (std::optional<std::string> value = parsed->Get("etcd-prefix")) {
+    if (value->empty() || value->back() != '/') {
+      return MakeError("--etcd-prefix: '" + *value + "' must end with '/'");
     }
-    if (arg == "--listen") {
-      size_t colon = value.rfind(':');
-      if (colon == std::string::npos) {
-        return MakeError("--listen: '" + value + "' is not HOST:PORT");
-      }
-      auto port = ParseInt("--listen port", value.substr(colon + 1), 0, 65535);
-      if (!port.ok()) return port.error();
-      flags.listen_host = value.substr(0, colon);
-      if (flags.listen_host.size() >= 2 && flags.listen_host.front() == '[') {
-        flags.listen_host =
-            flags.listen_host.substr(1, flags.listen_host.size() - 2);
-      }
-      if (flags.listen_host.empty()) flags.listen_host = "0.0.0.0";
-      flags.listen_port = static_cast<uint16_t>(*port);
-    } else if (arg == "--data-dir") {
-      if (value.empty()) return MakeError("--data-dir must not be empty");
-      flags.data_dir = value;
-    } else if (arg == "--workers") {
-      auto n = ParseInt(arg, value, 1, 10000);
-      if (!n.ok()) return n.error();
-      flags.workers = static_cast<int>(*n);
-    } else if (arg == "--zones") {
-      flags.zones_file = value;
-    } else if (arg == "--fsync") {
-      if (value != "on" && value != "off") {
-        return MakeError("--fsync: '" + value + "' is neither on nor off");
-      }
-      flags.fsync = value == "on";
-    } else if (arg == "--port-file") {
-      flags.port_file = value;
-    } else if (arg == "--http-threads") {
-      auto n = ParseInt(arg, value, 1, 64);
-      if (!n.ok()) return n.error();
-      flags.http_threads = static_cast<int>(*n);
-    } else if (arg == "--compact-after-bytes") {
-      auto n = ParseInt(arg, value, 4096, int64_t{1} << 40);
-      if (!n.ok()) return n.error();
-      flags.compact_after_bytes = static_cast<uint64_t>(*n);
-    } else if (arg == "--retain-finished-seconds") {
-      auto n = ParseInt(arg, value, 0, int64_t{10} * 365 * 24 * 3600);
-      if (!n.ok()) return n.error();
-      flags.retain_finished_seconds = *n;
-    } else if (arg == "--drain-grace-ms") {
-      auto n = ParseInt(arg, value, 0, 600000);
-      if (!n.ok()) return n.error();
-      flags.drain_grace_ms = static_cast<int>(*n);
-    } else if (arg == "--etcd") {
-      if (value.empty()) return MakeError("--etcd must not be empty");
-      flags.etcd_endpoints = value;
-    } else if (arg == "--etcd-prefix") {
-      if (value.empty() || value.back() != '/') {
-        return MakeError("--etcd-prefix: '" + value + "' must end with '/'");
-      }
-      flags.etcd_prefix = value;
-    } else if (arg == "--etcd-lease-ttl") {
-      // etcd refuses TTLs under its minimum (2 s with default settings).
-      auto n = ParseInt(arg, value, 2, 3600);
-      if (!n.ok()) return n.error();
-      flags.etcd_lease_ttl_seconds = static_cast<int>(*n);
-    }
+    flags.etcd_prefix = *value;
+  }
+  // etcd refuses TTLs under its minimum (2 s with default settings).
+  if (Status s =
+          integer("etcd-lease-ttl", 2, 3600, &flags.etcd_lease_ttl_seconds);
+      !s.ok()) {
+    return s.error();
   }
   if (!flags.data_dir.empty() && !flags.etcd_endpoints.empty()) {
     return MakeError(

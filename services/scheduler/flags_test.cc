@@ -57,7 +57,7 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   };
   for (const Case& c : std::vector<Case>{
            {{}, "--data-dir is required"},
-           {{"--data-dir", "d", "--bogus"}, "unknown flag '--bogus'"},
+           {{"--data-dir", "d", "--bogus"}, "unknown flag --bogus"},
            {{"--data-dir", "d", "--workers", "0"}, "--workers"},
            {{"--data-dir", "d", "--workers", "ten"}, "'ten'"},
            {{"--data-dir", "d", "--listen", "nocolon"}, "--listen"},

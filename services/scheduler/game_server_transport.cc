@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "services/common/http/event_loop.h"
-#include "services/common/http/parser.h"
+#include "common/http/event_loop.h"
+#include "common/http/parser.h"
 
 namespace staticship::scheduler {
 namespace {

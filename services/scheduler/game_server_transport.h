@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "services/common/http/client.h"
+#include "common/http/client.h"
 #include "services/scheduler/dispatch_outcome.h"
 
 namespace staticship::scheduler {

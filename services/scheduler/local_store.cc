@@ -10,7 +10,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "services/scheduler/file_util.h"
+#include "common/base/file.h"
+#include "common/base/unique_fd.h"
 #include "services/scheduler/log_record.h"
 #include "services/scheduler/snapshot.h"
 
@@ -129,7 +130,7 @@ Result<std::vector<Task>> LocalStore::Recover() {
       Warn("dropping torn tail of " + path + " at offset " +
            std::to_string(scan.valid_bytes) + " (" + scan.reason + ", " +
            std::to_string(bytes->size() - scan.valid_bytes) + " bytes)");
-      ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+      UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
       if (!fd.valid() ||
           ::ftruncate(fd.get(), static_cast<off_t>(scan.valid_bytes)) != 0) {
         Warn("cannot truncate " + path +
@@ -143,9 +144,8 @@ Result<std::vector<Task>> LocalStore::Recover() {
   for (const std::string& name : *names) {
     auto log = ParseGen(name, "wal-", ".log");
     auto snap = ParseGen(name, "snapshot-", "");
-    bool stale =
-        (log && *log < snapshot_gen) || (snap && *snap < snapshot_gen) ||
-        (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0);
+    bool stale = (log && *log < snapshot_gen) ||
+                 (snap && *snap < snapshot_gen) || IsAtomicWriteTemporary(name);
     if (stale) ::unlink((dir + "/" + name).c_str());
   }
 
@@ -217,8 +217,8 @@ Status LocalStore::Maintain(const Capture& capture, bool force) {
   for (const Task& task : capture()) records.push_back(TaskToRecord(task));
   auto encoded = EncodeSnapshot(records);
   if (!encoded.ok()) return encoded.error();
-  if (Status s =
-          WriteFileDurably(options_.dir, SnapshotName(new_gen), *encoded);
+  if (Status s = WriteFileAtomically(options_.dir + "/" + SnapshotName(new_gen),
+                                     *encoded, {.durable = true});
       !s.ok()) {
     return s;  // the old snapshot and every log are still there
   }

@@ -8,16 +8,17 @@
 #include <future>
 #include <map>
 
-#include "services/scheduler/file_util.h"
+#include "common/base/file.h"
+#include "common/base/unique_fd.h"
+#include "common/testing/temp_dir.h"
 #include "services/scheduler/testing/faulty_log_file.h"
-#include "services/scheduler/testing/temp_dir.h"
 
 namespace staticship::scheduler {
 namespace {
 
+using staticship::testing::TempDir;
 using testing::Faults;
 using testing::FaultyOpener;
-using testing::TempDir;
 
 Task MakeTask(const std::string& id, uint64_t version,
               TaskState state = TaskState::kQueued) {
@@ -146,7 +147,7 @@ TEST(LocalStoreTest, TornTailIsDroppedWithAWarningNamingTheOffset) {
   }
   {
     // Half a record: a header promising 100 bytes, then 10.
-    ScopedFd fd(::open(log.c_str(), O_WRONLY | O_APPEND));
+    UniqueFd fd(::open(log.c_str(), O_WRONLY | O_APPEND));
     std::string torn =
         std::string("\x64\0\0\0\x11\x22\x33\x44", 8) + std::string(10, 'x');
     ASSERT_EQ(::write(fd.get(), torn.data(), torn.size()),
@@ -175,8 +176,7 @@ TEST(LocalStoreTest, CrcMismatchInLastRecordDropsOnlyThatRecord) {
   std::string log = dir.path() + "/" + Files(dir.path(), "wal-")[0];
   std::string bytes = ReadWholeFile(log).value();
   bytes[bytes.size() - 5] ^= 0x01;
-  ASSERT_TRUE(
-      WriteFileDurably(dir.path(), Files(dir.path(), "wal-")[0], bytes).ok());
+  ASSERT_TRUE(WriteFileAtomically(log, bytes).ok());
   std::vector<std::string> warnings;
   LocalStore again(Options(dir.path(), &warnings));
   auto tasks = again.Recover();
@@ -200,7 +200,7 @@ TEST(LocalStoreTest, CorruptedSnapshotStopsRecovery) {
   std::string name = Files(dir.path(), "snapshot-")[0];
   std::string bytes = ReadWholeFile(dir.path() + "/" + name).value();
   bytes[bytes.size() - 1] ^= 0x40;
-  ASSERT_TRUE(WriteFileDurably(dir.path(), name, bytes).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir.path() + "/" + name, bytes).ok());
   LocalStore again(Options(dir.path()));
   auto tasks = again.Recover();
   ASSERT_FALSE(tasks.ok());

@@ -6,10 +6,12 @@
 
 #include <cerrno>
 
+#include "common/base/file.h"
+
 namespace staticship::scheduler {
 
 Result<std::unique_ptr<LogFile>> PosixLogFile::Open(const std::string& path) {
-  ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) return ErrnoError("cannot open log", path);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoError("cannot stat log", path);

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "services/common/result.h"
-#include "services/scheduler/file_util.h"
+#include "common/base/result.h"
+#include "common/base/unique_fd.h"
 
 namespace staticship::scheduler {
 
@@ -37,10 +37,10 @@ class PosixLogFile final : public LogFile {
   const std::string& path() const override { return path_; }
 
  private:
-  PosixLogFile(ScopedFd fd, std::string path, uint64_t size)
+  PosixLogFile(UniqueFd fd, std::string path, uint64_t size)
       : fd_(std::move(fd)), path_(std::move(path)), size_(size) {}
 
-  ScopedFd fd_;
+  UniqueFd fd_;
   std::string path_;
   uint64_t size_;
 };

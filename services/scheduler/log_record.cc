@@ -1,8 +1,6 @@
 #include "services/scheduler/log_record.h"
 
-#include <zlib.h>
-
-#include <algorithm>
+#include "common/archive/gzip.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -22,20 +20,9 @@ uint32_t GetU32(const char* p) {
 
 }  // namespace
 
-uint32_t Crc32(std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes uInt lengths; feed large buffers in pieces.
-  while (!data.empty()) {
-    uInt n = static_cast<uInt>(std::min<size_t>(data.size(), 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), n);
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 void AppendRecord(std::string_view payload, std::string* out) {
   PutU32(static_cast<uint32_t>(payload.size()), out);
-  PutU32(Crc32(payload), out);
+  PutU32(archive::Crc32(payload), out);
   out->append(payload);
 }
 
@@ -61,7 +48,7 @@ ScanResult ScanRecords(std::string_view buffer) {
       break;
     }
     std::string_view payload = buffer.substr(pos + kRecordHeaderBytes, length);
-    if (Crc32(payload) != crc) {
+    if (archive::Crc32(payload) != crc) {
       result.torn = true;
       result.reason = "CRC mismatch";
       break;

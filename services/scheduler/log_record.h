@@ -16,8 +16,6 @@ inline constexpr size_t kRecordHeaderBytes = 8;
 // plus the task's bookkeeping).
 inline constexpr uint32_t kMaxRecordBytes = 16u << 20;
 
-uint32_t Crc32(std::string_view data);
-
 void AppendRecord(std::string_view payload, std::string* out);
 
 struct ScanResult {

@@ -8,19 +8,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "services/common/http/server.h"
-#include "services/common/random_seed.h"
+#include "common/base/file.h"
+#include "common/base/random_seed.h"
+#include "common/http/server.h"
 #include "services/scheduler/api.h"
 #include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/dispatcher.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/etcd_store.h"
-#include "services/scheduler/file_util.h"
 #include "services/scheduler/flags.h"
 #include "services/scheduler/game_server_transport.h"
 #include "services/scheduler/local_store.h"
@@ -38,10 +37,6 @@ constexpr size_t kHttpBodyLimit = 8u << 20;
 
 void Log(const std::string& message) {
   std::fprintf(stderr, "scheduler: %s\n", message.c_str());
-}
-
-std::function<uint64_t()> SeededRng() {
-  return [rng = std::mt19937_64(RandomSeed())]() mutable { return rng(); };
 }
 
 int Run(const Flags& flags) {
@@ -105,9 +100,10 @@ int Run(const Flags& flags) {
                            workers = flags.workers](std::string_view zone) {
     return zones.CapFor(zone, workers);
   };
-  core_options.id_rng = SeededRng();
+  core_options.id_rng = SeededRng(RandomSeed());
   core_options.metrics = &metrics;
-  SchedulerCore core(&store, &clock, Backoff(SeededRng()), core_options);
+  SchedulerCore core(&store, &clock, Backoff(SeededRng(RandomSeed())),
+                     core_options);
   if (Status s = core.Recover(); !s.ok()) {
     Log("cannot recover " + flags.data_dir + ": " + s.message());
     return 1;
@@ -155,12 +151,8 @@ int Run(const Flags& flags) {
   }
   uint16_t port = (*server)->port();
   if (!flags.port_file.empty()) {
-    std::string dir = ".", name = flags.port_file;
-    if (size_t slash = name.rfind('/'); slash != std::string::npos) {
-      dir = name.substr(0, slash);
-      name = name.substr(slash + 1);
-    }
-    if (Status s = WriteFileDurably(dir, name, std::to_string(port) + "\n");
+    if (Status s = WriteFileAtomically(
+            flags.port_file, std::to_string(port) + "\n", {.durable = true});
         !s.ok()) {
       Log("cannot write the port file: " + s.message());
     }

@@ -373,6 +373,7 @@ std::optional<Task> SchedulerCore::NextDispatch() {
         return copy;
       }
     }
+    ++stats_.waiting_workers;
     if (retry_timers_.empty()) {
       work_cv_.wait(lock);
     } else {
@@ -380,6 +381,7 @@ std::optional<Task> SchedulerCore::NextDispatch() {
           std::max<int64_t>(1, retry_timers_.begin()->first - now);
       work_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
     }
+    --stats_.waiting_workers;
   }
 }
 

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 #include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/core_stats.h"

@@ -310,16 +310,20 @@ TEST_F(CoreTest, WorkerAndZoneCapsBoundInFlight) {
   EXPECT_EQ(got, (std::vector<std::string>{"s1", "f1", "f2"}));
   EXPECT_EQ(core_->Stats().in_flight, 3);
   // f3's zone has room, so only the worker limit holds it back: a worker
-  // asking now must wait for a slot. Were it let through it would return at
-  // once; the wait below only gives it the chance to.
+  // asking now must wait for a slot, and the core counts it as waiting.
   std::atomic<bool> returned{false};
   std::optional<Task> next;
   std::thread worker([&] {
     next = core_->NextDispatch();
     returned = true;
   });
-  std::this_thread::sleep_for(200ms);
+  for (auto limit = std::chrono::steady_clock::now() + 10s;
+       !returned && core_->Stats().waiting_workers == 0 &&
+       std::chrono::steady_clock::now() < limit;) {
+    std::this_thread::yield();
+  }
   EXPECT_FALSE(returned) << "a 4th dispatch started with 3 workers";
+  EXPECT_EQ(core_->Stats().waiting_workers, 1);
   EXPECT_EQ(core_->Stats().in_flight, 3);
   Complete("f1", Http(200));
   worker.join();

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "services/common/metrics/metrics.h"
-#include "services/common/result.h"
+#include "common/base/result.h"
+#include "common/metrics/metrics.h"
 #include "services/scheduler/core_stats.h"
 #include "services/scheduler/task_store.h"
 

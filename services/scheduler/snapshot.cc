@@ -1,10 +1,9 @@
 #include "services/scheduler/snapshot.h"
 
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstring>
 
+#include "common/archive/gzip.h"
 #include "services/scheduler/log_record.h"
 
 namespace staticship::scheduler {
@@ -31,17 +30,19 @@ uint64_t GetU64(const char* p) {
 Result<std::string> EncodeSnapshot(const std::vector<std::string>& records) {
   std::string raw;
   for (const std::string& r : records) AppendRecord(r, &raw);
-  uLongf bound = compressBound(static_cast<uLong>(raw.size()));
-  std::string compressed(bound, '\0');
-  int rc = compress2(reinterpret_cast<Bytef*>(compressed.data()), &bound,
-                     reinterpret_cast<const Bytef*>(raw.data()),
-                     static_cast<uLong>(raw.size()), kLevel);
-  if (rc != Z_OK)
-    return MakeError("zlib compress failed: " + std::to_string(rc));
-  compressed.resize(bound);
+  // The zlib format, as zlib's compress2() writes it.
+  auto deflater =
+      archive::Deflater::Create(kLevel, archive::Deflater::Format::kZlib);
+  if (!deflater.ok()) return deflater.error();
+  std::string compressed;
+  if (Status s = deflater->Compress(raw, archive::Deflater::Flush::kFinish,
+                                    compressed);
+      !s.ok()) {
+    return MakeError("zlib compress failed: " + s.message());
+  }
 
   std::string out(kMagic, sizeof(kMagic));
-  uint32_t crc = Crc32(compressed);
+  uint32_t crc = archive::Crc32(compressed);
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
   PutU64(raw.size(), &out);
   PutU64(compressed.size(), &out);
@@ -65,18 +66,19 @@ Result<std::vector<std::string>> DecodeSnapshot(std::string_view bytes) {
                      " bytes after the header, header says " +
                      std::to_string(compressed_size));
   }
-  if (Crc32(compressed) != crc) return MakeError("snapshot CRC mismatch");
-  if (raw_size > (uint64_t{1} << 36)) return MakeError("snapshot size absurd");
-  std::string raw(raw_size, '\0');
-  uLongf raw_len = static_cast<uLongf>(raw_size);
-  int rc = uncompress(reinterpret_cast<Bytef*>(raw.data()), &raw_len,
-                      reinterpret_cast<const Bytef*>(compressed.data()),
-                      static_cast<uLong>(compressed.size()));
-  if (rc != Z_OK || raw_len != raw_size) {
-    return MakeError("snapshot does not decompress (zlib " +
-                     std::to_string(rc) + ")");
+  if (archive::Crc32(compressed) != crc) {
+    return MakeError("snapshot CRC mismatch");
   }
-  ScanResult scan = ScanRecords(raw);
+  if (raw_size > (uint64_t{1} << 36)) return MakeError("snapshot size absurd");
+  Result<std::string> raw = archive::Inflate(compressed);
+  if (!raw.ok()) {
+    return MakeError("snapshot does not decompress (" + raw.message() + ")");
+  }
+  if (raw->size() != raw_size) {
+    return MakeError("snapshot decompresses to " + std::to_string(raw->size()) +
+                     " bytes, header says " + std::to_string(raw_size));
+  }
+  ScanResult scan = ScanRecords(*raw);
   if (scan.torn) {
     return MakeError("snapshot record at offset " +
                      std::to_string(scan.valid_bytes) + ": " + scan.reason);

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 #include "services/scheduler/task.h"
 
 namespace staticship::scheduler {

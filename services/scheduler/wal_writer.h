@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/result.h"
+#include "common/base/result.h"
 #include "services/scheduler/log_file.h"
 
 namespace staticship::scheduler {

@@ -6,17 +6,17 @@
 #include <thread>
 #include <vector>
 
-#include "services/scheduler/file_util.h"
+#include "common/base/file.h"
+#include "common/testing/temp_dir.h"
 #include "services/scheduler/log_record.h"
 #include "services/scheduler/testing/faulty_log_file.h"
-#include "services/scheduler/testing/temp_dir.h"
 
 namespace staticship::scheduler {
 namespace {
 
+using staticship::testing::TempDir;
 using testing::Faults;
 using testing::FaultyOpener;
-using testing::TempDir;
 
 std::vector<std::string> ReadRecords(const std::string& path) {
   auto bytes = ReadWholeFile(path);

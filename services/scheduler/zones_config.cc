@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "services/scheduler/file_util.h"
+#include "common/base/file.h"
 
 namespace staticship::scheduler {
 namespace {

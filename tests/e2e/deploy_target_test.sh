@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What static_service() gives every service to release it by hand:
-# `bazel run //services/gateway:deploy` against the real docker-registry and
+# `bazel run //services/gateway:gateway_deploy` against the real docker-registry and
 # runc. Deploys, checks /health, deploys again (replaces), undeploys, and
 # checks that nothing is left; a missing registry is one clear line.
 #

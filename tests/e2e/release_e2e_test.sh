@@ -67,7 +67,7 @@ free_port() {
 eval "$("${repo}/ci/registry" start)"
 [[ -n "${STATICSHIP_REGISTRY:-}" && -r "${STATICSHIP_REGISTRY_AUTH_FILE:-}" ]] || fail "ci/registry start printed no address"
 [[ "$(stat -c %a "${STATICSHIP_REGISTRY_AUTH_FILE}")" == 600 ]] || fail "credentials file is not 0600"
-registry_pid="$(sed -n 's/^REGISTRY_PID=//p' "${STATICSHIP_STATE}/registry.env")"
+registry_pid="$(sed -n 's/^PID=//p' "${STATICSHIP_STATE}/registry.env")"
 pass "registry on ${STATICSHIP_REGISTRY}"
 repo_ref="${STATICSHIP_REGISTRY}/e2e/health"
 password="$(cut -d: -f2- "${STATICSHIP_REGISTRY_AUTH_FILE}")"

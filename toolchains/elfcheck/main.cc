@@ -6,11 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "toolchains/elfcheck/elf_info.h"
+#include "common/base/flags.h"
+#include "common/elf/elf_info.h"
 
 namespace {
 
-using staticship::elfcheck::ElfInfo;
+using staticship::elf::ElfInfo;
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -61,26 +62,23 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string expect;
-  std::string machine;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if ((arg == "--expect" || arg == "--machine") && i + 1 < argc) {
-      (arg == "--expect" ? expect : machine) = argv[++i];
-    } else if (arg.starts_with("--")) {
-      return Usage();
-    } else {
-      files.push_back(arg);
-    }
+  auto flags = staticship::Flags::Parse(
+      staticship::ArgsFromArgv({argv + 1, argv + argc}),
+      {.values = {"expect", "machine"}, .positionals = true});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "elfcheck: %s\n", flags.message().c_str());
+    return Usage();
   }
+  const std::string expect = flags->GetOr("expect", "");
+  const std::string machine = flags->GetOr("machine", "");
+  const std::vector<std::string>& files = flags->positionals();
   if (files.empty() ||
       (!expect.empty() && expect != "static" && expect != "dynamic")) {
     return Usage();
   }
   int status = 0;
   for (const std::string& path : files) {
-    auto info = staticship::elfcheck::ReadElf(path);
+    auto info = staticship::elf::ReadElf(path);
     if (!info.ok()) {
       std::fprintf(stderr, "elfcheck: %s\n", info.message().c_str());
       status = 1;

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/http/message.h"
+
 namespace staticship::registry::testing {
 namespace {
 
@@ -22,31 +24,6 @@ bool WaitReadable(int fd, int stop_fd) {
     if (r <= 0) return false;
     if (fds[1].revents != 0) return false;
     return true;
-  }
-}
-
-std::string ReasonFor(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
   }
 }
 
@@ -156,7 +133,7 @@ void FakeHttpServer::Serve(UniqueFd connection) {
     FakeResponse response = handler_(request);
     if (response.drop_without_answer) return;
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                      ReasonFor(response.status) + "\r\n";
+                      std::string(http::ReasonPhrase(response.status)) + "\r\n";
     for (const auto& [key, value] : response.headers) {
       out += key + ": " + value + "\r\n";
     }

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "release/registry/unique_fd.h"
+#include "common/base/unique_fd.h"
 
 namespace staticship::registry::testing {
 

@@ -1,7 +1,7 @@
 #include "release/registry/testing/fake_registry.h"
 
+#include "common/base/base64.h"
 #include "release/common/sha256.h"
-#include "services/common/base64.h"
 
 namespace staticship::registry::testing {
 namespace {

@@ -28,8 +28,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "services/common/http/client.h"
-#include "services/common/http/server.h"
+#include "common/base/flags.h"
+#include "common/http/client.h"
+#include "common/http/server.h"
 
 namespace {
 
@@ -137,23 +138,24 @@ double Pct(const std::vector<double>& v, double p) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
-    if (k == "--game-port-file")
-      a.game_port_file = v;
-    else if (k == "--scheduler-port-file")
-      a.scheduler_port_file = v;
-    else if (k == "--scheduler-pid-file")
-      a.scheduler_pid_file = v;
-    else if (k == "--tasks")
-      a.tasks = std::atol(v.c_str());
-    else if (k == "--producers")
-      a.producers = std::atoi(v.c_str());
-    else if (k == "--rate")
-      a.rate = std::atoi(v.c_str());
-    else if (k == "--rate-seconds")
-      a.rate_seconds = std::atoi(v.c_str());
+  auto flags = staticship::Flags::Parse(
+      staticship::ArgsFromArgv({argv + 1, argv + argc}),
+      {.values = {"game-port-file", "scheduler-port-file", "scheduler-pid-file",
+                  "tasks", "producers", "rate", "rate-seconds"}});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "bench_load: %s\n", flags.message().c_str());
+    return 2;
   }
+  a.game_port_file = flags->GetOr("game-port-file", a.game_port_file);
+  a.scheduler_port_file =
+      flags->GetOr("scheduler-port-file", a.scheduler_port_file);
+  a.scheduler_pid_file =
+      flags->GetOr("scheduler-pid-file", a.scheduler_pid_file);
+  if (auto v = flags->Get("tasks")) a.tasks = std::atol(v->c_str());
+  if (auto v = flags->Get("producers")) a.producers = std::atoi(v->c_str());
+  if (auto v = flags->Get("rate")) a.rate = std::atoi(v->c_str());
+  if (auto v = flags->Get("rate-seconds"))
+    a.rate_seconds = std::atoi(v->c_str());
   ::signal(SIGPIPE, SIG_IGN);
   Recorder rec;
   staticship::http::ServerOptions so;

@@ -12,7 +12,7 @@
 #include <thread>
 #include <utility>
 
-#include "services/common/http/server.h"
+#include "common/http/server.h"
 
 namespace staticship::scheduler::testing {
 

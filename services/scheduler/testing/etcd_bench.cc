@@ -24,8 +24,9 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/http/client.h"
-#include "services/common/http/server.h"
+#include "common/base/flags.h"
+#include "common/http/client.h"
+#include "common/http/server.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/etcd_codec.h"
 
@@ -138,29 +139,24 @@ void ClaimBench(const Args& args) {
 
 int main(int argc, char** argv) {
   Args args;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
-    if (a == "--game-port-file") {
-      args.game_port_file = v;
-    } else if (a == "--scheduler-port-files") {
-      args.scheduler_port_files = Split(v);
-    } else if (a == "--tasks") {
-      args.tasks = std::atol(v.c_str());
-    } else if (a == "--producers") {
-      args.producers = std::atoi(v.c_str());
-    } else if (a == "--submit") {
-      args.submit = v;
-    } else if (a == "--etcd") {
-      args.etcd = v;
-    } else if (a == "--prefix") {
-      args.prefix = v;
-    } else if (a == "--claims") {
-      args.claims = std::atoi(v.c_str());
-    } else {
-      std::fprintf(stderr, "etcd_bench: unknown flag %s\n", a.c_str());
-      return 2;
-    }
+  auto flags = staticship::Flags::Parse(
+      staticship::ArgsFromArgv({argv + 1, argv + argc}),
+      {.values = {"game-port-file", "scheduler-port-files", "tasks",
+                  "producers", "submit", "etcd", "prefix", "claims"}});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "etcd_bench: %s\n", flags.message().c_str());
+    return 2;
   }
+  args.game_port_file = flags->GetOr("game-port-file", args.game_port_file);
+  if (auto v = flags->Get("scheduler-port-files")) {
+    args.scheduler_port_files = Split(*v);
+  }
+  if (auto v = flags->Get("tasks")) args.tasks = std::atol(v->c_str());
+  if (auto v = flags->Get("producers")) args.producers = std::atoi(v->c_str());
+  args.submit = flags->GetOr("submit", args.submit);
+  args.etcd = flags->GetOr("etcd", args.etcd);
+  args.prefix = flags->GetOr("prefix", args.prefix);
+  if (auto v = flags->Get("claims")) args.claims = std::atoi(v->c_str());
   if (args.tasks <= 0 || args.scheduler_port_files.empty() ||
       (args.submit == "etcd" && args.etcd.empty())) {
     std::fprintf(stderr, "etcd_bench: see the usage at the top of the file\n");

@@ -8,12 +8,7 @@
 #ifndef STATICSHIP_SERVICES_SCHEDULER_TESTING_ETCD_CLUSTER_H_
 #define STATICSHIP_SERVICES_SCHEDULER_TESTING_ETCD_CLUSTER_H_
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -21,31 +16,19 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/http/client.h"
-#include "services/scheduler/testing/child_process.h"
+#include "common/http/client.h"
+#include "common/testing/child_process.h"
+#include "common/testing/ports.h"
 
 namespace staticship::scheduler::testing {
-
-// A loopback port that nothing listens on right now.
-inline int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class EtcdCluster {
  public:
   EtcdCluster(std::string dir, int members, std::string binary = "etcd")
       : dir_(std::move(dir)), binary_(std::move(binary)) {
     for (int i = 0; i < members; ++i) {
-      client_ports_.push_back(FreePort());
-      peer_ports_.push_back(FreePort());
+      client_ports_.push_back(staticship::testing::FreePort());
+      peer_ports_.push_back(staticship::testing::FreePort());
     }
     procs_.resize(members);
     for (int i = 0; i < members; ++i) {
@@ -62,7 +45,7 @@ class EtcdCluster {
   void Restart(int i) {
     std::string client = "http://127.0.0.1:" + std::to_string(client_ports_[i]);
     std::string peer = "http://127.0.0.1:" + std::to_string(peer_ports_[i]);
-    procs_[i] = std::make_unique<ChildProcess>(
+    procs_[i] = std::make_unique<staticship::testing::ChildProcess>(
         std::vector<std::string>{
             binary_, "--name", Name(i), "--data-dir",
             dir_ + "/" + Name(i) + ".etcd", "--listen-client-urls", client,
@@ -118,7 +101,7 @@ class EtcdCluster {
   std::vector<int> client_ports_;
   std::vector<int> peer_ports_;
   std::string initial_cluster_;
-  std::vector<std::unique_ptr<ChildProcess>> procs_;
+  std::vector<std::unique_ptr<staticship::testing::ChildProcess>> procs_;
 };
 
 }  // namespace staticship::scheduler::testing

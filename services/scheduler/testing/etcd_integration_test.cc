@@ -17,14 +17,14 @@
 #include <sstream>
 #include <thread>
 
-#include "services/common/http/client.h"
-#include "services/common/http/server.h"
+#include "common/http/client.h"
+#include "common/http/server.h"
+#include "common/testing/temp_dir.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/task.h"
 #include "services/scheduler/testing/delayed_sender.h"
 #include "services/scheduler/testing/etcd_cluster.h"
 #include "services/scheduler/testing/etcd_tcp_proxy.h"
-#include "services/scheduler/testing/temp_dir.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -32,9 +32,9 @@ namespace {
 using namespace std::chrono_literals;
 using etcd::EtcdClient;
 using nlohmann::json;
-using testing::ChildProcess;
+using staticship::testing::ChildProcess;
+using staticship::testing::TempDir;
 using testing::EtcdCluster;
-using testing::TempDir;
 
 std::string g_scheduler;
 std::string g_etcd = "etcd";

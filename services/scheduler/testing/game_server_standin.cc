@@ -23,7 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/http/server.h"
+#include "common/base/flags.h"
+#include "common/http/server.h"
 #include "services/scheduler/testing/delayed_sender.h"
 
 namespace {
@@ -44,30 +45,22 @@ struct Options {
 };
 
 bool ParseArgs(int argc, char** argv, Options* o) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--record") {
-      o->record = true;
-      continue;
-    }
-    if (i + 1 >= argc) return false;
-    std::string v = argv[++i];
-    if (a == "--mode") {
-      o->mode = v;
-    } else if (a == "--delay-ms") {
-      o->delay_ms = std::atoi(v.c_str());
-    } else if (a == "--hang-first") {
-      o->hang_first = std::atol(v.c_str());
-    } else if (a == "--fail-first") {
-      o->fail_first = std::atol(v.c_str());
-    } else if (a == "--port-file") {
-      o->port_file = v;
-    } else if (a == "--threads") {
-      o->threads = std::atoi(v.c_str());
-    } else {
-      return false;
-    }
+  auto flags = staticship::Flags::Parse(
+      staticship::ArgsFromArgv({argv + 1, argv + argc}),
+      {.values = {"mode", "delay-ms", "hang-first", "fail-first", "port-file",
+                  "threads"},
+       .switches = {"record"}});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "game_server_standin: %s\n", flags.message().c_str());
+    return false;
   }
+  o->record = flags->GetBool("record");
+  o->mode = flags->GetOr("mode", o->mode);
+  o->port_file = flags->GetOr("port-file", o->port_file);
+  if (auto v = flags->Get("delay-ms")) o->delay_ms = std::atoi(v->c_str());
+  if (auto v = flags->Get("hang-first")) o->hang_first = std::atol(v->c_str());
+  if (auto v = flags->Get("fail-first")) o->fail_first = std::atol(v->c_str());
+  if (auto v = flags->Get("threads")) o->threads = std::atoi(v->c_str());
   return o->mode == "ok" || o->mode == "client_error" ||
          o->mode == "server_error" || o->mode == "hang" || o->mode == "delay";
 }

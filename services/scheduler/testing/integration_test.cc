@@ -22,9 +22,10 @@
 #include <sstream>
 #include <thread>
 
-#include "services/common/http/client.h"
-#include "services/scheduler/testing/child_process.h"
-#include "services/scheduler/testing/temp_dir.h"
+#include "common/http/client.h"
+#include "common/testing/child_process.h"
+#include "common/testing/ports.h"
+#include "common/testing/temp_dir.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -35,7 +36,7 @@ using namespace std::chrono_literals;
 std::string g_scheduler;
 std::string g_standin;
 
-using Process = staticship::scheduler::testing::ChildProcess;
+using Process = staticship::testing::ChildProcess;
 
 template <typename F>
 bool WaitFor(F&& condition, std::chrono::milliseconds limit,
@@ -57,19 +58,6 @@ int ReadPort(const std::string& file) {
       },
       10s);
   return port;
-}
-
-// A loopback port that nothing listens on.
-int DeadPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 class SchedulerTest : public ::testing::Test {
@@ -184,14 +172,15 @@ class SchedulerTest : public ::testing::Test {
     return WaitFor([&] { return StateOf(id) == state; }, limit);
   }
 
-  testing::TempDir dir_;
+  staticship::testing::TempDir dir_;
   http::Client client_;
   std::string base_;
   int children_ = 0;
 };
 
 TEST_F(SchedulerTest, HealthAndValidationWithoutGameServers) {
-  auto scheduler = StartScheduler({{"cn-1", DeadPort()}}, 4);
+  auto scheduler =
+      StartScheduler({{"cn-1", staticship::testing::DeadPort()}}, 4);
   auto health = client_.Get(base_ + "/health");
   ASSERT_TRUE(health.ok()) << health.message();
   EXPECT_EQ(health->status, 200);
@@ -321,7 +310,8 @@ TEST_F(SchedulerTest, RetriesServerErrorsThenSucceeds) {
 TEST_F(SchedulerTest, ExhaustedRetriesEndInDeadLetter) {
   int port;
   auto game = StartStandin({"--mode", "server_error"}, &port);
-  auto scheduler = StartScheduler({{"cn-1", port}, {"gone", DeadPort()}}, 2);
+  auto scheduler = StartScheduler(
+      {{"cn-1", port}, {"gone", staticship::testing::DeadPort()}}, 2);
   ASSERT_EQ(Post({{"id", "d"},
                   {"zone_id", "cn-1"},
                   {"backoff_ms", 5},
@@ -475,7 +465,8 @@ TEST_F(SchedulerTest, ZoneMaxInFlightBoundsConcurrentDispatches) {
 }
 
 TEST_F(SchedulerTest, ListTruncatesAtLimitAndNamesABadParameter) {
-  auto scheduler = StartScheduler({{"cn-1", DeadPort()}}, 1);
+  auto scheduler =
+      StartScheduler({{"cn-1", staticship::testing::DeadPort()}}, 1);
   constexpr int kTasks = 5;
   for (int i = 0; i < kTasks; ++i) {
     ASSERT_EQ(Post({{"id", "list-" + std::to_string(i)},

@@ -1,0 +1,114 @@
+// A blocking HTTP/1.1 client (plain http only) for tools and worker threads.
+//
+//   staticship::http::Client client;   // thread-safe; keeps a keep-alive pool
+//   staticship::http::ClientRequest req;
+//   req.method = "PUT";
+//   req.url = "http://127.0.0.1:5000/v2/app/blobs/uploads/x?digest=sha256:..";
+//   req.headers.Add("Content-Type", "application/octet-stream");
+//   req.body = std::move(blob);                    // any size
+//   auto resp = client.Send(req);
+//   if (!resp.ok()) {
+//     if (staticship::http::IsRetryable(resp.error())) { ...back off, retry }
+//     return resp.error();
+//   }
+//   resp->status; resp->headers.Get("Location"); resp->body;
+//
+// Connections are reused per host:port (at most max_idle_per_host idle ones
+// kept). A request that fails on a reused connection before any response
+// byte arrives is retried once on a fresh connection, because the server may
+// have closed the idle connection just as we sent (every HTTP client does
+// this; the request was never processed). Responses may be framed by
+// Content-Length, chunked coding or connection close; answers to HEAD carry
+// no body. Interim 100 responses are skipped.
+#ifndef STATICSHIP_COMMON_HTTP_CLIENT_H_
+#define STATICSHIP_COMMON_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/http/message.h"
+
+namespace staticship::http {
+
+struct Url {
+  std::string host;  // without brackets for IPv6
+  uint16_t port = 80;
+  std::string target;  // path and query, at least "/"
+};
+
+// Parses "http://host[:port][/path][?query]". https is refused.
+Result<Url> ParseUrl(std::string_view url);
+
+// Resolves a Location header (absolute or relative) against the URL of the
+// request that returned it, keeping its query string.
+std::string ResolveLocation(std::string_view base_url,
+                            std::string_view location);
+
+struct ClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  // Whole exchange (connect, send, receive) unless the request sets one.
+  std::chrono::milliseconds timeout{30000};
+  size_t max_idle_per_host = 4;
+  size_t max_response_body = size_t{1} << 30;
+  size_t max_response_header = 64 * 1024;
+  std::string user_agent = "staticship";
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;  // Host, Content-Length and User-Agent are added
+  std::string body;
+  std::chrono::milliseconds timeout{0};  // 0: ClientOptions::timeout
+};
+
+// Failure classes, carried as a message prefix of Error so that they survive
+// being passed up as plain staticship::Error values.
+enum class ErrorKind {
+  kOther,
+  kResolve,          // "[resolve] ..."
+  kConnectRefused,   // "[refused] ..."
+  kConnectionReset,  // "[reset] ..."  (also EOF before a complete response)
+  kTimeout,          // "[timeout] ..."
+  kProtocol,         // "[protocol] ..." (unparsable response)
+};
+ErrorKind ErrorKindOf(const Error& error);
+// Refused, reset and timeouts: the request may be retried with backoff (the
+// caller decides whether its method is idempotent).
+bool IsRetryable(const Error& error);
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  ~Client();  // closes pooled connections
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Result<Response> Send(const ClientRequest& request);
+  Result<Response> Get(std::string_view url);
+  Result<Response> Post(std::string_view url, std::string body,
+                        std::string_view content_type);
+
+  // Idle pooled connections (for tests).
+  size_t idle_connections() const;
+
+ private:
+  Result<Response> SendOnce(const ClientRequest& request, const Url& url,
+                            bool allow_reuse, bool* retry_fresh);
+  int TakeIdle(const std::string& key);
+  void ReturnIdle(const std::string& key, int fd);
+
+  ClientOptions options_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<int>> idle_;
+};
+
+}  // namespace staticship::http
+
+#endif  // STATICSHIP_COMMON_HTTP_CLIENT_H_

@@ -1,0 +1,64 @@
+"""static_deploy: `bazel run` a service's image into a registry and onto runc.
+
+Private: load it from //release:defs.bzl.
+
+Like rules_oci's oci_push, plus the deploy: the run script pushes the image
+layout (and its SBOM) that static_image built, then `shipctl deploy` pulls it
+back by digest, starts it with runc and waits for its health URL. The
+registry and credentials come from the flags or from what `ci/registry
+start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE), never
+from the BUILD file.
+"""
+
+load("//release/private:image.bzl", "StaticImageInfo")
+
+def _static_deploy_impl(ctx):
+    image = ctx.attr.image[StaticImageInfo]
+    if len(image.sboms) != 1:
+        fail("%s: %s is an index; deploy a single-platform static_image" % (ctx.label, ctx.attr.image.label))
+    layout = image.layout
+    sbom = image.sboms[0]
+    shipctl = ctx.executable._shipctl
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._template,
+        output = script,
+        substitutions = {
+            "%{health}": ctx.attr.health,
+            "%{layout}": layout.short_path,
+            "%{name}": ctx.attr.container_name,
+            "%{port}": str(ctx.attr.port),
+            "%{repository}": ctx.attr.repository,
+            "%{sbom}": sbom.short_path,
+            "%{shipctl}": shipctl.short_path,
+        },
+        is_executable = True,
+    )
+
+    # shipctl's own runfiles include shipctl.
+    runfiles = ctx.runfiles(files = [layout, sbom])
+    runfiles = runfiles.merge(ctx.attr._shipctl[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+static_deploy = rule(
+    implementation = _static_deploy_impl,
+    doc = "An executable that pushes a static_image and deploys it with runc.",
+    attrs = {
+        "container_name": attr.string(mandatory = True, doc = "runc container name (a second deploy replaces it)."),
+        "health": attr.string(default = "/health"),
+        "image": attr.label(mandatory = True, providers = [StaticImageInfo], doc = "A static_image target."),
+        "port": attr.int(mandatory = True, doc = "Port the service listens on, on the host network."),
+        "repository": attr.string(mandatory = True, doc = "Repository in the registry, e.g. staticship/gateway."),
+        "_shipctl": attr.label(
+            default = "//release/shipctl",
+            executable = True,
+            # Runs on the machine that deploys, whatever the image's platform.
+            cfg = "exec",
+        ),
+        "_template": attr.label(
+            default = "//release:deploy_target.sh.tpl",
+            allow_single_file = True,
+        ),
+    },
+    executable = True,
+)

@@ -1,0 +1,69 @@
+#include "services/scheduler/etcd_txn.h"
+
+#include <gtest/gtest.h>
+
+#include "services/scheduler/testing/etcd_replies.h"
+
+namespace staticship::scheduler::etcd {
+namespace {
+
+using nlohmann::json;
+using testing::RangeResponse;
+using testing::TxnReply;
+
+TEST(EtcdTxnTest, ComparesEncodeKeyAndRevisionLikeTheGateway) {
+  EXPECT_EQ(
+      CompareCreate("/k", 0),
+      json({{"target", "CREATE"}, {"key", "L2s="}, {"create_revision", "0"}}));
+  EXPECT_EQ(CompareMod("/k", 42),
+            json({{"target", "MOD"}, {"key", "L2s="}, {"mod_revision", "42"}}));
+  EXPECT_EQ(CompareLease("/k", 7587862),
+            json({{"target", "LEASE"}, {"key", "L2s="}, {"lease", "7587862"}}));
+}
+
+TEST(EtcdTxnTest, PutCarriesALeaseOnlyWhenGiven) {
+  EXPECT_EQ(OpPut("/k", "v"),
+            json({{"request_put", {{"key", "L2s="}, {"value", "dg=="}}}}));
+  EXPECT_EQ(OpPut("/k", "v", 9),
+            json({{"request_put",
+                   {{"key", "L2s="}, {"value", "dg=="}, {"lease", "9"}}}}));
+  // Values are bytes: a record with NULs survives.
+  std::string binary("a\0b", 3);
+  EXPECT_EQ(OpPut("/k", binary)["request_put"]["value"], "YQBi");
+}
+
+TEST(EtcdTxnTest, DeleteAndRangeNameOneKey) {
+  EXPECT_EQ(OpDelete("/k"),
+            json({{"request_delete_range", {{"key", "L2s="}}}}));
+  EXPECT_EQ(OpRange("/k"), json({{"request_range", {{"key", "L2s="}}}}));
+}
+
+TEST(EtcdTxnTest, ReadsTheOutcomeAndRevisionOfAnAnswer) {
+  EXPECT_TRUE(Succeeded(TxnReply(true, 5)));
+  EXPECT_FALSE(Succeeded(TxnReply(false, 5)));
+  EXPECT_FALSE(Succeeded(json::object()));
+  EXPECT_EQ(ReplyRevision(TxnReply(false, 123456789012)), 123456789012);
+  EXPECT_EQ(ReplyRevision(json::object()), 0);
+}
+
+TEST(EtcdTxnTest, RangeResultPicksTheIndexedResponse) {
+  KeyValue claim{"/p/claims/a", "other", 10, 11, 99};
+  json reply = TxnReply(false, 12, {RangeResponse(claim), RangeResponse({})});
+  auto first = RangeResult(reply, 0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->key, "/p/claims/a");
+  EXPECT_EQ(first->value, "other");
+  EXPECT_EQ(first->create_revision, 10);
+  EXPECT_EQ(first->mod_revision, 11);
+  EXPECT_EQ(first->lease, 99);
+  EXPECT_FALSE(RangeResult(reply, 1));  // nothing matched
+  EXPECT_FALSE(RangeResult(reply, 2));  // no such response
+  EXPECT_FALSE(RangeResult(json::object(), 0));
+  EXPECT_FALSE(RangeResult(json({{"responses", "x"}}), 0));
+  // A put's response in that place is no range.
+  EXPECT_FALSE(RangeResult(
+      TxnReply(true, 3, {json{{"response_put", json::object()}}}), 0));
+}
+
+}  // namespace
+}  // namespace staticship::scheduler::etcd

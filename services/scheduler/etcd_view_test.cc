@@ -1,0 +1,300 @@
+#include "services/scheduler/etcd_view.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace staticship::scheduler {
+namespace {
+
+using Ids = std::vector<std::string>;
+
+constexpr char kPrefix[] = "/p/";
+
+std::string Spec(int priority) {
+  return R"({"zone_id":"z","priority":)" + std::to_string(priority) + "}";
+}
+
+std::string Record(TaskState state) {
+  Task t;
+  t.id = "any";  // status/<id> names the task; the record's own id is unread
+  t.state = state;
+  t.version = 3;
+  return TaskToRecord(t);
+}
+
+etcd::KeyValue Kv(std::string key, std::string value, int64_t create,
+                  int64_t mod, int64_t lease = 0) {
+  return {std::string(kPrefix) + key, std::move(value), create, mod, lease};
+}
+
+etcd::Event Put(etcd::KeyValue kv) { return {false, std::move(kv)}; }
+etcd::Event Delete(std::string key, int64_t at) {
+  etcd::KeyValue kv;
+  kv.key = kPrefix + key;
+  kv.mod_revision = at;
+  return {true, std::move(kv)};
+}
+
+class EtcdViewTest : public ::testing::Test {
+ protected:
+  EtcdView view_{{.prefix = kPrefix,
+                  .zone_known = nullptr,
+                  .our_lease = [this] { return lease_; },
+                  .on_candidate = [this] { ++wakeups_; }}};
+  int64_t lease_ = 77;
+  int wakeups_ = 0;
+};
+
+TEST_F(EtcdViewTest, CandidatesGoByPriorityThenCreation) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(9), 12, 12),
+                 Kv("tasks/c", Spec(5), 11, 11), Kv("tasks/d", Spec(9), 13, 13),
+                 Kv("tasks/bad", "{not json", 9, 9)},
+                20);
+  // An unparseable spec still gets claimed (to record its failure), last.
+  EXPECT_EQ(view_.Candidates(), (Ids{"b", "d", "a", "c", "bad"}));
+  EXPECT_EQ(view_.next_revision(), 21);
+  EXPECT_EQ(wakeups_, 5);
+  const TaskView* bad = view_.Find("bad");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_FALSE(bad->spec);
+  EXPECT_EQ(bad->spec_error, "body: invalid JSON");
+}
+
+TEST_F(EtcdViewTest, ClaimedOrFinalTasksAreNoCandidates) {
+  view_.Replace({Kv("tasks/held", Spec(5), 10, 10),
+                 Kv("claims/held", "other", 11, 11, /*lease=*/5),
+                 Kv("tasks/done", Spec(5), 12, 12),
+                 Kv("status/done", Record(TaskState::kSucceeded), 13, 13),
+                 Kv("tasks/retrying", Spec(5), 14, 14),
+                 Kv("status/retrying", Record(TaskState::kQueued), 15, 15),
+                 Kv("claims/orphan-only", "other", 16, 16, 5),
+                 Kv("status/status-only", Record(TaskState::kQueued), 17, 17)},
+                20);
+  // A queued status without a claim: its holder died; it is open again. A
+  // claim or a status without tasks/<id> is no task.
+  EXPECT_EQ(view_.Candidates(), (Ids{"retrying"}));
+  EXPECT_NE(view_.Find("orphan-only"), nullptr);
+}
+
+TEST_F(EtcdViewTest, AClaimOnOurOwnLeaseIsClaimedAgain) {
+  // An earlier claim of ours whose answer got lost: claiming again finds
+  // our lease on it and recovers the task.
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10),
+                 Kv("claims/a", "me", 11, 11, /*lease=*/77),
+                 Kv("tasks/b", Spec(5), 12, 12),
+                 Kv("claims/b", "other", 13, 13, /*lease=*/5)},
+                20);
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+}
+
+TEST_F(EtcdViewTest, WithoutALeaseNoClaimIsOurs) {
+  lease_ = 0;
+  view_.Replace(
+      {Kv("tasks/a", Spec(5), 10, 10), Kv("claims/a", "x", 11, 11, 0)}, 20);
+  EXPECT_TRUE(view_.Candidates().empty());
+}
+
+TEST_F(EtcdViewTest, ADeletedClaimMakesTheTaskACandidateAgain) {
+  view_.Replace(
+      {Kv("tasks/a", Spec(5), 10, 10), Kv("claims/a", "x", 11, 11, 5)}, 20);
+  EXPECT_TRUE(view_.Candidates().empty());
+  int before = wakeups_;
+  view_.ApplyEvents({Delete("claims/a", 25)});
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+  EXPECT_EQ(wakeups_, before + 1);
+  EXPECT_EQ(view_.next_revision(), 26);
+}
+
+TEST_F(EtcdViewTest, AnOlderAnswerNeverOverwritesANewerOne) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 20);
+  view_.ApplyEvents({Put(Kv("claims/a", "x", 30, 30, 5))});
+  EXPECT_TRUE(view_.Candidates().empty());
+  // A claim txn that failed at revision 28 saw no claim: older, dropped.
+  view_.Learn(TaskKey::kClaim, "a", std::nullopt, 28);
+  EXPECT_TRUE(view_.Find("a")->claim.present);
+  EXPECT_TRUE(view_.Candidates().empty());
+  // One at revision 31 saw it gone: newer, applied.
+  view_.Learn(TaskKey::kClaim, "a", std::nullopt, 31);
+  EXPECT_FALSE(view_.Find("a")->claim.present);
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+  // The watch's delete at 31 arrives later; the same answer again.
+  view_.ApplyEvents({Delete("claims/a", 31)});
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+}
+
+TEST_F(EtcdViewTest, AListCoversTheKeysItDoesNotShow) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 50);
+  // A txn answer from before the list showed a claim; the list, newer,
+  // showed none.
+  view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 40, 40, 5), 45);
+  EXPECT_FALSE(view_.Find("a")->claim.present);
+  view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 55, 55, 5), 55);
+  EXPECT_TRUE(view_.Find("a")->claim.present);
+}
+
+TEST_F(EtcdViewTest, ALaterWatchEventIsAppliedWhateverItsOrder) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 20);
+  view_.ApplyEvents(
+      {Put(Kv("status/a", Record(TaskState::kRunning), 21, 22)),
+       Put(Kv("status/a", Record(TaskState::kSucceeded), 21, 23))});
+  ASSERT_TRUE(view_.Find("a")->record);
+  EXPECT_EQ(view_.Find("a")->record->state, TaskState::kSucceeded);
+  EXPECT_EQ(view_.next_revision(), 24);
+  // An older event (a reconnect replaying) does not move it back.
+  view_.ApplyEvents({Put(Kv("status/a", Record(TaskState::kRunning), 21, 22))});
+  EXPECT_EQ(view_.Find("a")->record->state, TaskState::kSucceeded);
+  EXPECT_EQ(view_.next_revision(), 24);
+}
+
+TEST_F(EtcdViewTest, ATaskWithNoKeysLeftIsForgotten) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10),
+                 Kv("status/a", Record(TaskState::kSucceeded), 11, 11)},
+                20);
+  view_.ApplyEvents({Delete("tasks/a", 21)});
+  ASSERT_NE(view_.Find("a"), nullptr);  // status/a is left
+  view_.ApplyEvents({Delete("status/a", 22)});
+  EXPECT_EQ(view_.Find("a"), nullptr);
+  // Only the watch or a list brings it back, not a claim's late answer.
+  view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 30, 30, 5), 30);
+  view_.ApplyEvents({Delete("claims/a", 31)});
+  EXPECT_EQ(view_.Find("a"), nullptr);
+}
+
+TEST_F(EtcdViewTest, AReplaceForgetsWhatTheListDoesNotHold) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 20);
+  view_.Replace({Kv("tasks/b", Spec(5), 30, 30)}, 40);
+  EXPECT_EQ(view_.Find("a"), nullptr);
+  EXPECT_EQ(view_.Candidates(), (Ids{"b"}));
+  EXPECT_EQ(view_.next_revision(), 41);
+}
+
+TEST_F(EtcdViewTest, KeysOutsideTheLayoutAreIgnored) {
+  view_.Replace({{"/other/tasks/a", Spec(5), 10, 10, 0},
+                 Kv("leases/a", Spec(5), 11, 11),
+                 Kv("tasks/", Spec(5), 12, 12),
+                 Kv("tasks", Spec(5), 13, 13)},
+                20);
+  EXPECT_TRUE(view_.List().empty());
+  EXPECT_TRUE(view_.Candidates().empty());
+}
+
+TEST_F(EtcdViewTest, AClaimTakesTheTopPriorityWithinTheSpread) {
+  std::vector<etcd::KeyValue> kvs = {Kv("tasks/top", Spec(9), 100, 100)};
+  for (int i = 0; i < 20; ++i) {
+    kvs.push_back(
+        Kv("tasks/t" + std::to_string(10 + i), Spec(5), 10 + i, 10 + i));
+  }
+  view_.Replace(kvs, 200);
+  // The only top-priority task, whatever the random number.
+  auto first = view_.BeginClaim(12345);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->id, "top");
+  EXPECT_EQ(first->seen.spec->priority, 9);
+  EXPECT_EQ(view_.claims_in_flight(), 1u);
+  EXPECT_EQ(view_.Candidates().front(), "t10");  // "top" is being claimed
+  // Then one of the oldest kClaimSpread (16) of priority 5: t10..t25.
+  EXPECT_EQ(view_.BeginClaim(15)->id, "t25");
+  EXPECT_EQ(view_.BeginClaim(16)->id, "t10");  // 16 % 16
+  // t11..t24, t26: t25 is being claimed.
+  EXPECT_EQ(view_.BeginClaim(3)->id, "t14");
+  EXPECT_EQ(view_.claims_in_flight(), 4u);
+  EXPECT_EQ(view_.Candidates().size(), 17u);
+}
+
+TEST_F(EtcdViewTest, EndClaimReturnsALostTaskAndKeepsOneWeRun) {
+  view_.Replace(
+      {Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11)}, 20);
+  auto a = view_.BeginClaim(0);
+  auto b = view_.BeginClaim(0);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(view_.has_candidates());
+  EXPECT_FALSE(view_.BeginClaim(0));
+  // Lost, and the txn showed the winner's claim: not a candidate.
+  view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 21, 21, 5), 21);
+  view_.EndClaim("a", /*runs_here=*/false);
+  // Won: ours now, whatever the watch shows of our claim.
+  view_.EndClaim("b", /*runs_here=*/true);
+  view_.ApplyEvents({Put(Kv("claims/b", "me", 22, 22, lease_))});
+  EXPECT_FALSE(view_.has_candidates());
+  EXPECT_EQ(view_.claims_in_flight(), 0u);
+  // The winner of "a" dies: its claim goes, "a" is open again.
+  view_.ApplyEvents({Delete("claims/a", 23)});
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+  // An undecided claim of "a" gives it back as it was.
+  ASSERT_EQ(view_.BeginClaim(0)->id, "a");
+  view_.EndClaim("a", false);
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+}
+
+TEST_F(EtcdViewTest, TasksWeRunStayOursUntilTheirStatusIsFinal) {
+  view_.Own("new");  // created here; the watch has not shown it yet
+  view_.ApplyEvents(
+      {Put(Kv("tasks/new", Spec(5), 30, 30)),
+       Put(Kv("claims/new", "me", 30, 30, lease_)),
+       Put(Kv("status/new", Record(TaskState::kQueued), 30, 30))});
+  EXPECT_FALSE(view_.has_candidates());
+  // A final status ends our hold; a later non-final one (an operator's
+  // edit) would make it open again rather than stuck as ours.
+  view_.ApplyEvents(
+      {Put(Kv("status/new", Record(TaskState::kSucceeded), 30, 31))});
+  EXPECT_FALSE(view_.has_candidates());
+  view_.ApplyEvents(
+      {Put(Kv("status/new", Record(TaskState::kQueued), 30, 32))});
+  EXPECT_EQ(view_.Candidates(), (Ids{"new"}));
+}
+
+TEST_F(EtcdViewTest, DisownOpensATaskFinishedDoesNotYet) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11),
+                 Kv("claims/b", "me", 12, 12, lease_)},
+                20);
+  view_.Own("a");
+  view_.Own("b");
+  EXPECT_FALSE(view_.has_candidates());
+  // A create that failed: the task is someone else's to claim.
+  view_.Disown("a");
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+  // A final status written: until the watch shows it, our claim is still
+  // in the view, and "b" must not pass for an orphan of ours.
+  view_.Finished("b");
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+  view_.ApplyEvents({Put(Kv("status/b", Record(TaskState::kSucceeded), 13, 21)),
+                     Delete("claims/b", 21)});
+  EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
+}
+
+TEST_F(EtcdViewTest, ListShowsEveryTaskInCreationOrder) {
+  view_.Replace({Kv("tasks/b", Spec(9), 12, 12), Kv("tasks/a", Spec(5), 10, 10),
+                 Kv("status/a", Record(TaskState::kRunning), 11, 15),
+                 Kv("tasks/bad", "[]", 14, 14),
+                 Kv("status/leftover", Record(TaskState::kSucceeded), 9, 9)},
+                20);
+  std::vector<Task> list = view_.List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].id, "a");
+  EXPECT_EQ(list[0].state, TaskState::kRunning);  // its status record
+  EXPECT_EQ(list[1].id, "b");
+  EXPECT_EQ(list[1].state, TaskState::kQueued);  // its spec
+  EXPECT_EQ(list[1].priority, 9);
+  EXPECT_EQ(list[2].id, "bad");
+  EXPECT_EQ(list[2].state, TaskState::kFailed);
+  EXPECT_EQ(list[2].last_error,
+            "invalid task in etcd: body: must be a JSON object");
+}
+
+TEST_F(EtcdViewTest, ZonesAreCheckedLikeAPost) {
+  EtcdView strict({.prefix = kPrefix,
+                   .zone_known = [](std::string_view z) { return z == "eu"; },
+                   .our_lease = [] { return int64_t{0}; },
+                   .on_candidate = nullptr});
+  strict.Replace({Kv("tasks/a", R"({"zone_id":"eu"})", 10, 10),
+                  Kv("tasks/b", R"({"zone_id":"mars"})", 11, 11)},
+                 20);
+  EXPECT_TRUE(strict.Find("a")->spec);
+  EXPECT_FALSE(strict.Find("b")->spec);
+  EXPECT_EQ(strict.Find("b")->spec_error, "zone_id: unknown zone 'mars'");
+}
+
+}  // namespace
+}  // namespace staticship::scheduler
