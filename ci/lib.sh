@@ -5,11 +5,13 @@
 #
 # It sets ROOT (the workspace), LOCK and DISTDIR, and defines say, die,
 # lock_fields, lock_get, package_list, bazel_at, check_workspace_links and
-# the daemon supervisor (daemon_*) of ci/registry and ci/remote-cache.
+# the daemon supervisor (daemon_*) of ci/registry and ci/remote-cache, and
+# json_field.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCK=${STATICSHIP_LOCK:-$ROOT/third_party/deps.lock}
-DISTDIR=${STATICSHIP_DISTDIR:-$HOME/.cache/staticship/distfiles}
+# Bazel runs tests without HOME; ~ then comes from the password database.
+DISTDIR=${STATICSHIP_DISTDIR:-$(echo ~)/.cache/staticship/distfiles}
 PACKAGES_FILE=${STATICSHIP_PACKAGES:-$ROOT/ci/packages}
 
 say() { printf '%s: %s\n' "${PROG:-ci}" "$*"; }
@@ -115,4 +117,17 @@ daemon_stop() {  # daemon_stop STATE_FILE PATTERN SIGNAL DIR_PREFIX
   fi
   if [[ -n $DIR && $(basename "$DIR") == "$4".* && -d $DIR ]]; then rm -rf -- "$DIR"; fi
   rm -f -- "$1"
+}
+
+# Reads one top-level field of a JSON report (shipctl --report, inspect);
+# a missing field is an error, not an empty string.
+json_field() {  # json_field FILE KEY
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+if sys.argv[2] not in doc:
+    sys.exit("%s: no field %r" % (sys.argv[1], sys.argv[2]))
+value = doc[sys.argv[2]]
+print(" ".join(map(str, value)) if isinstance(value, list) else value)
+PY
 }

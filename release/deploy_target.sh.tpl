@@ -48,10 +48,11 @@ flags=()
 [[ $insecure == 1 ]] && flags+=(--insecure-http)
 [[ -n $auth_file ]] && flags+=(--auth-file "$auth_file")
 
-out=$(mktemp "${TMPDIR:-/tmp}/deploy-push.XXXXXX")
-trap 'rm -f "$out"' EXIT
+report=$(mktemp "${TMPDIR:-/tmp}/deploy-push.XXXXXX")
+trap 'rm -f "$report"' EXIT
 "$shipctl" push --layout "$layout" --sbom "$sbom" \
-  --ref "$registry/%{repository}:$tag" "${flags[@]}" | tee "$out"
-digest=$(grep -o -m1 'sha256:[0-9a-f]\{64\}' "$out") || die "push printed no digest"
+  --ref "$registry/%{repository}:$tag" "${flags[@]}" --report "$report" || die "push failed"
+digest=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$report") ||
+  die "push wrote no digest to its report"
 "$shipctl" deploy --ref "$registry/%{repository}@$digest" --name "$name" \
   --port "$port" --health %{health} "${flags[@]}"

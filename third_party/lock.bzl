@@ -104,7 +104,15 @@ def _lock_archive_impl(repository_ctx):
         for upstream in ["BUILD", "BUILD.bazel"]:
             if repository_ctx.path(upstream).exists:
                 repository_ctx.delete(upstream)
-        repository_ctx.symlink(repository_ctx.path(Label(entry["build_file"])), "BUILD.bazel")
+
+        # A copy, not a link: an output base outlives the checkout that
+        # fetched it (CI clones, the pipeline's copy), and Bazel does not
+        # notice a link whose target went away with that checkout.
+        repository_ctx.file(
+            "BUILD.bazel",
+            repository_ctx.read(repository_ctx.path(Label(entry["build_file"]))),
+            executable = False,
+        )
     if not repository_ctx.path("WORKSPACE").exists:
         repository_ctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % repository_ctx.name)
 

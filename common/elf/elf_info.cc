@@ -181,7 +181,7 @@ Result<ElfInfo> ReadElf(const std::string& path) {
   Result<std::string> bytes = ReadWholeFile(path);
   if (!bytes.ok()) return bytes.error();
   auto info = ParseElf(*bytes);
-  if (!info.ok()) return MakeError(path + ": " + info.message());
+  if (!info.ok()) return WithContext(info.error(), path);
   return info;
 }
 

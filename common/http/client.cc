@@ -18,8 +18,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Error KindError(std::string_view tag, std::string message) {
-  return MakeError("[" + std::string(tag) + "] " + message);
+// The tag keeps messages as they were for people and logs; callers decide
+// on the code.
+Error KindError(ErrorCode code, std::string_view tag, std::string message) {
+  return MakeError(code, "[" + std::string(tag) + "] " + message);
+}
+
+Error Unavailable(std::string_view tag, std::string message) {
+  return KindError(ErrorCode::kUnavailable, tag, std::move(message));
+}
+
+Error Timeout(std::string message) {
+  return KindError(ErrorCode::kDeadlineExceeded, "timeout", std::move(message));
 }
 
 // Owns a socket until released into the pool.
@@ -75,9 +85,9 @@ Result<int> Connect(const Url& url, Clock::time_point connect_deadline) {
   std::string port = std::to_string(url.port);
   int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &res);
   if (rc != 0) {
-    return KindError("resolve", url.host + ": " + ::gai_strerror(rc));
+    return Unavailable("resolve", url.host + ": " + ::gai_strerror(rc));
   }
-  Error last = KindError("refused", "no address for " + url.host);
+  Error last = Unavailable("refused", "no address for " + url.host);
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
     Socket s(::socket(ai->ai_family,
                       ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -91,7 +101,7 @@ Result<int> Connect(const Url& url, Clock::time_point connect_deadline) {
       err = errno;
       if (err == EINPROGRESS) {
         if (!WaitFor(s.get(), POLLOUT, connect_deadline)) {
-          last = KindError("timeout", "connect to " + url.host + ":" + port);
+          last = Timeout("connect to " + url.host + ":" + port);
           continue;
         }
         socklen_t len = sizeof(err);
@@ -101,10 +111,10 @@ Result<int> Connect(const Url& url, Clock::time_point connect_deadline) {
     if (err != 0) {
       std::string what =
           "connect to " + url.host + ":" + port + ": " + std::strerror(err);
-      last = err == ECONNREFUSED ? KindError("refused", what)
-             : err == ECONNRESET ? KindError("reset", what)
-             : err == ETIMEDOUT  ? KindError("timeout", what)
-                                 : KindError("refused", what);
+      last = err == ECONNREFUSED ? Unavailable("refused", what)
+             : err == ECONNRESET ? Unavailable("reset", what)
+             : err == ETIMEDOUT  ? Timeout(what)
+                                 : Unavailable("refused", what);
       continue;
     }
     int one = 1;
@@ -125,12 +135,12 @@ Status SendAll(int fd, std::string_view data, Clock::time_point deadline) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!WaitFor(fd, POLLOUT, deadline)) {
-        return KindError("timeout", "sending request");
+        return Timeout("sending request");
       }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    return KindError("reset", std::string("send: ") + std::strerror(errno));
+    return Unavailable("reset", std::string("send: ") + std::strerror(errno));
   }
   return Status::Ok();
 }
@@ -154,7 +164,8 @@ std::string HostHeader(const Url& url) {
 Result<Url> ParseUrl(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (url.substr(0, kScheme.size()) != kScheme) {
-    return MakeError("unsupported URL (only http://): " + std::string(url));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unsupported URL (only http://): " + std::string(url));
   }
   std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find_first_of("/?");
@@ -164,15 +175,18 @@ Result<Url> ParseUrl(std::string_view url) {
       slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (out.target.front() == '?') out.target.insert(0, "/");
   if (authority.empty())
-    return MakeError("URL without host: " + std::string(url));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "URL without host: " + std::string(url));
   std::string_view port;
   if (authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return MakeError("bad IPv6 URL");
+    if (close == std::string_view::npos)
+      return MakeError(ErrorCode::kInvalidArgument, "bad IPv6 URL");
     out.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return MakeError("bad URL port");
+      if (after.front() != ':')
+        return MakeError(ErrorCode::kInvalidArgument, "bad URL port");
       port = after.substr(1);
     }
   } else {
@@ -181,15 +195,19 @@ Result<Url> ParseUrl(std::string_view url) {
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (out.host.empty())
-    return MakeError("URL without host: " + std::string(url));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "URL without host: " + std::string(url));
   if (!port.empty()) {
     unsigned value = 0;
-    if (port.size() > 5) return MakeError("bad URL port");
+    if (port.size() > 5)
+      return MakeError(ErrorCode::kInvalidArgument, "bad URL port");
     for (char c : port) {
-      if (c < '0' || c > '9') return MakeError("bad URL port");
+      if (c < '0' || c > '9')
+        return MakeError(ErrorCode::kInvalidArgument, "bad URL port");
       value = value * 10 + static_cast<unsigned>(c - '0');
     }
-    if (value == 0 || value > 65535) return MakeError("bad URL port");
+    if (value == 0 || value > 65535)
+      return MakeError(ErrorCode::kInvalidArgument, "bad URL port");
     out.port = static_cast<uint16_t>(value);
   }
   return out;
@@ -218,20 +236,9 @@ std::string ResolveLocation(std::string_view base_url,
   return std::string(origin) + std::string(path) + std::string(location);
 }
 
-ErrorKind ErrorKindOf(const Error& error) {
-  std::string_view m = error.message;
-  if (m.substr(0, 9) == "[resolve]") return ErrorKind::kResolve;
-  if (m.substr(0, 9) == "[refused]") return ErrorKind::kConnectRefused;
-  if (m.substr(0, 7) == "[reset]") return ErrorKind::kConnectionReset;
-  if (m.substr(0, 9) == "[timeout]") return ErrorKind::kTimeout;
-  if (m.substr(0, 10) == "[protocol]") return ErrorKind::kProtocol;
-  return ErrorKind::kOther;
-}
-
 bool IsRetryable(const Error& error) {
-  ErrorKind k = ErrorKindOf(error);
-  return k == ErrorKind::kConnectRefused || k == ErrorKind::kConnectionReset ||
-         k == ErrorKind::kTimeout;
+  return error.code == ErrorCode::kUnavailable ||
+         error.code == ErrorCode::kDeadlineExceeded;
 }
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {}
@@ -339,12 +346,13 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
     }
     if (s == ParseStatus::kError) {
       if (send_failed) return sent.error();
-      return KindError("protocol", "bad response from " + key + ": " +
-                                       parser.error_detail());
+      return KindError(
+          ErrorCode::kInternal, "protocol",
+          "bad response from " + key + ": " + parser.error_detail());
     }
     if (!WaitFor(sock.get(), POLLIN, deadline)) {
       if (send_failed) return sent.error();
-      return KindError("timeout", "waiting for response from " + key);
+      return Timeout("waiting for response from " + key);
     }
     ssize_t n = ::recv(sock.get(), buf, sizeof(buf), 0);
     if (n > 0) {
@@ -355,14 +363,14 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n < 0 && errno != ECONNRESET) {
       if (send_failed) return sent.error();
-      return KindError("reset", std::string("recv: ") + std::strerror(errno));
+      return Unavailable("reset", std::string("recv: ") + std::strerror(errno));
     }
     // EOF (or reset): completes a close-delimited body, otherwise truncation.
     parser.FeedEof();
     if (parser.Next() == ParseStatus::kComplete) continue;
     *retry_fresh = reused && !got_bytes;
     if (send_failed) return sent.error();
-    return KindError(
+    return Unavailable(
         "reset", "connection to " + key + " closed before a complete response");
   }
 }

@@ -68,19 +68,16 @@ struct ClientRequest {
   std::chrono::milliseconds timeout{0};  // 0: ClientOptions::timeout
 };
 
-// Failure classes, carried as a message prefix of Error so that they survive
-// being passed up as plain staticship::Error values.
-enum class ErrorKind {
-  kOther,
-  kResolve,          // "[resolve] ..."
-  kConnectRefused,   // "[refused] ..."
-  kConnectionReset,  // "[reset] ..."  (also EOF before a complete response)
-  kTimeout,          // "[timeout] ..."
-  kProtocol,         // "[protocol] ..." (unparsable response)
-};
-ErrorKind ErrorKindOf(const Error& error);
-// Refused, reset and timeouts: the request may be retried with backoff (the
-// caller decides whether its method is idempotent).
+// Transport failures carry a code, which survives any context callers add:
+//   kUnavailable       the name did not resolve, the connection was refused
+//                      or reset, or closed before a complete response
+//   kDeadlineExceeded  connecting, sending or the answer took too long
+//   kInternal          the answer was not HTTP (unparsable response)
+// Their messages start with a tag for people ("[refused] ...", "[timeout]
+// ..."); no code reads it.
+//
+// Unavailable and deadline exceeded: the request may be retried with backoff
+// (the caller decides whether its method is idempotent).
 bool IsRetryable(const Error& error);
 
 class Client {

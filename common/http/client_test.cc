@@ -196,21 +196,21 @@ TEST(ClientTest, ErrorsAreClassified) {
   auto r = client.Get("http://127.0.0.1:" +
                       std::to_string(staticship::testing::DeadPort()) + "/");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(ErrorKindOf(r.error()), ErrorKind::kConnectRefused) << r.message();
+  EXPECT_EQ(r.code(), ErrorCode::kUnavailable) << r.message();
   EXPECT_TRUE(IsRetryable(r.error()));
 
   {
     OneShotPeer truncated("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
     auto t = client.Get(truncated.url());
     ASSERT_FALSE(t.ok());
-    EXPECT_EQ(ErrorKindOf(t.error()), ErrorKind::kConnectionReset)
-        << t.message();
+    EXPECT_EQ(t.code(), ErrorCode::kUnavailable) << t.message();
+    EXPECT_TRUE(IsRetryable(t.error()));
   }
   {
     OneShotPeer garbage("SMTP ready\r\n\r\n");
     auto g = client.Get(garbage.url());
     ASSERT_FALSE(g.ok());
-    EXPECT_EQ(ErrorKindOf(g.error()), ErrorKind::kProtocol) << g.message();
+    EXPECT_EQ(g.code(), ErrorCode::kInternal) << g.message();
     EXPECT_FALSE(IsRetryable(g.error()));
   }
   {
@@ -221,10 +221,32 @@ TEST(ClientTest, ErrorsAreClassified) {
     auto start = std::chrono::steady_clock::now();
     auto s = client.Send(req);
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(ErrorKindOf(s.error()), ErrorKind::kTimeout) << s.message();
+    EXPECT_EQ(s.code(), ErrorCode::kDeadlineExceeded) << s.message();
+    EXPECT_TRUE(IsRetryable(s.error()));
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   }
-  EXPECT_EQ(ErrorKindOf(MakeError("plain")), ErrorKind::kOther);
+  {
+    auto bad = client.Get("https://127.0.0.1/");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.code(), ErrorCode::kInvalidArgument) << bad.message();
+    EXPECT_FALSE(IsRetryable(bad.error()));
+  }
+  EXPECT_FALSE(IsRetryable(MakeError("plain")));
+}
+
+// The retry decision rests on the code alone: context in front of a message,
+// even context that reads like another kind, does not change it.
+TEST(ClientTest, ContextDoesNotChangeRetryability) {
+  Client client;
+  auto refused = client.Get(
+      "http://127.0.0.1:" + std::to_string(staticship::testing::DeadPort()) +
+      "/");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(IsRetryable(WithContext(refused.error(), "registry push")));
+  EXPECT_TRUE(IsRetryable(WithContext(refused.error(), "[protocol]")));
+  // A message that merely reads like a transport failure is not one.
+  EXPECT_FALSE(IsRetryable(MakeError("[refused] but only in words")));
+  EXPECT_FALSE(IsRetryable(MakeError("[timeout] but only in words")));
 }
 
 }  // namespace

@@ -112,7 +112,7 @@ Result<ImageIndex> ParseImageIndex(std::string_view json) {
   ImageIndex index;
   for (const auto& m : j["manifests"]) {
     auto d = DescriptorFromJson(m);
-    if (!d.ok()) return MakeError("index manifest: " + d.message());
+    if (!d.ok()) return WithContext(d.error(), "index manifest");
     index.manifests.push_back(std::move(*d));
   }
   if (j.contains("annotations") && j["annotations"].is_object()) {
@@ -140,7 +140,7 @@ Result<OciLayout> OciLayout::Create(const fs::path& root) {
 
 Result<OciLayout> OciLayout::Open(const fs::path& root) {
   auto marker = ReadWholeFile(root / "oci-layout");
-  if (!marker.ok()) return MakeError("not an OCI layout: " + marker.message());
+  if (!marker.ok()) return WithContext(marker.error(), "not an OCI layout");
   const auto j = nlohmann::json::parse(*marker, nullptr, false);
   if (j.is_discarded() || !j.is_object() ||
       j.value("imageLayoutVersion", "") != "1.0.0") {

@@ -12,6 +12,7 @@
 #include "common/base/file.h"
 #include "common/base/flags.h"
 #include "release/common/oci_layout.h"
+#include "release/common/report.h"
 #include "release/common/sha256.h"
 #include "release/deploy/layer_unpack.h"
 #include "release/deploy/runtime_spec.h"
@@ -195,11 +196,12 @@ int RunDeploy(std::span<char* const> args) {
       "         [--health /health] [--timeout 10s] [--state-dir "
       "/run/staticship]\n"
       "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
-      "PATH]\n";
+      "PATH]\n"
+      "         [--report FILE]   (JSON: digest, port, durations in ms)\n";
   const auto started = Clock::now();
   Result<Flags> flags = ParseCommandLine(
       args, {.values = {"ref", "name", "port", "health", "timeout", "state-dir",
-                        "auth-file", "runc", "grace"},
+                        "auth-file", "runc", "grace", "report"},
              .switches = {"insecure-http", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "deploy: %s\n%s", flags.message().c_str(), kUsage);
@@ -318,6 +320,21 @@ int RunDeploy(std::span<char* const> args) {
       "run\n",
       name->c_str(), id.c_str(), port, health.c_str(), Ms(done - start_run));
   std::printf("deploy: %lld ms\n", Ms(done - started));
+  if (auto report = flags->Get("report")) {
+    Status written = release::WriteReport(
+        *report, {{"command", "deploy"},
+                  {"name", *name},
+                  {"container_id", id},
+                  {"digest", digest},
+                  {"port", port},
+                  {"pulled_bytes", pulled_bytes},
+                  {"pull_unpack_ms", Ms(unpacked - started)},
+                  {"healthy_after_run_ms", Ms(done - start_run)},
+                  {"duration_ms", Ms(done - started)}});
+    // The container runs and is healthy; the report is the caller's
+    // record, so its loss is an error the caller sees, not a rollback.
+    if (!written.ok()) return fail(written.message());
+  }
   return 0;
 }
 

@@ -57,6 +57,38 @@ for k, v in {"title": "app", "version": "1.0.0", "revision": "abc123",
 assert c["created"] == "1970-01-01T00:00:00Z"
 PY
 
+# shipctl inspect reports what skopeo and Python's tarfile read independently.
+"$shipctl" inspect --layout "$work/a/layout" --report "$work/inspect.json" >"$work/inspect.out"
+cmp -s "$work/inspect.json" "$work/inspect.out" || fail "inspect: --report differs from stdout"
+skopeo inspect --raw "oci:$work/a/layout:v1" >"$work/manifest.json"
+/usr/bin/python3 - "$work/inspect.json" "$work/manifest.json" "$work/a/layout" "$digest" <<'PY'
+import gzip, json, os, sys, tarfile
+facts, manifest, layout, digest = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]
+assert facts["manifest_digest"] == digest, facts
+assert facts["platform"] == "linux/amd64", facts
+assert facts["exposed_ports"] == ["8080/tcp"], facts
+assert facts["layers"] == len(manifest["layers"]), facts
+assert facts["compressed_bytes"] == sum(l["size"] for l in manifest["layers"]), facts
+files = raw = 0
+for l in manifest["layers"]:
+    blob = os.path.join(layout, "blobs", *l["digest"].split(":"))
+    data = gzip.open(blob).read()
+    raw += len(data)
+    with gzip.open(blob) as f, tarfile.open(fileobj=f) as t:
+        files += sum(1 for m in t.getmembers() if m.isfile())
+assert facts["uncompressed_bytes"] == raw and facts["files"] == files, (facts, raw, files)
+assert facts["shared_libs"] == 0, facts  # a static binary
+PY
+# ... and refuses a layout whose blob was tampered with.
+cp -r "$work/a/layout" "$work/tampered"
+layer=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"].split(":")[1])' "$work/manifest.json")
+chmod -R u+w "$work/tampered"
+printf 'x' >>"$work/tampered/blobs/sha256/$layer"
+if "$shipctl" inspect --layout "$work/tampered" >/dev/null 2>"$work/inspect.err"; then
+  fail "inspect accepted a tampered layer"
+fi
+grep -q "$layer" "$work/inspect.err" || fail "inspect's error does not name the bad blob: $(cat "$work/inspect.err")"
+
 # 4. Reproducible: another directory, another run, fewer threads: same bytes.
 pack "$work/b" --jobs=1
 cmp -s "$work/a/image.digest" "$work/b/image.digest" || fail "digest differs between runs"

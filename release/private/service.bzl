@@ -28,7 +28,6 @@ load("@rules_cc//cc:defs.bzl", "cc_binary")
 load("//release/private:deploy.bzl", "static_deploy")
 load("//release/private:image.bzl", "static_image", "static_image_index")
 load("//toolchains:static_binary_test.bzl", "static_binary_test")
-load("//toolchains:copts.bzl", "STATICSHIP_COPTS")
 
 STATICSHIP_VERSION = "0.1.0"
 
@@ -78,7 +77,6 @@ def static_service(
     cc_binary(
         name = name,
         srcs = srcs,
-        copts = STATICSHIP_COPTS,
         # Static builds replace musl's malloc with mimalloc (see
         # third_party/mimalloc); the glibc baseline keeps glibc's, which is
         # what a conventional dynamic build ships.

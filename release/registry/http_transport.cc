@@ -38,9 +38,9 @@ SocketTransport::SocketTransport() : client_(TransportOptions()) {}
 Result<HttpResponse> SocketTransport::Send(const HttpRequest& request,
                                            std::chrono::milliseconds timeout) {
   if (request.url.scheme != "http") {
-    return MakeError(
-        "https is not supported by this client (no TLS in the "
-        "static build): use a plain-http registry");
+    return MakeError(ErrorCode::kUnimplemented,
+                     "https is not supported by this client (no TLS in the "
+                     "static build): use a plain-http registry");
   }
   http::ClientRequest wire;
   wire.method = request.method;

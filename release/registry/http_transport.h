@@ -53,8 +53,8 @@ class HttpTransport {
                                     std::chrono::milliseconds timeout) = 0;
 };
 
-// Errors are http::Client's, unchanged, so http::IsRetryable and
-// http::ErrorKindOf classify them ("[refused] ...", "[timeout] ...").
+// Errors are http::Client's, unchanged, so http::IsRetryable and their codes
+// classify them (kUnavailable, kDeadlineExceeded, ...).
 class SocketTransport : public HttpTransport {
  public:
   SocketTransport();

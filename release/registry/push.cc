@@ -8,6 +8,7 @@
 
 #include "common/base/file.h"
 #include "common/base/flags.h"
+#include "release/common/report.h"
 #include "release/common/sha256.h"
 #include "release/registry/credentials.h"
 #include "release/registry/reference.h"
@@ -187,12 +188,14 @@ int RunPush(std::span<char* const> args) {
       "usage: shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom "
       "FILE]\n"
       "         [--auth-file FILE] [--insecure-http] [--timeout 60s]\n"
+      "         [--report FILE]   (JSON: digests, counts, duration_ms)\n"
       "Credentials: --auth-file (user:password or docker config.json) or\n"
       "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n";
   const auto started = std::chrono::steady_clock::now();
   Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"layout", "ref", "sbom", "auth-file", "timeout"},
-             .switches = {"insecure-http", "help"}});
+      args,
+      {.values = {"layout", "ref", "sbom", "auth-file", "timeout", "report"},
+       .switches = {"insecure-http", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
@@ -258,6 +261,25 @@ int RunPush(std::span<char* const> args) {
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   std::printf("push: %lld ms\n", static_cast<long long>(elapsed.count()));
+  if (auto report = flags->Get("report")) {
+    nlohmann::json data = {
+        {"command", "push"},
+        {"reference", ref->Name() + ":" + ref->tag},
+        {"repository", ref->Name()},
+        {"digest", outcome->digest},
+        {"blobs_uploaded", stats.blobs_uploaded},
+        {"bytes_uploaded", stats.bytes_uploaded},
+        {"blobs_present", stats.blobs_present},
+        {"duration_ms", elapsed.count()},
+    };
+    if (!outcome->sbom_tag.empty()) {
+      data["sbom_tag"] = outcome->sbom_tag;
+      data["sbom_digest"] = outcome->sbom_digest;
+    }
+    if (Status written = release::WriteReport(*report, data); !written.ok()) {
+      return fail(written.message());
+    }
+  }
   return 0;
 }
 

@@ -14,6 +14,28 @@ namespace {
 
 bool IsTransientStatus(int status) { return status == 429 || status >= 500; }
 
+// The code a final HTTP status leaves its error with, after gRPC's mapping
+// of HTTP statuses, so that callers can tell "no such manifest" from "not
+// allowed" without reading the message.
+ErrorCode CodeOfStatus(int status) {
+  switch (status) {
+    case 400:
+      return ErrorCode::kInvalidArgument;
+    case 401:
+      return ErrorCode::kUnauthenticated;
+    case 403:
+      return ErrorCode::kPermissionDenied;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 429:
+      return ErrorCode::kResourceExhausted;
+    case 501:
+      return ErrorCode::kUnimplemented;
+    default:
+      return status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kUnknown;
+  }
+}
+
 // The registry's own explanation ({"errors":[{"code":..,"message":..}]}),
 // which never contains credentials; empty when the body is not that.
 std::string RegistryErrorDetail(const HttpResponse& response) {
@@ -94,9 +116,10 @@ Result<HttpResponse> RegistryClient::ExchangeWithRetry(
     }
     if (attempt >= options_.max_attempts) {
       if (!response.ok()) {
-        return MakeError(registry_ + ": " + response.message() +
-                         " (gave up after " + std::to_string(attempt) +
-                         " attempts)");
+        Error gave_up = WithContext(response.error(), registry_);
+        gave_up.message +=
+            " (gave up after " + std::to_string(attempt) + " attempts)";
+        return gave_up;
       }
       return response;  // the caller reports the final 5xx/429
     }
@@ -138,36 +161,38 @@ Error RegistryClient::StatusError(std::string_view what,
                                   const HttpResponse& response) const {
   std::string detail = RegistryErrorDetail(response);
   std::string suffix = detail.empty() ? "" : " [" + detail + "]";
+  std::string message;
   switch (response.status) {
     case 401:
-      return MakeError(
-          registry_ + ": 401 Unauthorized: " +
-          (credentials_.has_value()
-               ? "the registry rejected the credentials"
-               : std::string("the registry needs credentials: set ") +
-                     kUserEnv + " and " + kPasswordEnv +
-                     ", or pass --auth-file") +
-          " (" + std::string(what) + ")");
+      message = registry_ + ": 401 Unauthorized: " +
+                (credentials_.has_value()
+                     ? "the registry rejected the credentials"
+                     : std::string("the registry needs credentials: set ") +
+                           kUserEnv + " and " + kPasswordEnv +
+                           ", or pass --auth-file") +
+                " (" + std::string(what) + ")";
+      break;
     case 403:
-      return MakeError(registry_ + ": 403 Forbidden: the credentials may not " +
-                       actions_ + " " + repository_ + " (" + std::string(what) +
-                       ")");
+      message = registry_ + ": 403 Forbidden: the credentials may not " +
+                actions_ + " " + repository_ + " (" + std::string(what) + ")";
+      break;
     case 404:
-      return MakeError(registry_ + ": 404 Not Found: " + std::string(what) +
-                       " does not exist in " + repository_ + suffix);
+      message = registry_ + ": 404 Not Found: " + std::string(what) +
+                " does not exist in " + repository_ + suffix;
+      break;
     default:
-      return MakeError(registry_ + ": " + std::string(what) +
-                       ": unexpected HTTP " + std::to_string(response.status) +
-                       suffix);
+      message = registry_ + ": " + std::string(what) + ": unexpected HTTP " +
+                std::to_string(response.status) + suffix;
+      break;
   }
+  return MakeError(CodeOfStatus(response.status), std::move(message));
 }
 
 Status RegistryClient::FetchBearerToken(const std::string& realm,
                                         const std::string& service,
                                         const std::string& scope) {
   Result<Url> url = ParseUrl(realm);
-  if (!url.ok())
-    return MakeError("Bearer challenge: bad realm: " + url.message());
+  if (!url.ok()) return WithContext(url.error(), "Bearer challenge: bad realm");
   if (!service.empty())
     url->target = AppendQuery(url->target, "service", service);
   url->target = AppendQuery(url->target, "scope", scope);
@@ -187,7 +212,7 @@ Status RegistryClient::FetchBearerToken(const std::string& realm,
     }
     Sleep(options_.initial_backoff * attempt);
   }
-  if (!response.ok()) return MakeError("token service: " + response.message());
+  if (!response.ok()) return WithContext(response.error(), "token service");
   if (response->status != 200) {
     return StatusError("token request to " + url->Authority(), *response);
   }
@@ -209,10 +234,11 @@ Status RegistryClient::FetchBearerToken(const std::string& realm,
 Status RegistryClient::AnswerChallenge(const HttpResponse& response) {
   const std::string* header = response.Header("WWW-Authenticate");
   if (header == nullptr) {
-    return MakeError(registry_ + ": 401 Unauthorized without a challenge");
+    return MakeError(ErrorCode::kUnauthenticated,
+                     registry_ + ": 401 Unauthorized without a challenge");
   }
   Result<Challenge> challenge = ParseChallenge(*header);
-  if (!challenge.ok()) return MakeError(registry_ + ": " + challenge.message());
+  if (!challenge.ok()) return WithContext(challenge.error(), registry_);
   if (challenge->scheme == "basic") {
     if (!credentials_.has_value()) return StatusError("login", response);
     authorization_ = "Basic " + Base64Encode(credentials_->user + ":" +
@@ -225,14 +251,15 @@ Status RegistryClient::AnswerChallenge(const HttpResponse& response) {
     return FetchBearerToken(challenge->Param("realm"),
                             challenge->Param("service"), scope);
   }
-  return MakeError(registry_ + ": unsupported authentication scheme '" +
-                   challenge->scheme + "'");
+  return MakeError(ErrorCode::kUnimplemented,
+                   registry_ + ": unsupported authentication scheme '" +
+                       challenge->scheme + "'");
 }
 
 Status RegistryClient::Authenticate(std::string_view actions) {
   actions_ = std::string(actions);
   Result<Url> base = ParseUrl("http://" + registry_ + "/v2/");
-  if (!base.ok()) return MakeError("registry address: " + base.message());
+  if (!base.ok()) return WithContext(base.error(), "registry address");
   Result<HttpResponse> ping = ExchangeWithRetry("GET", *base, {}, {});
   if (!ping.ok()) return ping.error();
   if (ping->status == 200) return Status::Ok();
@@ -273,8 +300,9 @@ Status RegistryClient::UploadBlob(std::string_view digest,
                                   std::string_view bytes) {
   const std::string actual = release::Sha256Digest(bytes);
   if (actual != digest) {
-    return MakeError("blob " + std::string(digest) + " has digest " + actual +
-                     ": refusing to upload corrupt content");
+    return MakeError(ErrorCode::kDataLoss,
+                     "blob " + std::string(digest) + " has digest " + actual +
+                         ": refusing to upload corrupt content");
   }
   const Url start = RepoUrl("/blobs/uploads/");
   Result<HttpResponse> session = Exchange("POST", start, {}, {});
@@ -287,7 +315,7 @@ Status RegistryClient::UploadBlob(std::string_view digest,
     return MakeError(registry_ + ": upload session without Location header");
   }
   Result<Url> target = ResolveReference(start, *location);
-  if (!target.ok()) return MakeError(registry_ + ": " + target.message());
+  if (!target.ok()) return WithContext(target.error(), registry_);
   target->target = AppendQuery(target->target, "digest", digest);
   Result<HttpResponse> put = Exchange(
       "PUT", *target, {{"Content-Type", "application/octet-stream"}}, bytes);
@@ -297,8 +325,9 @@ Status RegistryClient::UploadBlob(std::string_view digest,
   }
   if (const std::string* stored = put->Header("Docker-Content-Digest")) {
     if (*stored != digest) {
-      return MakeError(registry_ + ": stored blob as " + *stored +
-                       " but we sent " + std::string(digest));
+      return MakeError(ErrorCode::kDataLoss, registry_ + ": stored blob as " +
+                                                 *stored + " but we sent " +
+                                                 std::string(digest));
     }
   }
   ++stats_.blobs_uploaded;
@@ -323,8 +352,9 @@ Result<std::string> RegistryClient::PutManifest(std::string_view reference,
     return ours;
   }
   if (*theirs != ours) {
-    return MakeError(registry_ + ": manifest digest mismatch: registry says " +
-                     *theirs + ", our bytes are " + ours);
+    return MakeError(ErrorCode::kDataLoss,
+                     registry_ + ": manifest digest mismatch: registry says " +
+                         *theirs + ", our bytes are " + ours);
   }
   return ours;
 }
@@ -340,14 +370,16 @@ Result<Manifest> RegistryClient::GetManifest(std::string_view reference) {
   Manifest manifest;
   manifest.digest = release::Sha256Digest(response->body);
   if (reference.starts_with("sha256:") && manifest.digest != reference) {
-    return MakeError(registry_ + ": manifest " + std::string(reference) +
-                     " has digest " + manifest.digest);
+    return MakeError(ErrorCode::kDataLoss,
+                     registry_ + ": manifest " + std::string(reference) +
+                         " has digest " + manifest.digest);
   }
   if (const std::string* claimed = response->Header("Docker-Content-Digest")) {
     if (*claimed != manifest.digest) {
-      return MakeError(registry_ + ": manifest " + std::string(reference) +
-                       " claims " + *claimed + " but its bytes are " +
-                       manifest.digest);
+      return MakeError(ErrorCode::kDataLoss,
+                       registry_ + ": manifest " + std::string(reference) +
+                           " claims " + *claimed + " but its bytes are " +
+                           manifest.digest);
     }
   }
   manifest.media_type = MediaTypeOf(*response, response->body);
@@ -367,7 +399,7 @@ Result<std::string> RegistryClient::GetBlob(std::string_view digest) {
       const std::string* location = response->Header("Location");
       if (location == nullptr) break;
       Result<Url> next = ResolveReference(url, *location);
-      if (!next.ok()) return MakeError(registry_ + ": " + next.message());
+      if (!next.ok()) return WithContext(next.error(), registry_);
       url = *next;
       continue;
     }
@@ -375,8 +407,9 @@ Result<std::string> RegistryClient::GetBlob(std::string_view digest) {
       return StatusError("blob " + std::string(digest), *response);
     std::string actual = release::Sha256Digest(response->body);
     if (actual != digest) {
-      return MakeError(registry_ + ": blob " + std::string(digest) +
-                       " arrived with digest " + actual);
+      return MakeError(ErrorCode::kDataLoss,
+                       registry_ + ": blob " + std::string(digest) +
+                           " arrived with digest " + actual);
     }
     return std::move(response->body);
   }

@@ -131,6 +131,7 @@ TEST_F(RegistryClientTest, WrongPasswordIsOneClearLineWithoutThePassword) {
       << s.message();
   EXPECT_EQ(s.message().find("wrong-pw-XYZ"), std::string::npos);
   EXPECT_EQ(s.message().find('\n'), std::string::npos);
+  EXPECT_EQ(s.code(), ErrorCode::kUnauthenticated);
   EXPECT_TRUE(sleeps_.empty()) << "401 is not transient";
 }
 
@@ -181,6 +182,7 @@ TEST_F(RegistryClientTest, BearerWithWrongPasswordFailsClearly) {
   EXPECT_NE(s.message().find("401 Unauthorized"), std::string::npos)
       << s.message();
   EXPECT_EQ(s.message().find("nope-pw-Q"), std::string::npos);
+  EXPECT_EQ(s.code(), ErrorCode::kUnauthenticated);
 }
 
 TEST_F(RegistryClientTest, ForbiddenPushIsOneClearLine) {
@@ -196,6 +198,7 @@ TEST_F(RegistryClientTest, ForbiddenPushIsOneClearLine) {
                 "403 Forbidden: the credentials may not pull,push team/app"),
             std::string::npos)
       << s.message();
+  EXPECT_EQ(s.code(), ErrorCode::kPermissionDenied);
 }
 
 TEST_F(RegistryClientTest, UnknownManifestIs404Line) {
@@ -208,6 +211,7 @@ TEST_F(RegistryClientTest, UnknownManifestIs404Line) {
       m.message().find("404 Not Found: manifest v9 does not exist in team/app"),
       std::string::npos)
       << m.message();
+  EXPECT_EQ(m.code(), ErrorCode::kNotFound);
 }
 
 TEST_F(RegistryClientTest, Retries500ThenSucceedsWithBackoff) {
@@ -232,6 +236,7 @@ TEST_F(RegistryClientTest, GivesUpOnPersistent500AfterBoundedAttempts) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("unexpected HTTP 500"), std::string::npos)
       << s.message();
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
   EXPECT_EQ(registry.requests().size(), 3u);
   EXPECT_EQ(sleeps_.size(), 2u);
 }
@@ -248,6 +253,9 @@ TEST_F(RegistryClientTest, RetriesRefusedConnectionThenGivesUp) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("gave up after 4 attempts"), std::string::npos)
       << s.message();
+  // The registry name and attempt count around the message keep the
+  // transport's code.
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable) << s.message();
   EXPECT_EQ(sleeps_.size(), 3u);
 }
 
@@ -263,6 +271,7 @@ TEST_F(RegistryClientTest, ManifestDigestMismatchIsAnError) {
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.message().find("manifest digest mismatch"), std::string::npos)
       << d.message();
+  EXPECT_EQ(d.code(), ErrorCode::kDataLoss);
 }
 
 TEST_F(RegistryClientTest, PutsManifestWithMediaTypeAndReadsItBack) {

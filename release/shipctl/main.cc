@@ -7,6 +7,7 @@
 
 #include "release/deploy/deploy.h"
 #include "release/image/index_command.h"
+#include "release/image/inspect_command.h"
 #include "release/image/pack_command.h"
 #include "release/registry/push.h"
 
@@ -23,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
      "build a single-layer scratch image (OCI layout, docker-archive, SBOM)"},
     {"index", staticship::release::RunIndex,
      "combine single-platform layouts under one OCI image index"},
+    {"inspect", staticship::release::RunInspect,
+     "print a single-image layout's facts as JSON (size, files, ports)"},
     {"push", staticship::registry::RunPush,
      "push an OCI layout (and its SBOM) to a registry; prints REF@digest"},
     {"deploy", staticship::deploy::RunDeploy,

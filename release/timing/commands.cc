@@ -21,7 +21,7 @@ constexpr char kUsage[] =
     "usage:\n"
     "  shiptime profile --profile F.json --service NAME --targets FILE\n"
     "                   --variant static|dynamic|dynamic-clang\n"
-    "                   --kind cold|incremental\n"
+    "                   --kind cold|incremental [--image LABEL]\n"
     "                   [--runtimes warm|cold] --out records.jsonl\n"
     "  shiptime record --service NAME --variant static|dynamic|dynamic-clang\n"
     "                  --stage STAGE\n"
@@ -52,7 +52,8 @@ int RunProfile(const Flags& flags, std::ostream& out, std::ostream& err) {
   }
   auto targets = ReadTargetList(*flags.Get("targets"));
   if (!targets) return Fail(err, targets.message(), kExitFailure);
-  auto time = SummariseProfileFile(*flags.Get("profile"), *targets);
+  const std::string image = flags.Get("image").value_or("");
+  auto time = SummariseProfileFile(*flags.Get("profile"), *targets, image);
   if (!time) return Fail(err, time.message(), kExitFailure);
   const std::string kind = *flags.Get("kind");
   const std::string service = *flags.Get("service");
@@ -80,6 +81,16 @@ int RunProfile(const Flags& flags, std::ostream& out, std::ostream& err) {
   records.push_back(make("link", time->link_us, time->link_actions));
   records.push_back(make("build_wall", time->wall_us,
                          time->compile_actions + time->link_actions));
+  if (!image.empty()) {
+    // A build that changed the binary packs its image again; one that did
+    // not pack it has nothing to report, which is an error.
+    if (time->image_actions == 0) {
+      return Fail(
+          err, "no Packing action of " + image + " in " + *flags.Get("profile"),
+          kExitFailure);
+    }
+    records.push_back(make("image", time->image_us, time->image_actions));
+  }
   for (const TimingRecord& r : records) {
     if (Status valid = Validate(r); !valid) {
       return Fail(err, valid.message(), kExitUsage);
@@ -234,9 +245,9 @@ int RunShiptime(const std::vector<std::string>& args,
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   Result<Flags> flags = MakeError("unknown subcommand " + command);
   if (command == "profile") {
-    flags =
-        Flags::Parse(rest, {.values = {"profile", "service", "targets",
-                                       "variant", "kind", "runtimes", "out"}});
+    flags = Flags::Parse(
+        rest, {.values = {"profile", "service", "targets", "variant", "kind",
+                          "runtimes", "out", "image"}});
   } else if (command == "record") {
     flags = Flags::Parse(
         rest, {.values = {"service", "variant", "stage", "ms", "bytes", "files",

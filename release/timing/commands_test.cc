@@ -202,5 +202,18 @@ TEST_F(ShiptimeTest, ColdProfileWithoutTheServicesActionsIsAnError) {
   EXPECT_FALSE(fs::exists(Records()));
 }
 
+TEST_F(ShiptimeTest, AnImageThatWasNotPackedIsAnError) {
+  EXPECT_EQ(
+      Run({"profile", "--profile",
+           "release/timing/testdata/bazel423_cold.profile.json", "--service",
+           "hello", "--targets", "release/timing/testdata/hello.targets",
+           "--variant", "static", "--kind", "cold", "--image",
+           "//hello:hello_image", "--out", Records()}),
+      kExitFailure);
+  EXPECT_NE(err_.str().find("no Packing action of //hello:hello_image"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(Records()));
+}
+
 }  // namespace
 }  // namespace staticship::timing

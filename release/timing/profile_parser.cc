@@ -50,8 +50,9 @@ Result<std::set<std::string>> ReadTargetList(const std::string& path) {
   return targets;
 }
 
-Result<ServiceBuildTime> SummariseProfile(
-    std::string_view profile_json, const std::set<std::string>& targets) {
+Result<ServiceBuildTime> SummariseProfile(std::string_view profile_json,
+                                          const std::set<std::string>& targets,
+                                          std::string_view image_target) {
   auto root = nlohmann::json::parse(profile_json, nullptr,
                                     /*allow_exceptions=*/false);
   if (root.is_discarded()) return MakeError("profile is not valid JSON");
@@ -75,7 +76,8 @@ Result<ServiceBuildTime> SummariseProfile(
     const std::string name = event.value("name", "");
     const bool compiling = StartsWith(name, "Compiling ");
     const bool linking = StartsWith(name, "Linking ");
-    if (!compiling && !linking) continue;
+    const bool packing = !image_target.empty() && StartsWith(name, "Packing ");
+    if (!compiling && !linking && !packing) continue;
     auto args = event.find("args");
     if (args == event.end() || !args->is_object()) {
       return MakeError("action '" + name +
@@ -83,7 +85,7 @@ Result<ServiceBuildTime> SummariseProfile(
                        "--experimental_profile_include_target_label");
     }
     const std::string target = args->value("target", "");
-    if (!targets.count(target)) continue;
+    if (packing ? target != image_target : !targets.count(target)) continue;
     auto ts = event.find("ts");
     auto dur = event.find("dur");
     if (ts == event.end() || dur == event.end() || !ts->is_number() ||
@@ -92,6 +94,12 @@ Result<ServiceBuildTime> SummariseProfile(
     }
     const auto start = ts->get<std::int64_t>();
     const auto duration = dur->get<std::int64_t>();
+    if (packing) {
+      // The image is not part of the compile+link wall time.
+      time.image_us += duration;
+      ++time.image_actions;
+      continue;
+    }
     if (compiling) {
       time.compile_us += duration;
       ++time.compile_actions;
@@ -109,10 +117,11 @@ Result<ServiceBuildTime> SummariseProfile(
 }
 
 Result<ServiceBuildTime> SummariseProfileFile(
-    const std::string& path, const std::set<std::string>& targets) {
+    const std::string& path, const std::set<std::string>& targets,
+    std::string_view image_target) {
   auto text = ReadWholeFile(path);
   if (!text) return text.error();
-  auto time = SummariseProfile(*text, targets);
+  auto time = SummariseProfile(*text, targets, image_target);
   if (!time) return MakeError(path + ": " + time.message());
   return time;
 }

@@ -18,6 +18,8 @@ struct ServiceBuildTime {
   std::int64_t wall_us = 0;     // first action start to last action end
   int compile_actions = 0;
   int link_actions = 0;
+  std::int64_t image_us = 0;  // "Packing …" actions of the image target
+  int image_actions = 0;
 };
 
 // Reads the output of `bazel query 'kind("cc_.* rule", deps(//x))'`: one
@@ -26,10 +28,14 @@ struct ServiceBuildTime {
 Result<std::set<std::string>> ParseTargetList(std::string_view text);
 Result<std::set<std::string>> ReadTargetList(const std::string& path);
 
+// `image_target` (a label, or empty) names the image whose packing action
+// is timed as well; compile and link come from `targets`.
 Result<ServiceBuildTime> SummariseProfile(std::string_view profile_json,
-                                          const std::set<std::string>& targets);
+                                          const std::set<std::string>& targets,
+                                          std::string_view image_target = {});
 Result<ServiceBuildTime> SummariseProfileFile(
-    const std::string& path, const std::set<std::string>& targets);
+    const std::string& path, const std::set<std::string>& targets,
+    std::string_view image_target = {});
 
 }  // namespace staticship::timing
 

@@ -84,6 +84,26 @@ TEST(ProfileParserTest, IgnoresCriticalPathCopiesAndOtherCategories) {
   EXPECT_EQ(time->wall_us, 17);
 }
 
+TEST(ProfileParserTest, TimesThePackingOfTheNamedImageOnly) {
+  constexpr char kProfile[] = R"({"traceEvents":[
+    {"cat":"action processing","name":"Compiling a.cc","ph":"X","ts":10,
+     "dur":5,"args":{"target":"//a:a"}},
+    {"cat":"action processing","name":"Packing musl image //a:a_image","ph":"X",
+     "ts":40,"dur":30,"args":{"target":"//a:a_image"}},
+    {"cat":"action processing","name":"Packing musl image //b:b_image","ph":"X",
+     "ts":40,"dur":300,"args":{"target":"//b:b_image"}}]})";
+  auto time = SummariseProfile(kProfile, {"//a:a"}, "//a:a_image");
+  ASSERT_TRUE(time.ok()) << time.message();
+  EXPECT_EQ(time->image_us, 30);
+  EXPECT_EQ(time->image_actions, 1);
+  // Packing is not compile+link: the wall time ends with the compile.
+  EXPECT_EQ(time->wall_us, 5);
+
+  auto without = SummariseProfile(kProfile, {"//a:a"});
+  ASSERT_TRUE(without.ok()) << without.message();
+  EXPECT_EQ(without->image_actions, 0);
+}
+
 TEST(ProfileParserTest, ProfileWithoutTargetLabelsIsAnError) {
   constexpr char kProfile[] = R"({"traceEvents":[
     {"cat":"action processing","name":"Compiling a.cc","ph":"X","ts":1,

@@ -48,8 +48,7 @@ Result<TimingRun> RunFromJson(const nlohmann::json& json) {
   }
   for (const nlohmann::json& item : *records) {
     auto record = RecordFromJson(item);
-    if (!record)
-      return MakeError("run " + run.run_id + ": " + record.message());
+    if (!record) return WithContext(record.error(), "run " + run.run_id);
     run.records.push_back(std::move(*record));
   }
   return run;

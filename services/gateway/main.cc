@@ -55,7 +55,7 @@ Result<Config> LoadWithOverrides(const Flags& flags) {
   if (!c.ok()) return c;
   if (!flags.listen.empty()) {
     Result<Endpoint> e = ParseHostPort(flags.listen);
-    if (!e.ok()) return MakeError("--listen: " + e.message());
+    if (!e.ok()) return WithContext(e.error(), "--listen");
     c->listen_host = e->host;
     c->listen_port = e->port;
   }

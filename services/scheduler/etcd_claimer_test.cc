@@ -152,6 +152,14 @@ TEST(ReadClaimReplyTest, LostShowsWhatBeatUsAndWhen) {
   EXPECT_TRUE(a.status);
 }
 
+// What EtcdClient returns for a member that is down or slow.
+Error Down(std::string message) {
+  return MakeError(ErrorCode::kUnavailable, std::move(message));
+}
+Error Slow(std::string message) {
+  return MakeError(ErrorCode::kDeadlineExceeded, std::move(message));
+}
+
 // A scripted etcd and a clock that moves only when the claimer sleeps.
 class EtcdClaimerTest : public ::testing::Test {
  protected:
@@ -160,7 +168,7 @@ class EtcdClaimerTest : public ::testing::Test {
         {.prefix = "/p/", .instance = "me", .retry_limit = retry_limit},
         {.txn = [this](const json& txn) -> Result<json> {
            sent_.push_back(txn);
-           if (replies_.empty()) return MakeError("[timeout] unscripted");
+           if (replies_.empty()) return Slow("[timeout] unscripted");
            Result<json> r = std::move(replies_.front());
            replies_.pop_front();
            return r;
@@ -187,8 +195,8 @@ class EtcdClaimerTest : public ::testing::Test {
 };
 
 TEST_F(EtcdClaimerTest, TransientErrorsAreRetriedWithTheSameTxn) {
-  replies_ = {MakeError("[timeout] etcd slow"),
-              MakeError("[refused] member down"), TxnReply(true, 40)};
+  replies_ = {Slow("[timeout] etcd slow"), Down("[refused] member down"),
+              TxnReply(true, 40)};
   ClaimAttempt a =
       Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
   EXPECT_EQ(a.outcome, Outcome::kWon);
@@ -201,7 +209,7 @@ TEST_F(EtcdClaimerTest, TransientErrorsAreRetriedWithTheSameTxn) {
 }
 
 TEST_F(EtcdClaimerTest, GivesUpWhenTheNextWaitWouldEndPastTheLimit) {
-  for (int i = 0; i < 10; ++i) replies_.push_back(MakeError("[timeout] x"));
+  for (int i = 0; i < 10; ++i) replies_.push_back(Slow("[timeout] x"));
   // 31 ms fits in 100; 31 + 91 does not.
   ClaimAttempt a =
       Claimer(milliseconds(100)).Claim("a", Seen(), kOurLease, rng_);
@@ -219,9 +227,32 @@ TEST_F(EtcdClaimerTest, APermanentErrorIsNotRetried) {
   EXPECT_TRUE(slept_.empty());
 }
 
+// The retry decision is the code's: context in front of a transient error
+// keeps it retried, and a permanent error whose words read like a timeout
+// is not retried.
+TEST_F(EtcdClaimerTest, ContextInFrontOfTheMessageKeepsTheDecision) {
+  replies_ = {WithContext(Down("[refused] member down"), "etcd txn"),
+              WithContext(Slow("[timeout] etcd slow"), "[protocol]"),
+              TxnReply(true, 40)};
+  ClaimAttempt won =
+      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  EXPECT_EQ(won.outcome, Outcome::kWon);
+  EXPECT_EQ(sent_.size(), 3u);
+
+  sent_.clear();
+  slept_.clear();
+  replies_ = {MakeError("[timeout] only in words"), TxnReply(true, 40)};
+  ClaimAttempt undecided =
+      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  EXPECT_EQ(undecided.outcome, Outcome::kUndecided);
+  EXPECT_EQ(undecided.error, "[timeout] only in words");
+  EXPECT_TRUE(slept_.empty());
+  EXPECT_EQ(sent_.size(), 1u);
+}
+
 TEST_F(EtcdClaimerTest, StoppingEndsTheRetries) {
   stopping_ = true;
-  replies_ = {MakeError("[timeout] x"), TxnReply(true, 40)};
+  replies_ = {Slow("[timeout] x"), TxnReply(true, 40)};
   ClaimAttempt a =
       Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
   EXPECT_EQ(a.outcome, Outcome::kUndecided);

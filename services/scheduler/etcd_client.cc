@@ -20,9 +20,8 @@ http::ClientOptions ClientOptionsFor(std::chrono::milliseconds timeout) {
 }  // namespace
 
 bool IsTransient(const Error& error) {
-  return http::IsRetryable(error) ||
-         http::ErrorKindOf(error) == http::ErrorKind::kResolve ||
-         error.message.rfind("[unavailable]", 0) == 0;
+  return error.code == ErrorCode::kUnavailable ||
+         error.code == ErrorCode::kDeadlineExceeded;
 }
 
 Result<std::vector<std::string>> ParseEndpoints(std::string_view list) {
@@ -33,14 +32,16 @@ Result<std::vector<std::string>> ParseEndpoints(std::string_view list) {
     while (!one.empty() && one.back() == '/') one.pop_back();
     if (!one.empty()) {
       if (auto url = http::ParseUrl(one); !url.ok()) {
-        return MakeError("etcd endpoint '" + one + "': " + url.message());
+        return WithContext(url.error(), "etcd endpoint '" + one + "'");
       }
       out.push_back(std::move(one));
     }
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
-  if (out.empty()) return MakeError("no etcd endpoint given");
+  if (out.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no etcd endpoint given");
+  }
   return out;
 }
 
@@ -60,18 +61,18 @@ Result<json> EtcdClient::Call(std::string_view path, const json& body) {
   request.headers.Add("Content-Type", "application/json");
   request.body = body.dump();
   request.timeout = timeout_;
-  Error last{"no etcd endpoint"};
+  Error last = MakeError(ErrorCode::kFailedPrecondition, "no etcd endpoint");
   size_t start = current_.load();
   for (size_t i = 0; i < endpoints_.size(); ++i) {
     size_t index = (start + i) % endpoints_.size();
     request.url = endpoints_[index] + std::string(path);
     auto response = http_.Send(request);
     if (!response.ok()) {
-      // The kind prefix ("[refused] ...") stays first for IsTransient.
-      last =
-          MakeError(response.message() + " (etcd " + endpoints_[index] + ")");
-      if (http::IsRetryable(response.error()) ||
-          http::ErrorKindOf(response.error()) == http::ErrorKind::kResolve) {
+      // The member goes after the message, which people read from its
+      // "[refused]"-style start; the code, which IsTransient reads, is kept.
+      last = Error{response.code(),
+                   response.message() + " (etcd " + endpoints_[index] + ")"};
+      if (http::IsRetryable(response.error())) {
         continue;  // the next member may answer
       }
       reachable_ = false;
@@ -82,8 +83,9 @@ Result<json> EtcdClient::Call(std::string_view path, const json& body) {
     json reply = json::parse(response->body, nullptr, false);
     if (response->status == 503) {
       // A member without a leader; another one may have it.
-      last = MakeError("[unavailable] HTTP 503 from " + endpoints_[index] +
-                       ": " + response->body.substr(0, 200));
+      last = MakeError(ErrorCode::kUnavailable,
+                       "[unavailable] HTTP 503 from " + endpoints_[index] +
+                           ": " + response->body.substr(0, 200));
       continue;
     }
     if (response->status != 200) {

@@ -25,7 +25,8 @@
 
 namespace staticship::scheduler::etcd {
 
-// Worth retrying later: no member reachable, a timeout, or no leader.
+// Worth retrying later: no member reachable, a timeout, or no leader
+// (kUnavailable or kDeadlineExceeded, whatever context the message has).
 bool IsTransient(const Error& error);
 
 // "http://a:2379,http://b:2379" -> endpoints; each must parse as a URL.

@@ -360,7 +360,8 @@ Status EtcdStore::WriteTask(const Task& task, const Backoff::Rng& rng) {
                                      : options_.write_retry_limit);
   for (;;) {
     int64_t lease = session_.lease();
-    Status s = lease == 0 ? Status(MakeError("[unavailable] no etcd lease"))
+    Status s = lease == 0 ? Status(MakeError(ErrorCode::kUnavailable,
+                                             "[unavailable] no etcd lease"))
                           : WriteOnce(task, lease);
     std::optional<milliseconds> delay;
     if (!s.ok() && etcd::IsTransient(s.error()) && !Stopping()) {

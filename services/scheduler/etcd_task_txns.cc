@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "services/scheduler/etcd_txn.h"
-#include "services/scheduler/task_store.h"
 
 namespace staticship::scheduler {
 
@@ -34,8 +33,8 @@ Status ReadCreateReply(const json& reply, const Task& task, int64_t lease) {
   if (existing && claim && claim->lease == lease) {
     return Status::Ok();  // an earlier attempt of ours went through
   }
-  return MakeError(std::string(kIdExistsPrefix) + "task id '" + task.id +
-                   "' already exists in etcd");
+  return MakeError(ErrorCode::kAlreadyExists,
+                   "task id '" + task.id + "' already exists in etcd");
 }
 
 json UpdateTxn(const TaskKeys& keys, const Task& task, int64_t lease) {
@@ -56,8 +55,9 @@ Status ReadUpdateReply(const json& reply, const Task& task) {
       return Status::Ok();  // an earlier attempt of ours went through
     }
   }
-  return MakeError("claim on '" + task.id +
-                   "' is not ours any more; status not written");
+  return MakeError(
+      ErrorCode::kAborted,
+      "claim on '" + task.id + "' is not ours any more; status not written");
 }
 
 json ReadTxn(const TaskKeys& keys) {

@@ -32,7 +32,8 @@ bool IsCreate(const Task& task);
 
 nlohmann::json CreateTxn(const TaskKeys& keys, const Task& task,
                          const std::string& instance, int64_t lease);
-// Ok when the task is created; the id-exists error (IsIdExists) otherwise.
+// Ok when the task is created; otherwise kAlreadyExists, which the core
+// answers with the stored task (see TaskStore::Persist).
 Status ReadCreateReply(const nlohmann::json& reply, const Task& task,
                        int64_t lease);
 

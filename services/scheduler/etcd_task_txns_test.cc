@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "services/scheduler/etcd_txn.h"
-#include "services/scheduler/task_store.h"
 #include "services/scheduler/testing/etcd_replies.h"
 
 namespace staticship::scheduler {
@@ -75,13 +74,16 @@ TEST(EtcdTaskTxnsTest, ACreateOfAnExistingIdSaysSo) {
   Status s = ReadCreateReply(
       TxnReply(false, 9, {RangeResponse(spec), RangeResponse(theirs)}), t,
       kOurLease);
-  EXPECT_TRUE(IsIdExists(s)) << s.message();
-  EXPECT_EQ(s.message(), "[exists] task id 'a' already exists in etcd");
+  EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists) << s.message();
+  EXPECT_EQ(s.message(), "task id 'a' already exists in etcd");
+  // The core decides on the code, so context in front keeps the decision.
+  EXPECT_EQ(Status(WithContext(s.error(), "etcd txn")).code(),
+            ErrorCode::kAlreadyExists);
   // A producer's tasks/a that nobody claimed yet: exists as well.
   s = ReadCreateReply(
       TxnReply(false, 9, {RangeResponse(spec), RangeResponse({})}), t,
       kOurLease);
-  EXPECT_TRUE(IsIdExists(s));
+  EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists);
 }
 
 TEST(EtcdTaskTxnsTest, UpdateWritesOnlyUnderOurLease) {
@@ -119,6 +121,7 @@ TEST(EtcdTaskTxnsTest, AnUpdateIsDoneWhenTheStoredVersionIsAsNew) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.message(),
             "claim on 'a' is not ours any more; status not written");
+  EXPECT_EQ(s.code(), ErrorCode::kAborted);
   EXPECT_FALSE(
       ReadUpdateReply(TxnReply(false, 9, {RangeResponse({})}), t).ok());
 }

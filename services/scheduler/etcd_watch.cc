@@ -34,7 +34,8 @@ Result<int> ConnectTo(const http::Url& url, std::chrono::milliseconds timeout) {
   std::string port = std::to_string(url.port);
   if (int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
       rc != 0) {
-    return MakeError("[resolve] " + url.host + ": " + gai_strerror(rc));
+    return MakeError(ErrorCode::kUnavailable,
+                     "[resolve] " + url.host + ": " + gai_strerror(rc));
   }
   std::string last = "no address";
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
@@ -66,7 +67,8 @@ Result<int> ConnectTo(const http::Url& url, std::chrono::milliseconds timeout) {
     ::close(fd);
   }
   ::freeaddrinfo(found);
-  return MakeError("[refused] " + url.host + ":" + port + ": " + last);
+  return MakeError(ErrorCode::kUnavailable,
+                   "[refused] " + url.host + ":" + port + ": " + last);
 }
 
 Status SendAll(int fd, std::string_view bytes,
@@ -80,12 +82,14 @@ Status SendAll(int fd, std::string_view bytes,
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       pollfd p{fd, POLLOUT, 0};
       if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) {
-        return MakeError("[timeout] sending the watch request");
+        return MakeError(ErrorCode::kDeadlineExceeded,
+                         "[timeout] sending the watch request");
       }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    return MakeError(std::string("[reset] ") + std::strerror(errno));
+    return MakeError(ErrorCode::kUnavailable,
+                     std::string("[reset] ") + std::strerror(errno));
   }
   return Status::Ok();
 }
@@ -104,7 +108,8 @@ Status ChunkedLineReader::Decode() {
       // The CRLF that ends the chunk data.
       if (raw_.size() - pos < 2) break;
       if (raw_.compare(pos, 2, "\r\n") != 0) {
-        return MakeError("[protocol] watch: bad chunk end");
+        return MakeError(ErrorCode::kInternal,
+                         "[protocol] watch: bad chunk end");
       }
       pos += 2;
       in_chunk_ = false;
@@ -113,7 +118,8 @@ Status ChunkedLineReader::Decode() {
     size_t eol = raw_.find("\r\n", pos);
     if (eol == std::string::npos) {
       if (raw_.size() - pos > 1024) {
-        return MakeError("[protocol] watch: chunk size line too long");
+        return MakeError(ErrorCode::kInternal,
+                         "[protocol] watch: chunk size line too long");
       }
       break;
     }
@@ -122,7 +128,8 @@ Status ChunkedLineReader::Decode() {
     const char* end = raw_.data() + eol;
     auto [ptr, ec] = std::from_chars(begin, end, size, 16);
     if (ec != std::errc() || ptr == begin || (ptr != end && *ptr != ';')) {
-      return MakeError("[protocol] watch: bad chunk size");
+      return MakeError(ErrorCode::kInternal,
+                       "[protocol] watch: bad chunk size");
     }
     pos = eol + 2;
     if (size == 0) {
@@ -134,7 +141,7 @@ Status ChunkedLineReader::Decode() {
   }
   raw_.erase(0, pos);
   if (decoded_.size() + raw_.size() > kMaxBufferedBytes) {
-    return MakeError("[protocol] watch: line too long");
+    return MakeError(ErrorCode::kInternal, "[protocol] watch: line too long");
   }
   return Status::Ok();
 }
@@ -149,7 +156,8 @@ Result<std::string> ChunkedLineReader::NextLine() {
       if (line.empty()) continue;
       return line;
     }
-    if (finished_) return MakeError("[reset] watch stream ended");
+    if (finished_)
+      return MakeError(ErrorCode::kUnavailable, "[reset] watch stream ended");
     size_t before = raw_.size();
     if (Status s = Decode(); !s.ok()) return s.error();
     if (raw_.size() == before || decoded_.find('\n') == std::string::npos) {
@@ -200,7 +208,8 @@ Status EtcdWatch::Open(const std::string& endpoint, std::string_view prefix,
 }
 
 Result<std::string> EtcdWatch::Next(std::chrono::milliseconds poll_interval) {
-  if (fd_ < 0) return MakeError("[reset] watch is not open");
+  if (fd_ < 0)
+    return MakeError(ErrorCode::kUnavailable, "[reset] watch is not open");
   for (;;) {
     if (head_done_) {
       auto line = body_.NextLine();
@@ -211,13 +220,15 @@ Result<std::string> EtcdWatch::Next(std::chrono::milliseconds poll_interval) {
     if (rc == 0) return std::string();
     if (rc < 0) {
       if (errno == EINTR) continue;
-      return MakeError(std::string("[reset] poll: ") + std::strerror(errno));
+      return MakeError(ErrorCode::kUnavailable,
+                       std::string("[reset] poll: ") + std::strerror(errno));
     }
     char buf[16384];
     ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) {
-      return MakeError(n == 0 ? "[reset] etcd closed the watch"
+      return MakeError(ErrorCode::kUnavailable,
+                       n == 0 ? "[reset] etcd closed the watch"
                               : std::string("[reset] ") + std::strerror(errno));
     }
     std::string_view bytes(buf, static_cast<size_t>(n));
@@ -229,7 +240,8 @@ Result<std::string> EtcdWatch::Next(std::chrono::milliseconds poll_interval) {
     size_t end = head_.find("\r\n\r\n");
     if (end == std::string::npos) {
       if (head_.size() > kMaxHeadBytes) {
-        return MakeError("[protocol] watch: response head too large");
+        return MakeError(ErrorCode::kInternal,
+                         "[protocol] watch: response head too large");
       }
       continue;
     }
@@ -237,8 +249,9 @@ Result<std::string> EtcdWatch::Next(std::chrono::milliseconds poll_interval) {
     std::string_view head(head_.data(), end);
     if (head.rfind("HTTP/1.1 200", 0) != 0 &&
         head.rfind("HTTP/1.0 200", 0) != 0) {
-      return MakeError("[protocol] watch refused: " +
-                       std::string(head.substr(0, head.find('\r'))));
+      return MakeError(ErrorCode::kInternal,
+                       "[protocol] watch refused: " +
+                           std::string(head.substr(0, head.find('\r'))));
     }
     bool chunked = false;
     size_t line_start = head.find("\r\n");
@@ -258,7 +271,8 @@ Result<std::string> EtcdWatch::Next(std::chrono::milliseconds poll_interval) {
       line_start = line_end;
     }
     if (!chunked) {
-      return MakeError("[protocol] watch: response is not chunked");
+      return MakeError(ErrorCode::kInternal,
+                       "[protocol] watch: response is not chunked");
     }
     body_.Feed(std::string_view(head_).substr(end + 4));
     head_done_ = true;

@@ -136,7 +136,8 @@ class HttpTransport::AsyncClient {
     if (auto it = addrs_.find(endpoint); it != addrs_.end()) return it->second;
     size_t colon = endpoint.rfind(':');
     if (colon == std::string::npos) {
-      return MakeError("[resolve] endpoint without a port");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "[resolve] endpoint without a port");
     }
     std::string host = endpoint.substr(0, colon);
     std::string port = endpoint.substr(colon + 1);
@@ -152,7 +153,8 @@ class HttpTransport::AsyncClient {
     // (blocking this loop briefly) and cached for the process lifetime.
     if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
         rc != 0) {
-      return MakeError("[resolve] " + host + ": " + ::gai_strerror(rc));
+      return MakeError(ErrorCode::kUnavailable,
+                       "[resolve] " + host + ": " + ::gai_strerror(rc));
     }
     Address a;
     std::memcpy(&a.addr, res->ai_addr, res->ai_addrlen);
@@ -175,8 +177,9 @@ class HttpTransport::AsyncClient {
       if (errno != EINPROGRESS) {
         int err = errno;
         ::close(fd);
-        return MakeError(std::string("[refused] connect: ") +
-                         std::strerror(err));
+        return MakeError(
+            ErrorCode::kUnavailable,
+            std::string("[refused] connect: ") + std::strerror(err));
       }
       connecting = true;
     }
@@ -423,10 +426,9 @@ DispatchOutcome HttpTransport::Send(const DispatchRequest& request) {
     return outcome;
   }
   outcome.error = request.endpoint + ": " + response.message();
-  outcome.kind =
-      http::ErrorKindOf(response.error()) == http::ErrorKind::kTimeout
-          ? DispatchOutcome::Kind::kTimeout
-          : DispatchOutcome::Kind::kConnectError;
+  outcome.kind = response.code() == ErrorCode::kDeadlineExceeded
+                     ? DispatchOutcome::Kind::kTimeout
+                     : DispatchOutcome::Kind::kConnectError;
   return outcome;
 }
 

@@ -100,7 +100,7 @@ Result<std::vector<Task>> LocalStore::Recover() {
     for (const std::string& record : *records) {
       auto task = TaskFromRecord(record);
       if (!task.ok()) {
-        return MakeError("corrupted snapshot " + path + ": " + task.message());
+        return WithContext(task.error(), "corrupted snapshot " + path);
       }
       Merge(std::move(task).value(), &tasks);
     }

@@ -115,7 +115,7 @@ void SchedulerCore::Submit(Task spec, SubmitDone done) {
 
   Task task = std::move(spec);
   store_->Persist(task, [this, task, done = std::move(done)](const Status& s) {
-    if (IsIdExists(s)) {
+    if (s.code() == ErrorCode::kAlreadyExists) {
       // Created first elsewhere (another instance or a producer writing to
       // the shared store): answer as for any existing id.
       store_->Load(task.id, [this, id = task.id,

@@ -131,6 +131,33 @@ TEST_F(CoreTest, StoreFailureAcknowledgesNothingAndReadsStillWork) {
   EXPECT_EQ(Submit("lost").status, SubmitStatus::kCreated);  // retry works
 }
 
+// A create whose id another instance wrote first is answered with the stored
+// task. The core decides on the store's code alone: context in front of the
+// message keeps that answer, and words that only look like a kind do not
+// make one.
+TEST_F(CoreTest, AnIdCreatedElsewhereIsAnsweredWithTheStoredTask) {
+  Task theirs = Spec("taken", 7);
+  theirs.state = TaskState::kQueued;
+  theirs.version = 1;
+  store_.Put(theirs);
+  store_.FailWith(WithContext(
+      MakeError(ErrorCode::kAlreadyExists, "task id 'taken' already exists"),
+      "etcd txn"));
+  Reply r = Submit("taken", 3);
+  EXPECT_EQ(r.status, SubmitStatus::kExisting) << r.error;
+  EXPECT_EQ(r.task.priority, 7);  // theirs, not the submitted one
+
+  Task other = Spec("other", 7);
+  other.state = TaskState::kQueued;
+  other.version = 1;
+  store_.Put(other);
+  store_.FailWith(MakeError("[exists] only in words"));
+  Reply failed = Submit("other");
+  EXPECT_EQ(failed.status, SubmitStatus::kUnavailable);
+  EXPECT_EQ(failed.error, "[exists] only in words");
+  store_.fail = false;
+}
+
 TEST_F(CoreTest, StrictPriorityThenFifo) {
   Submit("low-1", 1);
   Submit("mid-1", 5);

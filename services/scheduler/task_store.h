@@ -17,14 +17,6 @@
 
 namespace staticship::scheduler {
 
-// The error a create gets when its id exists in the store already, written
-// by another instance or a producer: the caller answers with the stored
-// task, as for any existing id.
-inline constexpr std::string_view kIdExistsPrefix = "[exists] ";
-inline bool IsIdExists(const Status& s) {
-  return !s.ok() && s.message().rfind(kIdExistsPrefix, 0) == 0;
-}
-
 class TaskStore {
  public:
   // Runs once the write is durable or has failed, possibly on a store thread.
@@ -46,7 +38,11 @@ class TaskStore {
   // The latest version of every task, once, before any Persist.
   virtual Result<std::vector<Task>> Recover() = 0;
   // Stores the task's full current state. A record with a lower `version`
-  // than one already stored must never win.
+  // than one already stored must never win. A create (version 1) whose id
+  // the store holds already, written by another instance or a producer,
+  // fails with ErrorCode::kAlreadyExists, and no other failure may carry
+  // that code: the core then answers with the stored task, as for any
+  // existing id.
   virtual void Persist(const Task& task, Done done) = 0;
   // Ok when writes are expected to succeed; the last write error otherwise.
   virtual Status Health() const = 0;

@@ -93,7 +93,7 @@ Result<ZonesConfig> LoadZonesFile(const std::string& path) {
   auto text = ReadWholeFile(path);
   if (!text.ok()) return text.error();
   auto config = ParseZonesYaml(*text);
-  if (!config.ok()) return MakeError(path + ": " + config.message());
+  if (!config.ok()) return WithContext(config.error(), path);
   return config;
 }
 

@@ -75,10 +75,18 @@ password="$(cut -d: -f2- "${STATICSHIP_REGISTRY_AUTH_FILE}")"
 # --- push -------------------------------------------------------------------
 echo '{"spdxVersion":"SPDX-2.3","name":"e2e"}' >"${work}/image.spdx.json"
 out="$("${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" \
-  --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --sbom "${work}/image.spdx.json")"
+  --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --sbom "${work}/image.spdx.json" --report "${work}/push.json")"
 echo "${out}"
 pushed="$(grep -o "^${repo_ref}@sha256:[0-9a-f]\{64\}$" <<<"${out}")" || fail "push printed no REF@digest"
 [[ "${pushed#*@}" == "${layout_digest}" ]] || fail "pushed digest ${pushed#*@} != layout ${layout_digest}"
+# The report is what scripts read: the same digest, and the figures.
+/usr/bin/python3 - "${work}/push.json" "${layout_digest}" <<'PY' || fail "push --report: $(cat "${work}/push.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["command"] == "push" and r["digest"] == sys.argv[2], r
+assert r["sbom_digest"].startswith("sha256:") and r["duration_ms"] >= 0, r
+assert r["blobs_uploaded"] + r["blobs_present"] > 0, r
+PY
 grep -q '^push: [0-9]\+ ms$' <<<"${out}" || fail "push printed no duration"
 [[ "${out}" != *"${password}"* ]] || fail "push output shows the password"
 pass "push ${pushed}"
@@ -120,9 +128,16 @@ deploy() {  # name port [extra flags]
   "${shipctl}" deploy --ref "${repo_ref}@${layout_digest}" --name "${name}" --port "${port}" \
     --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "$@"
 }
-out_a="$(deploy e2e-a "${port_a}")"
+out_a="$(deploy e2e-a "${port_a}" --report "${work}/deploy.json")"
 echo "${out_a}"
 grep -q '^deploy: [0-9]\+ ms$' <<<"${out_a}" || fail "deploy printed no duration"
+/usr/bin/python3 - "${work}/deploy.json" "${layout_digest}" "${port_a}" <<'PY' || fail "deploy --report: $(cat "${work}/deploy.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["command"] == "deploy" and r["name"] == "e2e-a", r
+assert r["digest"] == sys.argv[2] and r["port"] == int(sys.argv[3]), r
+assert r["duration_ms"] >= r["pull_unpack_ms"] >= 0, r
+PY
 deploy e2e-b "${port_b}"
 for port in "${port_a}" "${port_b}"; do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port}/health")" == 200 ]] ||

@@ -1,5 +1,5 @@
 // An in-memory TaskStore whose writes can be made to fail or to wait, for
-// core tests.
+// core tests. Like a shared store, it answers Load from what it holds.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
 #define STATICSHIP_SERVICES_SCHEDULER_TESTING_MEMORY_STORE_H_
 
@@ -42,6 +42,7 @@ class MemoryStore final : public TaskStore {
   Status Health() const override {
     return fail ? Status(MakeError("disk full")) : Status::Ok();
   }
+  void Load(const std::string& id, LoadDone done) override { done(Stored(id)); }
   Status Maintain(const Capture&, bool) override { return Status::Ok(); }
   void Close() override {}
 
@@ -59,6 +60,12 @@ class MemoryStore final : public TaskStore {
     std::lock_guard<std::mutex> lock(mu_);
     return writes_;
   }
+  // Fails every later write with `error` (until `fail` is cleared).
+  void FailWith(Error error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failure_ = std::move(error);
+    fail = true;
+  }
 
   std::atomic<bool> fail{false};
   // Keeps writes unanswered until Release(), to look at the core while a
@@ -69,7 +76,8 @@ class MemoryStore final : public TaskStore {
   void Write(const Task& task, const Done& done) {
     Status s;
     if (fail) {
-      s = MakeError("disk full");
+      std::lock_guard<std::mutex> lock(mu_);
+      s = failure_;
     } else {
       std::lock_guard<std::mutex> lock(mu_);
       ++writes_;
@@ -85,6 +93,7 @@ class MemoryStore final : public TaskStore {
   std::map<std::string, Task> tasks_;
   std::vector<std::pair<Task, Done>> held_;
   int writes_ = 0;
+  Error failure_ = MakeError("disk full");
 };
 
 }  // namespace staticship::scheduler::testing
