@@ -6,7 +6,7 @@
 # It sets ROOT (the workspace), LOCK and DISTDIR, and defines say, die,
 # lock_fields, lock_get, package_list, bazel_at, check_workspace_links and
 # the daemon supervisor (daemon_*) of ci/registry and ci/remote-cache, and
-# json_field.
+# json_field, and free_port and wait_file for the benchmarks.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCK=${STATICSHIP_LOCK:-$ROOT/third_party/deps.lock}
@@ -130,4 +130,17 @@ if sys.argv[2] not in doc:
 value = doc[sys.argv[2]]
 print(" ".join(map(str, value)) if isinstance(value, list) else value)
 PY
+}
+
+# --- For benchmarks that start servers -------------------------------------
+
+free_port() {  # a TCP port on 127.0.0.1 that the kernel reports free
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_file() {  # wait_file FILE: until it is non-empty (10 s at most)
+  local _
+  for _ in $(seq 1 500); do [[ -s $1 ]] && return 0; sleep 0.02; done
+  echo "${PROG:-ci}: timed out waiting for $1" >&2
+  return 1
 }

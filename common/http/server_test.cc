@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -56,11 +57,11 @@ void TestHandler(Request req, Responder r) {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(ServerOptions options = {}) {
+  void StartServer(ServerOptions options = {}, Handler handler = TestHandler) {
     options.host = "127.0.0.1";
     options.port = 0;
     if (options.workers < 2) options.workers = 2;
-    auto s = Server::Create(options, TestHandler);
+    auto s = Server::Create(options, std::move(handler));
     ASSERT_TRUE(s.ok()) << s.message();
     server_ = std::move(*s);
     ASSERT_TRUE(server_->Start().ok());
@@ -280,13 +281,21 @@ TEST_F(ServerTest, ChunkedRequestAndExpectContinue) {
 }
 
 TEST_F(ServerTest, DrainFinishesInFlightThenRefuses) {
-  StartServer();
+  // The handler says when /slow reached it, so the drain starts with the
+  // request in flight however slowly the machine schedules the threads.
+  std::promise<void> slow_reached;
+  std::future<void> reached = slow_reached.get_future();
+  StartServer({}, [&slow_reached](Request req, Responder r) {
+    const bool slow = req.path == "/slow";
+    TestHandler(std::move(req), std::move(r));
+    if (slow) slow_reached.set_value();
+  });
   RawConnection busy(port());
   RawConnection idle(port());
   ASSERT_TRUE(idle.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(idle.ReadResponse().has_value());
   ASSERT_TRUE(busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-  std::this_thread::sleep_for(20ms);  // let the request reach the handler
+  ASSERT_EQ(reached.wait_for(5s), std::future_status::ready);
   uint16_t p = port();
   std::thread drainer([this] { server_->Drain(2000ms); });
   auto r = busy.ReadResponse();

@@ -4,29 +4,23 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "common/base/file.h"
 #include "common/testing/temp_dir.h"
 
 namespace staticship::testing {
 namespace {
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(ChildProcessTest, ExitStatusAndLog) {
   TempDir dir;
   const std::string log = dir.path() + "/child.log";
   ChildProcess child({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, log);
   EXPECT_EQ(child.Wait(), 3);
-  EXPECT_EQ(Read(log), "out\nerr\n");
+  Result<std::string> text = ReadWholeFile(log);
+  ASSERT_TRUE(text.ok()) << text.message();
+  EXPECT_EQ(*text, "out\nerr\n");
 }
 
 TEST(ChildProcessTest, SignalAndRunning) {
@@ -41,15 +35,23 @@ TEST(ChildProcessTest, SignalAndRunning) {
 TEST(ChildProcessTest, DroppingKillsTheChild) {
   TempDir dir;
   const std::string pid_file = dir.path() + "/pid";
+  std::string pid_text;
   {
     ChildProcess child(
         {"/bin/sh", "-c", "echo $$ > " + pid_file + "; exec sleep 60"},
         dir.path() + "/log");
-    for (int i = 0; i < 500 && Read(pid_file).empty(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // The shell writes the file when it gets to it: poll until it has.
+    for (int i = 0; i < 500 && pid_text.empty(); ++i) {
+      if (Result<std::string> text = ReadWholeFile(pid_file); text.ok()) {
+        pid_text = *text;
+      }
+      if (pid_text.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
   }
-  const pid_t pid = std::stoi(Read(pid_file));
+  ASSERT_FALSE(pid_text.empty()) << "the child never wrote " << pid_file;
+  const pid_t pid = std::stoi(pid_text);
   // Reaped, so not even a zombie is left.
   EXPECT_NE(::kill(pid, 0), 0);
 }

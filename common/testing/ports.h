@@ -2,6 +2,8 @@
 #ifndef STATICSHIP_COMMON_TESTING_PORTS_H_
 #define STATICSHIP_COMMON_TESTING_PORTS_H_
 
+#include <netinet/in.h>
+
 #include <cstdint>
 
 #include "common/base/result.h"
@@ -21,6 +23,16 @@ inline uint16_t DeadPort() { return FreePort(); }
 struct Listener {
   UniqueFd fd;
   uint16_t port = 0;
+
+  // 127.0.0.1:port, for a test that connect()s to the listener itself with
+  // socket options of its own (non-blocking, to fill the accept queue).
+  sockaddr_in address() const {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    return addr;
+  }
 };
 Result<Listener> ListenOnLoopback(int backlog);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace staticship::testing {
 namespace {
@@ -45,6 +46,23 @@ TEST(PortsTest, ListenOnLoopbackAccepts) {
   ASSERT_TRUE(listener.ok()) << listener.message();
   ASSERT_NE(listener->port, 0);
   EXPECT_EQ(Connect(listener->port), 0);
+}
+
+TEST(PortsTest, ListenerAddressReachesTheListener) {
+  Result<Listener> listener = ListenOnLoopback(4);
+  ASSERT_TRUE(listener.ok()) << listener.message();
+  const sockaddr_in addr = listener->address();
+  EXPECT_EQ(addr.sin_family, AF_INET);
+  EXPECT_EQ(ntohl(addr.sin_addr.s_addr), INADDR_LOOPBACK);
+  EXPECT_EQ(ntohs(addr.sin_port), listener->port);
+  UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(client.valid());
+  EXPECT_EQ(::connect(client.get(), reinterpret_cast<const sockaddr*>(&addr),
+                      sizeof addr),
+            0)
+      << std::strerror(errno);
+  UniqueFd accepted(::accept(listener->fd.get(), nullptr, nullptr));
+  EXPECT_TRUE(accepted.valid());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base/file.h"
 #include "common/testing/temp_dir.h"
 
 namespace staticship::deploy {
@@ -101,11 +102,14 @@ bool FullyPrivileged() {
   return ::geteuid() == 0 && count == 4294967295L;
 }
 
+// The contents of an unpacked file; a file that is not there fails the test.
 std::string Read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  Result<std::string> text = ReadWholeFile(p);
+  if (!text.ok()) {
+    ADD_FAILURE() << text.message();
+    return "";
+  }
+  return *text;
 }
 
 class LayerUnpackTest : public ::testing::Test {

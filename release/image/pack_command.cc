@@ -12,6 +12,7 @@
 #include "common/base/file.h"
 #include "common/base/flags.h"
 #include "release/common/oci_layout.h"
+#include "release/common/report.h"
 #include "release/common/sha256.h"
 #include "release/image/elf_deps.h"
 #include "release/image/pack.h"
@@ -37,7 +38,7 @@ constexpr char kUsage[] = R"(usage: shipctl pack [flags] [@params-file]
   --title= --version= --revision= --source= --licenses= --created=RFC3339
   --out-layout=DIR --out-tar=FILE --out-digest=FILE --out-sbom=FILE
   --deps-json=FILE --linked-repo=REPO --toolchain-bundle=ID --tool-version=V
-  --level=1..9 --block-size=BYTES --jobs=N --timing-out=FILE --quiet
+  --level=1..9 --block-size=BYTES --jobs=N --timing-out=FILE --report=FILE (JSON: digest, bytes, duration_ms) --quiet
 SOURCE_DATE_EPOCH, when set, gives the created time and every mtime.
 )";
 
@@ -77,7 +78,8 @@ const FlagSpec kFlags = {
                "level",
                "block-size",
                "jobs",
-               "timing-out"},
+               "timing-out",
+               "report"},
     .switches = {"no-base-files", "dynamic-libs", "quiet", "help"},
 };
 
@@ -365,6 +367,16 @@ Status RunPackFlags(const Flags& flags, const Timer& timer) {
         std::to_string(millis) +
         ",\"bytes\":" + std::to_string(result->layer.size) + "}\n";
     if (Status s = WriteFileAtomically(timing, line); !s.ok()) return s;
+  }
+  if (const std::string report = flags.GetOr("report", ""); !report.empty()) {
+    return WriteReport(report,
+                       {{"command", "pack"},
+                        {"manifest_digest", result->manifest.digest},
+                        {"repository", request.repository},
+                        {"tag", request.tag},
+                        {"compressed_bytes", result->layer.size},
+                        {"uncompressed_bytes", result->uncompressed_size},
+                        {"duration_ms", millis}});
   }
   return Status::Ok();
 }

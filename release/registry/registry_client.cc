@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "common/base/base64.h"
+#include "common/base/random_seed.h"
+#include "common/http/client.h"
 #include "release/common/sha256.h"
 #include "release/registry/challenge.h"
 
@@ -80,7 +82,9 @@ RegistryClient::RegistryClient(HttpTransport& transport, std::string registry,
       registry_(std::move(registry)),
       repository_(std::move(repository)),
       credentials_(std::move(credentials)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      backoff_(options_.jitter ? options_.jitter : SeededRng(RandomSeed()),
+               options_.max_backoff.count()) {}
 
 Url RegistryClient::RepoUrl(std::string_view suffix) const {
   Result<Url> url = ParseUrl("http://" + registry_ + "/v2/" + repository_ +
@@ -106,37 +110,46 @@ Result<HttpResponse> RegistryClient::ExchangeWithRetry(
   if (!authorization_.empty() && url.Authority() == RepoUrl("").Authority()) {
     request.headers.emplace_back("Authorization", authorization_);
   }
-  std::chrono::milliseconds backoff = options_.initial_backoff;
-  std::string last_failure;
+  int attempts = 0;
+  Result<HttpResponse> response = SendWithRetry(request, &attempts);
+  if (!response.ok() && http::IsRetryable(response.error())) {
+    Error gave_up = WithContext(response.error(), registry_);
+    gave_up.message +=
+        " (gave up after " + std::to_string(attempts) + " attempts)";
+    return gave_up;
+  }
+  if (!response.ok()) return WithContext(response.error(), registry_);
+  return response;  // the caller reports a final 5xx/429
+}
+
+Result<HttpResponse> RegistryClient::SendWithRetry(const HttpRequest& request,
+                                                   int* attempts) {
   for (int attempt = 1;; ++attempt) {
+    *attempts = attempt;
     Result<HttpResponse> response =
         transport_.Send(request, options_.request_timeout);
-    if (response.ok() && !IsTransientStatus(response->status)) {
-      return response;
-    }
-    if (attempt >= options_.max_attempts) {
-      if (!response.ok()) {
-        Error gave_up = WithContext(response.error(), registry_);
-        gave_up.message +=
-            " (gave up after " + std::to_string(attempt) + " attempts)";
-        return gave_up;
-      }
-      return response;  // the caller reports the final 5xx/429
-    }
-    std::chrono::milliseconds delay = backoff;
+    // A permanent failure (https refused, a malformed answer) fails the same
+    // way on every attempt, so only transient ones are worth the wait.
+    const bool transient = response.ok() ? IsTransientStatus(response->status)
+                                         : http::IsRetryable(response.error());
+    if (!transient || attempt >= options_.max_attempts) return response;
+    std::chrono::milliseconds delay(
+        backoff_.DelayMs(options_.initial_backoff.count(), attempt));
     if (response.ok() && response->status == 429) {
+      // The registry knows when it will take requests again: wait that long
+      // (up to max_backoff) rather than a guess.
       if (const std::string* retry_after = response->Header("Retry-After")) {
         int seconds = 0;
         auto [p, ec] =
             std::from_chars(retry_after->data(),
                             retry_after->data() + retry_after->size(), seconds);
         if (ec == std::errc() && seconds > 0) {
-          delay = std::chrono::milliseconds(seconds * 1000);
+          delay = std::min(std::chrono::milliseconds(seconds * 1000),
+                           options_.max_backoff);
         }
       }
     }
-    Sleep(std::min(delay, options_.max_backoff));
-    backoff = std::min(backoff * 2, options_.max_backoff);
+    Sleep(delay);
     ++stats_.retries;
   }
 }
@@ -203,15 +216,8 @@ Status RegistryClient::FetchBearerToken(const std::string& realm,
                                                  credentials_->password));
   }
   HttpRequest request{"GET", *url, headers, {}};
-  Result<HttpResponse> response = MakeError("token service not asked");
-  for (int attempt = 1;; ++attempt) {
-    response = transport_.Send(request, options_.request_timeout);
-    if ((response.ok() && !IsTransientStatus(response->status)) ||
-        attempt >= options_.max_attempts) {
-      break;
-    }
-    Sleep(options_.initial_backoff * attempt);
-  }
+  int attempts = 0;
+  Result<HttpResponse> response = SendWithRetry(request, &attempts);
   if (!response.ok()) return WithContext(response.error(), "token service");
   if (response->status != 200) {
     return StatusError("token request to " + url->Authority(), *response);

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/backoff.h"
 #include "common/base/result.h"
 #include "release/registry/credentials.h"
 #include "release/registry/http_transport.h"
@@ -38,6 +39,11 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{60000};
   // How to wait between attempts; tests pass a recorder instead of sleeping.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // The jitter of the backoff between attempts (Backoff's full jitter, so
+  // several pushers that fail together do not retry together). Empty: a
+  // generator seeded from RandomSeed() for this client; tests pass
+  // SeededRng(fixed) to get the same delays every run.
+  Backoff::Rng jitter;
 };
 
 struct Manifest {
@@ -93,12 +99,17 @@ class RegistryClient {
   Error StatusError(std::string_view what, const HttpResponse& response) const;
   Url RepoUrl(std::string_view suffix) const;
   void Sleep(std::chrono::milliseconds delay);
+  // Sends `request` until the outcome is not transient (a transport error
+  // http::IsRetryable accepts, 5xx or 429) or max_attempts are spent; the
+  // last outcome is returned and `*attempts` says how many were made.
+  Result<HttpResponse> SendWithRetry(const HttpRequest& request, int* attempts);
 
   HttpTransport& transport_;
   std::string registry_;
   std::string repository_;
   std::optional<Credentials> credentials_;
   ClientOptions options_;
+  Backoff backoff_;
   std::string actions_ = "pull";
   std::string authorization_;  // value of the Authorization header, or empty
   TransferStats stats_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "common/testing/ports.h"
@@ -222,8 +223,92 @@ TEST_F(RegistryClientTest, Retries500ThenSucceedsWithBackoff) {
   Status s = client.Authenticate("pull,push");
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(sleeps_.size(), 2u);
-  EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(100));
-  EXPECT_EQ(sleeps_[1], std::chrono::milliseconds(200));
+  // Full jitter: each delay lies under the doubling ceiling.
+  EXPECT_LE(sleeps_[0], std::chrono::milliseconds(100));
+  EXPECT_LE(sleeps_[1], std::chrono::milliseconds(200));
+  EXPECT_EQ(client.stats().retries, 2);
+}
+
+TEST_F(RegistryClientTest, BackoffDelaysComeFromTheInjectedJitter) {
+  std::vector<std::chrono::milliseconds> runs[2];
+  for (auto& run : runs) {
+    FakeRegistryOptions registry_options;
+    registry_options.fail_first_requests_with_500 = 100;
+    FakeRegistry registry(registry_options);
+    ClientOptions options;
+    options.max_attempts = 6;
+    options.sleep = [&run](std::chrono::milliseconds d) { run.push_back(d); };
+    options.jitter = SeededRng(42);
+    RegistryClient client(transport_, registry.authority(), "team/app",
+                          std::nullopt, options);
+    ASSERT_FALSE(client.Authenticate("pull").ok());
+  }
+  ASSERT_EQ(runs[0].size(), 5u);
+  EXPECT_EQ(runs[0], runs[1]) << "one seed, one sequence of delays";
+  // Not the bare doubling sequence (100, 200, 400, 800, 1600) it replaced.
+  const std::vector<std::chrono::milliseconds> doubling = {
+      std::chrono::milliseconds(100), std::chrono::milliseconds(200),
+      std::chrono::milliseconds(400), std::chrono::milliseconds(800),
+      std::chrono::milliseconds(1600)};
+  EXPECT_NE(runs[0], doubling);
+}
+
+// Answers with scripted outcomes and counts the requests.
+class ScriptedTransport : public HttpTransport {
+ public:
+  explicit ScriptedTransport(std::vector<Result<HttpResponse>> outcomes)
+      : outcomes_(std::move(outcomes)) {}
+
+  Result<HttpResponse> Send(const HttpRequest&,
+                            std::chrono::milliseconds) override {
+    size_t i = std::min(sends_, outcomes_.size() - 1);
+    ++sends_;
+    return outcomes_[i];
+  }
+  size_t sends() const { return sends_; }
+
+ private:
+  std::vector<Result<HttpResponse>> outcomes_;
+  size_t sends_ = 0;
+};
+
+HttpResponse Ok200() {
+  HttpResponse response;
+  response.status = 200;
+  return response;
+}
+
+TEST_F(RegistryClientTest, PermanentTransportErrorIsNotRetried) {
+  ScriptedTransport transport({MakeError(
+      ErrorCode::kUnimplemented, "https is not supported by this client")});
+  ClientOptions options;
+  options.max_attempts = 5;
+  options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+  RegistryClient client(transport, "registry.test:5000", "team/app",
+                        std::nullopt, options);
+  Status s = client.Authenticate("pull");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kUnimplemented) << s.message();
+  EXPECT_EQ(transport.sends(), 1u);
+  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_EQ(client.stats().retries, 0);
+  EXPECT_EQ(s.message().find("gave up"), std::string::npos) << s.message();
+}
+
+TEST_F(RegistryClientTest, TransientTransportErrorIsRetried) {
+  ScriptedTransport transport(
+      {MakeError(ErrorCode::kUnavailable, "[reset] connection reset"),
+       MakeError(ErrorCode::kDeadlineExceeded, "[timeout] no answer"),
+       Ok200()});
+  ClientOptions options;
+  options.max_attempts = 5;
+  options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+  RegistryClient client(transport, "registry.test:5000", "team/app",
+                        std::nullopt, options);
+  Status s = client.Authenticate("pull");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(transport.sends(), 3u);
+  EXPECT_EQ(sleeps_.size(), 2u);
   EXPECT_EQ(client.stats().retries, 2);
 }
 

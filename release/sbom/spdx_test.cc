@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/base/file.h"
+
 namespace staticship::release {
 namespace {
 
@@ -250,14 +252,12 @@ std::string ReadGeneratedDepsJson() {
     ADD_FAILURE() << "DEPS_JSON is not set (see release/sbom/BUILD.bazel)";
     return "{}";
   }
-  std::ifstream in(path);
-  if (!in) {
-    ADD_FAILURE() << "cannot read " << path;
+  Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    ADD_FAILURE() << text.message();
     return "{}";
   }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return *text;
 }
 
 TEST(SpdxTest, LockedFactsReachTheSbom) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/base/file.h"
 #include "release/timing/xml_check_for_test.h"
 
 namespace staticship::timing {
@@ -17,11 +18,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The contents of an output the command must have written; a missing one
+// fails the test.
 std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    ADD_FAILURE() << text.message();
+    return "";
+  }
+  return *text;
 }
 
 int CountLines(const fs::path& path) {

@@ -388,18 +388,14 @@ routes:
 TEST_F(GatewayTest, TimeoutCoversTheWholeExchange) {
   // A listener whose accept queue is full: further SYNs are dropped, so a
   // connect to it hangs, on loopback.
-  int full = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(full, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(full, 0), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(full, reinterpret_cast<sockaddr*>(&addr), &len);
+  Result<staticship::testing::Listener> full =
+      staticship::testing::ListenOnLoopback(0);
+  ASSERT_TRUE(full.ok()) << full.message();
+  const sockaddr_in addr = full->address();
   std::vector<int> fillers;
   for (int i = 0; i < 3; ++i) {
     int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::connect(f, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
     fillers.push_back(f);
   }
   // The first handshake completes into the accept queue, which fills it.
@@ -412,7 +408,7 @@ routes:
     timeout: 200ms
   - match: /stuck
     dest: 127.0.0.1:)" +
-               std::to_string(ntohs(addr.sin_port)) + R"(
+               std::to_string(full->port) + R"(
     timeout: 300ms
 )");
   auto start = std::chrono::steady_clock::now();
@@ -437,7 +433,6 @@ routes:
             std::string::npos)
       << m;
   for (int f : fillers) ::close(f);
-  ::close(full);
 }
 
 TEST_F(GatewayTest, FallbackServedWhenTheRouteTimesOut) {
@@ -730,15 +725,10 @@ routes:
 
 TEST_F(GatewayTest, ChunkedUpstreamResponse) {
   // A raw upstream that answers with a chunked body.
-  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(::listen(lfd, 4), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::thread peer([lfd] {
+  Result<staticship::testing::Listener> upstream =
+      staticship::testing::ListenOnLoopback(4);
+  ASSERT_TRUE(upstream.ok()) << upstream.message();
+  std::thread peer([lfd = upstream->fd.get()] {
     int c = ::accept(lfd, nullptr, nullptr);
     char buf[4096];
     std::string got;
@@ -756,10 +746,9 @@ TEST_F(GatewayTest, ChunkedUpstreamResponse) {
     ::close(c);
   });
   StartGateway("routes:\n  - match: /*\n    dest: 127.0.0.1:" +
-               std::to_string(ntohs(addr.sin_port)) + "\n");
+               std::to_string(upstream->port) + "\n");
   http::Response r = Get("/c");
   peer.join();
-  ::close(lfd);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "hello, world");
   EXPECT_FALSE(r.headers.Has("transfer-encoding"));

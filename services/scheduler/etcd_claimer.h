@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "services/scheduler/backoff.h"
+#include "common/base/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/etcd_layout.h"
 #include "services/scheduler/etcd_txn.h"

@@ -16,8 +16,8 @@
 #include <functional>
 #include <string>
 
+#include "common/base/backoff.h"
 #include "common/base/result.h"
-#include "services/scheduler/backoff.h"
 
 namespace staticship::scheduler {
 

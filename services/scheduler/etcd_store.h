@@ -52,8 +52,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/base/backoff.h"
 #include "common/base/random_seed.h"
-#include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/etcd_claimer.h"
 #include "services/scheduler/etcd_client.h"

@@ -8,6 +8,8 @@
 #include <future>
 #include <thread>
 
+#include "common/testing/ports.h"
+
 namespace staticship::scheduler::etcd {
 namespace {
 
@@ -43,16 +45,11 @@ TEST(ChunkedLineReaderTest, EndOfStreamAndBadFramingAreErrors) {
 
 // A one-shot server that answers a watch like etcd's gateway does.
 TEST(EtcdWatchTest, ReadsAStreamedResponse) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-            0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  Result<staticship::testing::Listener> listening =
+      staticship::testing::ListenOnLoopback(1);
+  ASSERT_TRUE(listening.ok()) << listening.message();
+  const int listener = listening->fd.get();
+  const int port = listening->port;
   std::string request;
   // The stream stays open between the lines: the end comes only once the
   // client has read the first.
@@ -90,7 +87,6 @@ TEST(EtcdWatchTest, ReadsAStreamedResponse) {
   for (int i = 0; i < 50 && end.ok(); ++i) end = watch.Next(100ms);
   EXPECT_FALSE(end.ok());  // the server ended it: the caller reconnects
   server.join();
-  ::close(listener);
   EXPECT_NE(request.find("POST /v3/watch HTTP/1.1"), std::string::npos);
   EXPECT_NE(request.find("\"start_revision\":\"7\""), std::string::npos);
   EXPECT_NE(request.find("\"key\":\"L3Av\""), std::string::npos);

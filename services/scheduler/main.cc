@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "common/base/backoff.h"
 #include "common/base/file.h"
 #include "common/base/random_seed.h"
 #include "common/http/server.h"
 #include "services/scheduler/api.h"
-#include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/dispatcher.h"
 #include "services/scheduler/etcd_client.h"

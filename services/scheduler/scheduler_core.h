@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/base/backoff.h"
 #include "common/base/result.h"
-#include "services/scheduler/backoff.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/core_stats.h"
 #include "services/scheduler/dispatch_outcome.h"

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/http/message.h"
+#include "common/testing/ports.h"
 
 namespace staticship::registry::testing {
 namespace {
@@ -42,19 +43,12 @@ std::string FakeRequest::Query() const {
 }
 
 FakeHttpServer::FakeHttpServer(Handler handler) : handler_(std::move(handler)) {
-  listener_.Reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr),
-             sizeof addr) != 0 ||
-      ::listen(listener_.get(), 64) != 0) {
-    std::abort();  // a test fixture that cannot listen cannot test anything
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  Result<staticship::testing::Listener> listener =
+      staticship::testing::ListenOnLoopback(64);
+  // A test fixture that cannot listen cannot test anything.
+  if (!listener.ok()) std::abort();
+  listener_ = std::move(listener->fd);
+  port_ = listener->port;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
   stop_read_.Reset(fds[0]);

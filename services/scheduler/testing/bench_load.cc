@@ -28,11 +28,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/base/file.h"
 #include "common/base/flags.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
+#include "services/scheduler/testing/port_file.h"
 
 namespace {
+
+using staticship::scheduler::testing::ReadPort;
 
 using Clock = std::chrono::steady_clock;
 
@@ -81,16 +85,6 @@ class Recorder {
   std::mutex mu_;
   std::unordered_map<std::string, Clock::time_point> submit_, dispatch_;
 };
-
-int ReadPort(const std::string& file) {
-  for (int i = 0; i < 1000; ++i) {
-    std::ifstream in(file);
-    int port = 0;
-    if (in >> port && port > 0) return port;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
-}
 
 // CPU seconds (user + system) used so far by process `pid`; -1 if unknown.
 double ProcessCpuSeconds(long pid) {
@@ -169,12 +163,13 @@ int main(int argc, char** argv) {
         r.Send(staticship::http::Response(200, "{}"));
       });
   if (!server.ok() || !(*server)->Start().ok()) return 1;
-  {
-    std::ofstream out(a.game_port_file + ".tmp");
-    out << (*server)->port() << "\n";
+  if (staticship::Status written = staticship::WriteFileAtomically(
+          a.game_port_file, std::to_string((*server)->port()) + "\n");
+      !written.ok()) {
+    std::fprintf(stderr, "bench_load: %s\n", written.message().c_str());
+    return 1;
   }
-  std::rename((a.game_port_file + ".tmp").c_str(), a.game_port_file.c_str());
-  int sport = ReadPort(a.scheduler_port_file);
+  int sport = static_cast<int>(ReadPort(a.scheduler_port_file));
   if (sport == 0) return 1;
   std::string url = "http://127.0.0.1:" + std::to_string(sport) + "/v1/tasks";
   long spid = a.scheduler_pid_file.empty() ? 0 : ReadPort(a.scheduler_pid_file);

@@ -24,11 +24,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/file.h"
 #include "common/base/flags.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/etcd_codec.h"
+#include "services/scheduler/testing/port_file.h"
 
 namespace {
 
@@ -36,6 +38,7 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using staticship::scheduler::etcd::Base64Encode;
 using staticship::scheduler::etcd::EtcdClient;
+using staticship::scheduler::testing::ReadPort;
 
 struct Args {
   std::string game_port_file;
@@ -68,16 +71,6 @@ double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-int ReadPort(const std::string& file) {
-  for (int i = 0; i < 1000; ++i) {
-    std::ifstream in(file);
-    int port = 0;
-    if (in >> port && port > 0) return port;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
 }
 
 void ClaimBench(const Args& args) {
@@ -184,17 +177,17 @@ int main(int argc, char** argv) {
         responder.Send(staticship::http::Response(200, "{}"));
       });
   if (!game.ok() || !(*game)->Start().ok()) return 1;
-  {
-    std::ofstream out(args.game_port_file + ".tmp");
-    out << (*game)->port() << "\n";
+  if (staticship::Status written = staticship::WriteFileAtomically(
+          args.game_port_file, std::to_string((*game)->port()) + "\n");
+      !written.ok()) {
+    std::fprintf(stderr, "etcd_bench: %s\n", written.message().c_str());
+    return 1;
   }
-  std::rename((args.game_port_file + ".tmp").c_str(),
-              args.game_port_file.c_str());
 
   std::vector<std::string> schedulers;
   staticship::http::Client http;
   for (const auto& f : args.scheduler_port_files) {
-    int port = ReadPort(f);
+    int port = static_cast<int>(ReadPort(f));
     if (port == 0) return 1;
     std::string base = "http://127.0.0.1:" + std::to_string(port);
     for (int i = 0; i < 500; ++i) {

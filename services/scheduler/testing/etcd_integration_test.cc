@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/base/file.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "common/testing/temp_dir.h"
@@ -229,11 +230,11 @@ class EtcdModeTest : public ::testing::Test {
     return final_count;
   }
 
+  // A process's log for a failure message: the reason it is missing stands
+  // in for it.
   static std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    Result<std::string> text = ReadWholeFile(path);
+    return text.ok() ? *text : text.message();
   }
 
   TempDir dir_;

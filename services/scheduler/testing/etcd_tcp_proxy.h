@@ -11,31 +11,35 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/base/unique_fd.h"
+#include "common/testing/ports.h"
 
 namespace staticship::scheduler::testing {
 
 class TcpProxy {
  public:
   explicit TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::listen(listen_fd_, 128);
-    socklen_t len = sizeof(addr);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    Result<staticship::testing::Listener> listener =
+        staticship::testing::ListenOnLoopback(128);
+    // A proxy that cannot listen leaves the test without etcd: stop here
+    // with the reason rather than later with a confusing timeout.
+    if (!listener.ok()) {
+      std::fprintf(stderr, "TcpProxy: %s\n", listener.message().c_str());
+      std::abort();
+    }
+    port_ = listener->port;
+    listener_ = std::move(listener->fd);
     acceptor_ = std::thread([this] { Accept(); });
   }
   ~TcpProxy() {
     stop_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::shutdown(listener_.get(), SHUT_RDWR);
     acceptor_.join();
     Cut();
     std::vector<std::thread> pumps;
@@ -44,7 +48,6 @@ class TcpProxy {
       pumps.swap(pumps_);
     }
     for (auto& t : pumps) t.join();
-    ::close(listen_fd_);
   }
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
@@ -62,7 +65,7 @@ class TcpProxy {
  private:
   void Accept() {
     while (!stop_) {
-      int client = ::accept(listen_fd_, nullptr, nullptr);
+      int client = ::accept(listener_.get(), nullptr, nullptr);
       if (client < 0) continue;
       if (cut_ || stop_) {
         ::close(client);
@@ -110,7 +113,7 @@ class TcpProxy {
   }
 
   int upstream_port_;
-  int listen_fd_ = -1;
+  UniqueFd listener_;
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/file.h"
 #include "common/base/flags.h"
 #include "common/http/server.h"
 #include "services/scheduler/testing/delayed_sender.h"
@@ -180,12 +181,12 @@ int main(int argc, char** argv) {
   }
   if (!(*server)->Start().ok()) return 1;
   if (!options.port_file.empty()) {
-    std::string tmp = options.port_file + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr) return 1;
-    std::fprintf(f, "%u\n", (*server)->port());
-    std::fclose(f);
-    std::rename(tmp.c_str(), options.port_file.c_str());
+    if (staticship::Status written = staticship::WriteFileAtomically(
+            options.port_file, std::to_string((*server)->port()) + "\n");
+        !written.ok()) {
+      std::fprintf(stderr, "standin: %s\n", written.message().c_str());
+      return 1;
+    }
   }
   int sig = 0;
   sigwait(&signals, &sig);

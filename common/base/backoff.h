@@ -4,15 +4,15 @@
 //
 // The randomness is injected: a process seeds it once (RandomSeed), each
 // thread draws from its own generator, and tests pass fixed numbers.
-#ifndef STATICSHIP_SERVICES_SCHEDULER_BACKOFF_H_
-#define STATICSHIP_SERVICES_SCHEDULER_BACKOFF_H_
+#ifndef STATICSHIP_COMMON_BASE_BACKOFF_H_
+#define STATICSHIP_COMMON_BASE_BACKOFF_H_
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 
-namespace staticship::scheduler {
+namespace staticship {
 
 class Backoff {
  public:
@@ -71,6 +71,6 @@ class RetryDeadline {
   int retry_ = 0;
 };
 
-}  // namespace staticship::scheduler
+}  // namespace staticship
 
-#endif  // STATICSHIP_SERVICES_SCHEDULER_BACKOFF_H_
+#endif  // STATICSHIP_COMMON_BASE_BACKOFF_H_

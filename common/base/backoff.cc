@@ -1,9 +1,9 @@
-#include "services/scheduler/backoff.h"
+#include "common/base/backoff.h"
 
 #include <algorithm>
 #include <random>
 
-namespace staticship::scheduler {
+namespace staticship {
 
 int64_t Backoff::CeilingMs(int64_t base_ms, int retry) const {
   if (base_ms <= 0) return 0;
@@ -41,4 +41,4 @@ std::optional<std::chrono::milliseconds> RetryDeadline::Next() {
   return delay;
 }
 
-}  // namespace staticship::scheduler
+}  // namespace staticship

@@ -1,4 +1,4 @@
-#include "services/scheduler/backoff.h"
+#include "common/base/backoff.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <set>
 #include <vector>
 
-namespace staticship::scheduler {
+namespace staticship {
 namespace {
 
 TEST(BackoffTest, CeilingDoublesFromBaseUpToCap) {
@@ -103,4 +103,4 @@ TEST(RetryDeadlineTest, AZeroBudgetAllowsOnlyAZeroDelay) {
 }
 
 }  // namespace
-}  // namespace staticship::scheduler
+}  // namespace staticship
