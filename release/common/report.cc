@@ -1,5 +1,7 @@
 #include "release/common/report.h"
 
+#include <nlohmann/json.hpp>
+
 #include "common/base/file.h"
 
 namespace staticship::release {

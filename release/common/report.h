@@ -4,7 +4,7 @@
 #ifndef STATICSHIP_RELEASE_COMMON_REPORT_H_
 #define STATICSHIP_RELEASE_COMMON_REPORT_H_
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "common/base/result.h"

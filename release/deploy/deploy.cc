@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/archive/gzip.h"

@@ -1,5 +1,6 @@
 #include "services/scheduler/etcd_claimer.h"
 
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "services/scheduler/etcd_client.h"

@@ -1,5 +1,6 @@
 #include "services/scheduler/etcd_task_txns.h"
 
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "services/scheduler/etcd_txn.h"

@@ -15,7 +15,7 @@
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_TASK_TXNS_H_
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 

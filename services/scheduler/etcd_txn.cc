@@ -1,5 +1,7 @@
 #include "services/scheduler/etcd_txn.h"
 
+#include <nlohmann/json.hpp>
+
 namespace staticship::scheduler::etcd {
 
 using nlohmann::json;
