@@ -68,12 +68,10 @@ def static_service(
         exec_compatible_with apply to every target; anything else is a
         cc_binary attribute (linkopts, defines, ...).
     """
+
+    # What every target gets; target_compatible_with is extended per target.
     common = {k: kwargs.pop(k) for k in _EVERY_TARGET if k in kwargs}
     compatible = common.pop("target_compatible_with", [])
-    common["tags"] = tags
-
-    binary_kwargs = dict(kwargs)
-    binary_kwargs.update({k: v for k, v in common.items() if k != "tags"})
     cc_binary(
         name = name,
         srcs = srcs,
@@ -87,12 +85,13 @@ def static_service(
         visibility = visibility,
         target_compatible_with = compatible,
         tags = tags + [SERVICE_TAG],
-        **binary_kwargs
+        **dict(kwargs, **common)
     )
     static_binary_test(
         name = name + "_static_test",
         binary = ":" + name,
         target_compatible_with = compatible,
+        tags = tags,
         **common
     )
     native.sh_test(
@@ -111,7 +110,8 @@ def static_service(
             "//toolchains:musl",
         ],
         # unshare --root and a network namespace need root and no sandbox.
-        **dict(common, tags = tags + ["no-sandbox", "requires-root"])
+        tags = tags + ["no-sandbox", "requires-root"],
+        **common
     )
 
     image_settings = dict(
@@ -128,6 +128,7 @@ def static_service(
     )
     image_settings.update(image)
     image_settings.update(common)
+    image_settings["tags"] = tags
     static_image(name = name + "_image", **image_settings)
     static_image_index(name = name + "_image_index", **image_settings)
 
@@ -157,6 +158,7 @@ def static_service(
             "@staticship_deps//:deps.json",
         ],
         target_compatible_with = compatible,
+        tags = tags,
         **common
     )
     native.sh_test(
@@ -167,7 +169,8 @@ def static_service(
         data = [":%s_image" % name],
         target_compatible_with = compatible + ["@platforms//cpu:x86_64"],
         # runc needs root and its state directory: outside the sandbox, alone.
-        **dict(common, tags = tags + ["exclusive", "no-sandbox", "requires-root"])
+        tags = tags + ["exclusive", "no-sandbox", "requires-root"],
+        **common
     )
 
     # `bazel run :<name>_deploy -- --registry HOST:PORT`: push, runc, /health.
@@ -179,5 +182,6 @@ def static_service(
         repository = "staticship/" + name,
         visibility = visibility or ["//visibility:public"],
         target_compatible_with = compatible,
+        tags = tags,
         **common
     )
