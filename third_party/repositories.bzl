@@ -43,5 +43,6 @@ def staticship_repositories():
     lock_archive(name = "zlib")
     lock_archive(name = "yaml_cpp")
     lock_archive(name = "mimalloc")
+    lock_archive(name = "mbedtls")
     lock_archive(name = "nlohmann_json")
     lock_archive(name = "googletest")

@@ -99,9 +99,12 @@ LIBCXX_INCLUDES = [
 ]
 
 # Every runtime source: optimized, no stack protector (libc sets it up),
-# unwind tables for exceptions through C frames.
+# unwind tables for exceptions through C frames, and frame pointers so that
+# the services' sampling profiler (common/diagnostics) can walk a stack that
+# passes through libc++ or musl.
 RUNTIME_COPTS = [
     "-O2",
+    "-fno-omit-frame-pointer",
     "-DNDEBUG",
     "-fno-stack-protector",
     "-funwind-tables",
@@ -114,7 +117,7 @@ MUSL_C_COPTS = [
     "-D_XOPEN_SOURCE=700",
     "-Os",
     "-fno-stack-protector",
-    "-fomit-frame-pointer",
+    "-fno-omit-frame-pointer",
     "-fno-unwind-tables",
     "-fno-asynchronous-unwind-tables",
     "-ffunction-sections",
