@@ -10,6 +10,7 @@ constexpr char kCompileCold[] = "compile+link (cold)";
 constexpr char kCompileIncremental[] = "compile+link (incremental)";
 constexpr char kImage[] = "image build";
 constexpr char kDeploy[] = "deploy verification (push + deploy to healthy)";
+constexpr char kSignVerify[] = "signing (sign + attest, verify against policy)";
 
 const TimingRecord* Find(const std::vector<TimingRecord>& records,
                          const std::string& service, const std::string& variant,
@@ -155,6 +156,11 @@ ServiceComparison CompareService(const std::vector<TimingRecord>& records,
   c.durations.push_back(DurationRow(records, service, kDeploy,
                                     {"push", "deploy"}, std::nullopt,
                                     Claim{36.5, 8.9, 76}));
+  // Measured apart from push and deploy (which also carry them) so the
+  // goal of under 20 ms per image is visible on its own row.
+  c.durations.push_back(DurationRow(records, service, kSignVerify,
+                                    {"sign", "verify"}, std::nullopt,
+                                    std::nullopt));
   c.sizes.push_back(SizeRow(records, service, "binary size", "binary_size",
                             &TimingRecord::bytes, false));
   c.sizes.push_back(SizeRow(records, service, "image size", "image_size",

@@ -76,6 +76,17 @@ TEST(ComparisonTest, ReductionIsRelativeToDynamic) {
   EXPECT_FALSE(ReductionPct(c.durations[1]).has_value());  // incremental
 }
 
+TEST(ComparisonTest, SigningRowSumsSignAndVerify) {
+  std::vector<TimingRecord> records = SampleRun().records;
+  records.push_back(Duration("hello", "static", "sign", 4));
+  records.push_back(Duration("hello", "static", "verify", 3));
+  const ServiceComparison c = CompareService(records, "hello");
+  ASSERT_EQ(c.durations[4].label,
+            "signing (sign + attest, verify against policy)");
+  EXPECT_DOUBLE_EQ(*c.durations[4].static_value, 7);
+  EXPECT_FALSE(c.durations[4].dynamic_value.has_value());  // not recorded
+}
+
 // SampleRun plus the third variant: clang, dynamic, glibc.
 TimingRun SampleRunWithDynamicClang() {
   TimingRun run = SampleRun();
