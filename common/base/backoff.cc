@@ -13,10 +13,17 @@ int64_t Backoff::CeilingMs(int64_t base_ms, int retry) const {
   return std::min(ceiling, cap_ms_);
 }
 
+int64_t Backoff::FloorMs(int64_t base_ms, int retry) const {
+  if (jitter_ == Jitter::kFull) return 0;
+  return CeilingMs(base_ms, retry) / 2;
+}
+
 int64_t Backoff::DelayMs(int64_t base_ms, int retry) const {
   int64_t ceiling = CeilingMs(base_ms, retry);
   if (ceiling <= 0) return 0;
-  return static_cast<int64_t>(rng_() % static_cast<uint64_t>(ceiling + 1));
+  int64_t floor = FloorMs(base_ms, retry);
+  uint64_t span = static_cast<uint64_t>(ceiling - floor) + 1;
+  return floor + static_cast<int64_t>(rng_() % span);
 }
 
 Backoff::Rng SeededRng(uint64_t seed, uint64_t stream) {

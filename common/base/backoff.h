@@ -1,6 +1,11 @@
 // Exponential backoff with full jitter (AWS architecture blog's "Full
 // Jitter"): the delay is uniform in [0, min(cap, base * 2^(retry-1))], which
 // spreads retries of a burst of failures instead of synchronising them.
+// With Jitter::kFloorAtHalf the draw is uniform in [ceiling/2, ceiling]
+// instead (the blog's "Equal Jitter"): a caller that must outlast an outage
+// of a known length (a game server's restart) then has a lower bound on the
+// time its retries span, which full jitter alone cannot give (every draw may
+// be 0), and the wait pending when the outage ends is bounded too.
 //
 // The randomness is injected: a process seeds it once (RandomSeed), each
 // thread draws from its own generator, and tests pass fixed numbers.
@@ -19,20 +24,26 @@ class Backoff {
   // Returns uniformly distributed 64-bit values.
   using Rng = std::function<uint64_t()>;
 
+  enum class Jitter { kFull, kFloorAtHalf };
+
   static constexpr int64_t kDefaultBaseMs = 100;
   static constexpr int64_t kDefaultCapMs = 10'000;
 
-  Backoff(Rng rng, int64_t cap_ms = kDefaultCapMs)
-      : rng_(std::move(rng)), cap_ms_(cap_ms) {}
+  Backoff(Rng rng, int64_t cap_ms = kDefaultCapMs,
+          Jitter jitter = Jitter::kFull)
+      : rng_(std::move(rng)), cap_ms_(cap_ms), jitter_(jitter) {}
 
   // The upper bound of the delay before retry number `retry` (1-based).
   int64_t CeilingMs(int64_t base_ms, int retry) const;
-  // A random delay in [0, CeilingMs(base_ms, retry)].
+  // The lower bound: 0, or with kFloorAtHalf half the ceiling.
+  int64_t FloorMs(int64_t base_ms, int retry) const;
+  // A random delay in [FloorMs, CeilingMs].
   int64_t DelayMs(int64_t base_ms, int retry) const;
 
  private:
   Rng rng_;
   int64_t cap_ms_;
+  Jitter jitter_;
 };
 
 // A generator for Backoff::Rng (not thread-safe: one per thread). Threads

@@ -31,6 +31,23 @@ TEST(BackoffTest, FullJitterSpansZeroToCeiling) {
   EXPECT_EQ(b.DelayMs(100, 3), 0);
 }
 
+TEST(BackoffTest, FloorAtHalfSpansHalfToFullCeiling) {
+  uint64_t next = 0;
+  Backoff b([&next] { return next; }, 10'000, Backoff::Jitter::kFloorAtHalf);
+  EXPECT_EQ(b.FloorMs(100, 3), 200);
+  EXPECT_EQ(b.DelayMs(100, 3), 200);  // the smallest draw waits half
+  next = 200;                         // 200 % (400 - 200 + 1)
+  EXPECT_EQ(b.DelayMs(100, 3), 400);
+  next = 201;
+  EXPECT_EQ(b.DelayMs(100, 3), 200);
+  // At the cap the floor is half the cap, never more than the cap.
+  next = 0;
+  EXPECT_EQ(b.DelayMs(100, 40), 5000);
+  next = 5000;
+  EXPECT_EQ(b.DelayMs(100, 40), 10000);
+  EXPECT_EQ(Backoff([] { return uint64_t{0}; }).FloorMs(100, 3), 0);
+}
+
 TEST(BackoffTest, RandomDelaysStayInRangeAndSpread) {
   std::mt19937_64 rng(7);
   Backoff b([&rng] { return rng(); });

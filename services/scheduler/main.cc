@@ -23,6 +23,7 @@
 #include "services/scheduler/flags.h"
 #include "services/scheduler/game_server_transport.h"
 #include "services/scheduler/local_store.h"
+#include "services/scheduler/retry_policy.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/scheduler_metrics.h"
 #include "services/scheduler/zones_config.h"
@@ -102,7 +103,7 @@ int Run(const Flags& flags) {
   };
   core_options.id_rng = SeededRng(RandomSeed());
   core_options.metrics = &metrics;
-  SchedulerCore core(&store, &clock, Backoff(SeededRng(RandomSeed())),
+  SchedulerCore core(&store, &clock, MakeRetryBackoff(SeededRng(RandomSeed())),
                      core_options);
   if (Status s = core.Recover(); !s.ok()) {
     Log("cannot recover " + flags.data_dir + ": " + s.message());

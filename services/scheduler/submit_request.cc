@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/scheduler/retry_policy.h"
+
 namespace staticship::scheduler {
 namespace {
 
@@ -78,7 +80,8 @@ SubmitParse ParseSubmitRequest(
   }
 
   SubmitParse parse;
-  int64_t priority = 5, timeout_ms = 30000, max_retries = 3, backoff_ms = 100;
+  int64_t priority = 5, timeout_ms = 30000, max_retries = kDefaultMaxRetries,
+          backoff_ms = kDefaultBackoffMs;
   if (!ReadInt(j, "priority", kMinPriority, kMaxPriority, &priority, &parse) ||
       !ReadInt(j, "timeout_ms", 1, 3'600'000, &timeout_ms, &parse) ||
       !ReadInt(j, "max_retries", 0, 100, &max_retries, &parse) ||

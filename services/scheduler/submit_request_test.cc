@@ -16,8 +16,8 @@ TEST(SubmitRequestTest, AppliesDefaults) {
   ASSERT_TRUE(p.task.has_value()) << p.error.message;
   EXPECT_EQ(p.task->priority, 5);
   EXPECT_EQ(p.task->timeout_ms, 30000);
-  EXPECT_EQ(p.task->max_retries, 3);
-  EXPECT_EQ(p.task->backoff_ms, 100);
+  EXPECT_EQ(p.task->max_retries, 15);
+  EXPECT_EQ(p.task->backoff_ms, 1000);
   EXPECT_EQ(p.task->payload_json, R"({"a":[1,2]})");
   EXPECT_TRUE(p.task->id.empty());
 }

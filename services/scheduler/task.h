@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/base/result.h"
+#include "services/scheduler/retry_policy.h"
 
 namespace staticship::scheduler {
 
@@ -44,8 +45,8 @@ struct Task {
   std::string zone_id;
   // Kept serialized: the dispatcher sends these bytes as they are.
   std::string payload_json = "null";
-  int max_retries = 3;
-  int64_t backoff_ms = 100;
+  int max_retries = kDefaultMaxRetries;
+  int64_t backoff_ms = kDefaultBackoffMs;
 
   TaskState state = TaskState::kQueued;
   int attempts = 0;

@@ -41,6 +41,9 @@ struct Options {
   long hang_first = 0;
   long fail_first = 0;
   std::string port_file;
+  // 0: the kernel picks one. A fixed port lets a test restart the stand-in
+  // where the scheduler's zones file already points.
+  int port = 0;
   int threads = 2;
   bool record = false;
 };
@@ -49,7 +52,7 @@ bool ParseArgs(int argc, char** argv, Options* o) {
   auto flags = staticship::Flags::Parse(
       staticship::ArgsFromArgv({argv + 1, argv + argc}),
       {.values = {"mode", "delay-ms", "hang-first", "fail-first", "port-file",
-                  "threads"},
+                  "port", "threads"},
        .switches = {"record"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "game_server_standin: %s\n", flags.message().c_str());
@@ -62,6 +65,7 @@ bool ParseArgs(int argc, char** argv, Options* o) {
   if (auto v = flags->Get("hang-first")) o->hang_first = std::atol(v->c_str());
   if (auto v = flags->Get("fail-first")) o->fail_first = std::atol(v->c_str());
   if (auto v = flags->Get("threads")) o->threads = std::atoi(v->c_str());
+  if (auto v = flags->Get("port")) o->port = std::atoi(v->c_str());
   return o->mode == "ok" || o->mode == "client_error" ||
          o->mode == "server_error" || o->mode == "hang" || o->mode == "delay";
 }
@@ -158,7 +162,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: game_server_standin --port-file F [--mode "
                  "ok|client_error|server_error|hang|delay] [--delay-ms N] "
-                 "[--hang-first N] [--fail-first N] [--threads N] "
+                 "[--hang-first N] [--fail-first N] [--port N] [--threads N] "
                  "[--record]\n");
     return 2;
   }
@@ -171,6 +175,7 @@ int main(int argc, char** argv) {
   Standin standin(options);
   staticship::http::ServerOptions server_options;
   server_options.workers = options.threads;
+  server_options.port = static_cast<uint16_t>(options.port);
   auto server = staticship::http::Server::Create(
       server_options, [&standin](Request request, Responder responder) {
         standin.Handle(std::move(request), std::move(responder));

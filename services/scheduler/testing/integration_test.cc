@@ -335,6 +335,38 @@ TEST_F(SchedulerTest, ExhaustedRetriesEndInDeadLetter) {
   EXPECT_EQ(json::parse(dead->body)["tasks"].size(), 2u);
 }
 
+// The retry defaults (retry_policy.h) must outlast a game server's restart:
+// tasks that name no retry settings arrive while their only game server is
+// down for 10 s, and every one of them still succeeds once it is back.
+TEST_F(SchedulerTest, DefaultRetriesOutlastATenSecondGameServerRestart) {
+  int port;
+  auto game = StartStandin({}, &port);
+  auto scheduler = StartScheduler({{"cn-1", port}}, 4);
+  game.reset();  // SIGKILL: connections to its port are now refused
+  constexpr int kTasks = 50;
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(Post({{"id", "outage-" + std::to_string(i)}, {"zone_id", "cn-1"}})
+                  ->status,
+              201);
+  }
+  std::this_thread::sleep_for(10s);
+  for (int i = 0; i < kTasks; ++i) {
+    std::string state = StateOf("outage-" + std::to_string(i));
+    ASSERT_TRUE(state == "queued" || state == "running") << i << ": " << state;
+  }
+  int restarted_port;
+  auto back = StartStandin({"--port", std::to_string(port)}, &restarted_port);
+  ASSERT_EQ(restarted_port, port);
+  // Each retry waits at least half its ceiling, so four retries take at
+  // least 0.5 + 1 + 2 + 4 s and a retry pending at 10 s is at most the
+  // fifth, whose wait is at most 16 s.
+  for (int i = 0; i < kTasks; ++i) {
+    std::string id = "outage-" + std::to_string(i);
+    ASSERT_TRUE(WaitState(id, "succeeded", 30s)) << id << ": " << StateOf(id);
+    EXPECT_GE(GetTask(id)["attempts"].get<int>(), 2) << id;
+  }
+}
+
 TEST_F(SchedulerTest, ClientErrorFailsWithoutRetry) {
   int port;
   auto game = StartStandin({"--mode", "client_error"}, &port);
