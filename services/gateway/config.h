@@ -34,9 +34,11 @@ struct UpstreamConfig {
                                   // connect failure (nginx fail_timeout)
 };
 
+// The defaults are the write-up's (§3.1): open at a 60 % error ratio over
+// 60 s, as Sentinel's slow-ratio rule is usually set for game traffic.
 struct BreakerConfig {
-  double error_ratio = 0.5;
-  Millis window{10000};
+  double error_ratio = 0.6;
+  Millis window{60000};
   uint32_t min_requests = 20;
   Millis open_for{5000};
   uint32_t half_open_probes = 1;

@@ -198,6 +198,18 @@ TEST(ConfigTest, DurationsAndHostPorts) {
   EXPECT_FALSE(ParseHostPort("::1:80").ok());
 }
 
+TEST(ConfigTest, BreakerDefaultsAreTheWriteUps) {
+  auto c = ParseConfig(R"(upstreams:
+  app: { endpoints: [127.0.0.1:9000] }
+routes:
+  - { match: /*, dest: app }
+)",
+                       "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_DOUBLE_EQ(c->routes[0].breaker.error_ratio, 0.6);
+  EXPECT_EQ(c->routes[0].breaker.window, Millis(60000));
+}
+
 TEST(ConfigTest, MissingFileIsAnError) {
   auto c = LoadConfigFile("/nonexistent/gw.yaml");
   ASSERT_FALSE(c.ok());
