@@ -106,18 +106,18 @@ Result<ContainerSettings> ParseRoot(const YAML::Node& root,
 Result<ContainerSettings> ParseDeployFile(std::string_view text,
                                           const std::string& name,
                                           const fs::path& base) {
-  Result<ContainerSettings> settings = MakeError("unparsed");
   try {
-    settings = ParseRoot(YAML::Load(std::string(text)), base);
+    Result<ContainerSettings> settings =
+        ParseRoot(YAML::Load(std::string(text)), base);
+    if (!settings.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       name + ": " + settings.message());
+    }
+    return settings;
   } catch (const YAML::Exception& e) {
     // yaml-cpp's own "yaml-cpp: error at line L, column C: ..." is one line.
     return MakeError(ErrorCode::kInvalidArgument, name + ": " + e.what());
   }
-  if (!settings.ok()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     name + ": " + settings.message());
-  }
-  return settings;
 }
 
 Result<ContainerSettings> LoadDeployFile(const fs::path& path) {

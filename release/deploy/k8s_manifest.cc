@@ -1,5 +1,6 @@
 #include "release/deploy/k8s_manifest.h"
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>

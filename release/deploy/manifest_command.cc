@@ -111,7 +111,9 @@ int RunManifest(std::span<char* const> args) {
   Result<std::optional<std::int64_t>> port = flags->GetInt("port");
   if (!port.ok()) return fail(port.message());
   if (!port->has_value()) return fail("--port is required");
-  input.port = static_cast<int>(std::clamp<std::int64_t>(**port, -1, 70000));
+  if (**port <= 0 || **port > 65535)
+    return fail("invalid --port " + std::to_string(**port));
+  input.port = static_cast<int>(**port);
   input.health_path = flags->Get("health").value_or("/health");
   if (!input.health_path.starts_with("/"))
     return fail("--health must be a path starting with /");

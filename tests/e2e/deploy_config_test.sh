@@ -122,8 +122,21 @@ quota=$(cgroup_value "${gw_pid}" cpu cpu.cfs_quota_us cpu.max)
   fail "the task posted through the gateway is not in the scheduler"
 pass "gateway routes POST /v1/tasks to the scheduler; 256M and 1 CPU"
 
-# --- bad input: one line, nothing starts ----------------------------------------
 ref="${STATICSHIP_REGISTRY}/staticship/scheduler@${sched_digest}"
+
+# --- the same settings as Kubernetes objects, the image config from the registry
+printf 'zones: {}\n' >"${work}/zones.yaml"
+"${shipctl}" manifest --ref "${ref}" --name scheduler --port 8090 \
+  --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --mount "${work}/zones.yaml:/etc/scheduler/zones.yaml:ro" \
+  --volume scheduler-data:/var/lib/scheduler --arg --workers=8 >"${work}/k8s.yaml"
+for kind in ConfigMap PersistentVolumeClaim Deployment Service; do
+  grep -q "^kind: ${kind}$" "${work}/k8s.yaml" || fail "manifest has no ${kind}"
+done
+grep -qF "image: \"${ref}\"" "${work}/k8s.yaml" || fail "manifest does not pin ${ref}"
+grep -q -- '- "--zones"' "${work}/k8s.yaml" || fail "manifest args do not start with the image's Cmd"
+pass "shipctl manifest from the registry: ConfigMap, PVC, Deployment (by digest), Service"
+
+# --- bad input: one line, nothing starts ----------------------------------------
 neg() {  # expected-text shipctl-deploy-flags...
   local expected=$1
   shift
