@@ -5,10 +5,12 @@
 #   eval "$(ci/registry start)"     # or any registry: --registry HOST:PORT
 #   bazel run //services/SERVICE:SERVICE_deploy [-- --registry HOST:PORT]
 #       [--tag TAG] [--name NAME] [--port PORT] [--auth-file FILE]
-#       [--insecure-http] [--undeploy]
+#       [--insecure-http] [--state-dir DIR] [--volume-root DIR] [--undeploy]
 #
 # --insecure-http is implied for a registry on 127.0.0.1 or localhost.
-# --undeploy stops and removes the container instead.
+# --undeploy stops and removes the container instead (never its volumes).
+# The service's deploy file, when it has one, gives mounts, volumes, env,
+# args and limits (release/deploy/README.md).
 set -euo pipefail
 
 shipctl=$PWD/%{shipctl}
@@ -21,6 +23,8 @@ name=%{name}
 port=%{port}
 insecure=0
 undeploy=0
+deploy_file=%{deploy_file}
+state_flags=()
 
 die() { echo "deploy: $*" >&2; exit 1; }
 
@@ -32,14 +36,16 @@ while [[ $# -gt 0 ]]; do
     --port) port=${2:?--port needs a value}; shift 2 ;;
     --auth-file) auth_file=${2:?--auth-file needs a file}; shift 2 ;;
     --insecure-http) insecure=1; shift ;;
+    --state-dir) state_flags+=(--state-dir "${2:?--state-dir needs a directory}"); shift 2 ;;
+    --volume-root) volume_root=${2:?--volume-root needs a directory}; shift 2 ;;
     --undeploy) undeploy=1; shift ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 
 if [[ $undeploy == 1 ]]; then
-  exec "$shipctl" undeploy --name "$name"
+  exec "$shipctl" undeploy --name "$name" "${state_flags[@]}"
 fi
 [[ -n $registry ]] || die "no registry: pass --registry HOST:PORT or run \`eval \"\$(ci/registry start)\"\` first"
 [[ $registry == 127.0.0.1:* || $registry == localhost:* ]] && insecure=1
@@ -47,6 +53,9 @@ fi
 flags=()
 [[ $insecure == 1 ]] && flags+=(--insecure-http)
 [[ -n $auth_file ]] && flags+=(--auth-file "$auth_file")
+settings=("${state_flags[@]}")
+[[ -n $deploy_file ]] && settings+=(--deploy-file "$PWD/$deploy_file")
+[[ -n ${volume_root:-} ]] && settings+=(--volume-root "$volume_root")
 
 report=$(mktemp "${TMPDIR:-/tmp}/deploy-push.XXXXXX")
 trap 'rm -f "$report"' EXIT
@@ -55,4 +64,4 @@ trap 'rm -f "$report"' EXIT
 digest=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$report") ||
   die "push wrote no digest to its report"
 "$shipctl" deploy --ref "$registry/%{repository}@$digest" --name "$name" \
-  --port "$port" --health %{health} "${flags[@]}"
+  --port "$port" --health %{health} "${flags[@]}" "${settings[@]}"

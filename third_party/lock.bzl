@@ -126,6 +126,36 @@ lock_archive = repository_rule(
     doc = "A source archive pinned in deps.lock, taken from the local distfiles folder.",
 )
 
+def _lock_member_impl(repository_ctx):
+    entry = lock_entry(repository_ctx, repository_ctx.name)
+    member = entry.get("extract")
+    if not member:
+        fail("third_party/deps.lock: [%s] has no extract (the one file to take from %s)" % (entry["name"], entry["file"]))
+    path = "%s/%s" % (_distdir(repository_ctx), entry["file"])
+    if not repository_ctx.path(path).exists:
+        fail("missing distfile %s (pinned in third_party/deps.lock as [%s]); run ci/bootstrap to fetch it" % (path, entry["name"]))
+
+    # Bazel checks the sha256 as it copies the file in; only then is
+    # anything read from it.
+    repository_ctx.download(url = "file://" + path, output = "archive", sha256 = entry["sha256"])
+    inside = entry.get("strip_prefix", "")
+    inside = inside + "/" + member if inside else member
+    result = repository_ctx.execute(["tar", "-xf", "archive", inside])
+    if result.return_code != 0:
+        fail("%s has no %s: %s" % (entry["file"], inside, result.stderr.strip()))
+    name = member.split("/")[-1]
+    repository_ctx.execute(["mv", inside, name])
+    repository_ctx.delete("archive")
+    repository_ctx.file("BUILD.bazel", "exports_files([%r], visibility = [\"//visibility:public\"])\n" % name)
+    repository_ctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % repository_ctx.name)
+
+lock_member = repository_rule(
+    implementation = _lock_member_impl,
+    attrs = {"_lock": attr.label(default = _LOCK, allow_single_file = True)},
+    environ = ["STATICSHIP_DISTDIR", "HOME"],
+    doc = "One file (deps.lock's `extract`) of a large archive pinned in deps.lock, exported under its base name.",
+)
+
 def _json_string(value):
     return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
 

@@ -5,7 +5,7 @@ Versions and checksums are not written here: they come from deps.lock.
 
 load("//toolchains:zig_sdk.bzl", "zig_sdk")
 load(":debian_bazel.bzl", "debian_bazel_repository")
-load(":lock.bzl", "lock_archive", "staticship_deps")
+load(":lock.bzl", "lock_archive", "lock_member", "staticship_deps")
 
 # A WORKSPACE macro declares many repositories, each under its own name, so
 # it has no `name` of its own.
@@ -46,3 +46,7 @@ def staticship_repositories():
     lock_archive(name = "mbedtls")
     lock_archive(name = "nlohmann_json")
     lock_archive(name = "googletest")
+
+    # Only the OpenAPI spec of the Kubernetes sources, to validate
+    # `shipctl manifest` output (//tests:k8s_manifest_schema_test).
+    lock_member(name = "kubernetes_openapi")

@@ -15,6 +15,8 @@
 #include "release/common/oci_layout.h"
 #include "release/common/report.h"
 #include "release/common/sha256.h"
+#include "release/deploy/cgroup_limits.h"
+#include "release/deploy/container_setup.h"
 #include "release/deploy/layer_unpack.h"
 #include "release/deploy/runtime_spec.h"
 #include "release/registry/credentials.h"
@@ -198,12 +200,20 @@ int RunDeploy(std::span<char* const> args) {
       "/run/staticship]\n"
       "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
       "PATH]\n"
-      "         [--report FILE]   (JSON: digest, port, durations in ms)\n";
+      "         [--report FILE]   (JSON: digest, port, durations in ms)\n"
+      "         [--deploy-file FILE] [--mount SRC:DST[:ro]]... [--volume "
+      "NAME:DST]...\n"
+      "         [--env KEY=VALUE]... [--arg ARG]... [--memory 256M] [--cpus "
+      "1.5]\n"
+      "         [--volume-root /var/lib/staticship/volumes] "
+      "[--allow-missing-limits]\n";
   const auto started = Clock::now();
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"ref", "name", "port", "health", "timeout", "state-dir",
-                        "auth-file", "runc", "grace", "report"},
-             .switches = {"insecure-http", "help"}});
+  FlagSpec spec{.values = {"ref", "name", "port", "health", "timeout",
+                           "state-dir", "auth-file", "runc", "grace", "report"},
+                .switches = {"insecure-http", "help"}};
+  spec.values.merge(SetupValueFlags());
+  spec.switches.merge(SetupSwitches());
+  Result<Flags> flags = ParseCommandLine(args, spec);
   if (!flags.ok()) {
     std::fprintf(stderr, "deploy: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
@@ -245,6 +255,13 @@ int RunDeploy(std::span<char* const> args) {
     return fail("registry " + ref->registry +
                 " is not on loopback: plain http needs --insecure-http");
   }
+  // Every setting is checked (and each volume made ready) before anything
+  // is pulled or stopped: a bad one leaves the running service as it was.
+  Result<PreparedContainer> container = PrepareContainer(*flags, kCgroupRoot);
+  if (!container.ok()) return fail(container.message());
+  for (const std::string& warning : container->warnings) {
+    std::fprintf(stderr, "deploy: warning: %s\n", warning.c_str());
+  }
   const fs::path state_dir = flags->Get("state-dir").value_or(kDefaultStateDir);
   const Runc runc(flags->Get("runc").value_or("runc"));
   std::optional<fs::path> auth_file;
@@ -271,8 +288,10 @@ int RunDeploy(std::span<char* const> args) {
   fs::remove_all(staging, ec);
   std::string digest;
   std::int64_t pulled_bytes = 0;
-  Status prepared = PrepareBundle(client, ref->ManifestReference(), staging,
-                                  {*name, port}, &digest, &pulled_bytes);
+  Status prepared =
+      PrepareBundle(client, ref->ManifestReference(), staging,
+                    {*name, port, container->settings, container->volume_paths},
+                    &digest, &pulled_bytes);
   if (!prepared.ok()) {
     fs::remove_all(staging, ec);
     return fail(prepared.message());
@@ -328,6 +347,7 @@ int RunDeploy(std::span<char* const> args) {
                   {"container_id", id},
                   {"digest", digest},
                   {"port", port},
+                  {"volumes", container->volume_paths},
                   {"pulled_bytes", pulled_bytes},
                   {"pull_unpack_ms", Ms(unpacked - started)},
                   {"healthy_after_run_ms", Ms(done - start_run)},

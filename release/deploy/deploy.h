@@ -5,6 +5,7 @@
 //     config.json rootfs/          see runtime_spec.h for what is in it
 //     container.log runc.log       the service's and runc's output
 //     image.digest                 what is deployed
+//   <volume-root>/<volume>/        data volumes (volumes.h): never removed
 //
 // The container id is "staticship-<name>". A second deploy of a name
 // replaces the first (the new image is pulled and unpacked before the old
@@ -43,7 +44,10 @@ Result<bool> StopAndRemove(const Runc& runc, const std::string& name,
 
 // `shipctl deploy --ref HOST:PORT/REPO@sha256:... --name NAME --port P
 //  [--health /health] [--timeout 10s] [--state-dir DIR] [--auth-file F]
-//  [--insecure-http] [--runc PATH] [--grace 5s]`
+//  [--insecure-http] [--runc PATH] [--grace 5s]
+//  [--deploy-file F] [--mount SRC:DST[:ro]]... [--volume NAME:DST]...
+//  [--env K=V]... [--arg A]... [--memory 256M] [--cpus 1.5]
+//  [--volume-root DIR] [--allow-missing-limits]` (container_setup.h)
 int RunDeploy(std::span<char* const> args);
 // `shipctl undeploy --name NAME [--state-dir DIR] [--grace 5s] [--runc PATH]`
 int RunUndeploy(std::span<char* const> args);

@@ -18,6 +18,23 @@ std::vector<std::string> StringArray(const nlohmann::json& value) {
 
 }  // namespace
 
+std::vector<std::string> MergeEnv(
+    const std::vector<std::string>& image_env,
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> env;
+  auto key_of = [](const std::string& entry) {
+    return entry.substr(0, entry.find('='));
+  };
+  for (const std::string& entry : image_env) {
+    if (key_of(entry) != "PORT") env.push_back(entry);
+  }
+  for (const auto& [key, value] : overrides) {
+    std::erase_if(env, [&](const std::string& e) { return key_of(e) == key; });
+    env.push_back(key + "=" + value);
+  }
+  return env;
+}
+
 Result<ImageConfig> ParseImageConfig(std::string_view text) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
@@ -44,17 +61,16 @@ Result<ImageConfig> ParseImageConfig(std::string_view text) {
 
 Result<std::string> MakeRuntimeSpec(const ImageConfig& image,
                                     const SpecOptions& options) {
+  const ContainerSettings& settings = options.settings;
   std::vector<std::string> args = image.entrypoint;
   args.insert(args.end(), image.cmd.begin(), image.cmd.end());
   if (args.empty())
     return MakeError("the image has neither Entrypoint nor Cmd");
+  args.insert(args.end(), settings.args.begin(), settings.args.end());
   if (options.port <= 0 || options.port > 65535)
     return MakeError("invalid port");
 
-  std::vector<std::string> env;
-  for (const std::string& entry : image.env) {
-    if (!entry.starts_with("PORT=")) env.push_back(entry);
-  }
+  std::vector<std::string> env = MergeEnv(image.env, settings.env);
   env.push_back("PORT=" + std::to_string(options.port));
   bool has_path = false;
   for (const std::string& entry : env) has_path |= entry.starts_with("PATH=");
@@ -112,9 +128,37 @@ Result<std::string> MakeRuntimeSpec(const ImageConfig& image,
        {"source", "tmpfs"},
        {"options", {"nosuid", "nodev", "mode=1777", "size=65536k"}}},
   });
+  auto bind = [&spec](const std::string& source, const std::string& destination,
+                      bool read_only) {
+    spec["mounts"].push_back(
+        {{"destination", destination},
+         {"type", "bind"},
+         {"source", source},
+         {"options",
+          {"rbind", read_only ? "ro" : "rw", "nosuid", "nodev", "noexec"}}});
+  };
+  for (const BindMount& mount : settings.mounts) {
+    bind(mount.source, mount.destination, mount.read_only);
+  }
+  for (const VolumeMount& volume : settings.volumes) {
+    auto path = options.volume_paths.find(volume.name);
+    if (path == options.volume_paths.end())
+      return MakeError("volume " + volume.name + " has no host directory");
+    bind(path->second, volume.destination, false);
+  }
+  json resources = {
+      {"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}};
+  if (settings.memory_bytes) {
+    resources["memory"] = {{"limit", *settings.memory_bytes}};
+  }
+  if (settings.millicpus) {
+    // quota/period = CPUs; 100 ms is the kernel's and docker's period.
+    constexpr std::int64_t kPeriodUs = 100000;
+    resources["cpu"] = {{"quota", *settings.millicpus * kPeriodUs / 1000},
+                        {"period", kPeriodUs}};
+  }
   spec["linux"] = {
-      {"resources",
-       {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}}},
+      {"resources", resources},
       // No "network" entry: the host network namespace, see the header.
       {"namespaces", json::array({{{"type", "pid"}},
                                   {{"type", "ipc"}},

@@ -12,11 +12,14 @@
 #ifndef STATICSHIP_RELEASE_DEPLOY_RUNTIME_SPEC_H_
 #define STATICSHIP_RELEASE_DEPLOY_RUNTIME_SPEC_H_
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/base/result.h"
+#include "release/deploy/container_settings.h"
 
 namespace staticship::deploy {
 
@@ -35,13 +38,25 @@ struct ImageConfig {
 
 Result<ImageConfig> ParseImageConfig(std::string_view json);
 
+// The image's "KEY=VALUE" entries without PORT, each override replacing the
+// entry of its key (or appended): the environment before PORT is added.
+std::vector<std::string> MergeEnv(
+    const std::vector<std::string>& image_env,
+    const std::vector<std::pair<std::string, std::string>>& overrides);
+
 struct SpecOptions {
   std::string hostname;
   int port = 0;  // exported to the process as PORT
+  // Mounts, volumes, env, args and limits (validated: deploy_options.h).
+  ContainerSettings settings;
+  // Volume name -> its host directory (volumes.h); one for every volume.
+  std::map<std::string, std::string> volume_paths;
 };
 
-// config.json bytes: the image's entrypoint+cmd, its env plus PORT, its
-// working directory, uid/gid 65532, and the hardening described above.
+// config.json bytes: the image's entrypoint+cmd plus settings.args, its env
+// with settings.env over it plus PORT, its working directory, uid/gid 65532,
+// the hardening described above, the bind mounts and volumes (nosuid, nodev,
+// noexec; ro where asked) and linux.resources for the limits.
 Result<std::string> MakeRuntimeSpec(const ImageConfig& image,
                                     const SpecOptions& options);
 

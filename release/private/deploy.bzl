@@ -4,8 +4,10 @@ Private: load it from //release:defs.bzl.
 
 Like rules_oci's oci_push, plus the deploy: the run script pushes the image
 layout (and its SBOM) that static_image built, then `shipctl deploy` pulls it
-back by digest, starts it with runc and waits for its health URL. The
-registry and credentials come from the flags or from what `ci/registry
+back by digest, starts it with runc and waits for its health URL. An optional deploy file
+(`deploy_file`, with the files it mounts in `deploy_data`) adds mounts,
+volumes, env, args and limits, as `shipctl deploy --deploy-file` reads it.
+The registry and credentials come from the flags or from what `ci/registry
 start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE), never
 from the BUILD file.
 """
@@ -20,10 +22,12 @@ def _static_deploy_impl(ctx):
     sbom = image.sboms[0]
     shipctl = ctx.executable._shipctl
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    deploy_file = ctx.file.deploy_file
     ctx.actions.expand_template(
         template = ctx.file._template,
         output = script,
         substitutions = {
+            "%{deploy_file}": deploy_file.short_path if deploy_file else "",
             "%{health}": ctx.attr.health,
             "%{layout}": layout.short_path,
             "%{name}": ctx.attr.container_name,
@@ -36,7 +40,11 @@ def _static_deploy_impl(ctx):
     )
 
     # shipctl's own runfiles include shipctl.
-    runfiles = ctx.runfiles(files = [layout, sbom])
+    # The deploy file's mount sources are found relative to it, in the
+    # runfiles tree, so they travel with it.
+    runfiles = ctx.runfiles(
+        files = [layout, sbom] + ([deploy_file] if deploy_file else []) + ctx.files.deploy_data,
+    )
     runfiles = runfiles.merge(ctx.attr._shipctl[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
@@ -45,6 +53,14 @@ static_deploy = rule(
     doc = "An executable that pushes a static_image and deploys it with runc.",
     attrs = {
         "container_name": attr.string(mandatory = True, doc = "runc container name (a second deploy replaces it)."),
+        "deploy_data": attr.label_list(
+            allow_files = True,
+            doc = "Files the deploy file mounts (its mount sources), beside it in the package.",
+        ),
+        "deploy_file": attr.label(
+            allow_single_file = [".yaml", ".yml"],
+            doc = "Optional deploy file: mounts, volumes, env, args, memory, cpus (release/deploy/deploy_file.h).",
+        ),
         "health": attr.string(default = "/health"),
         "image": attr.label(mandatory = True, providers = [StaticImageInfo], doc = "A static_image target."),
         "port": attr.int(mandatory = True, doc = "Port the service listens on, on the host network."),

@@ -21,7 +21,9 @@ creates, every name derived from `name`:
     :<name>_deploy        `bazel run`: push, deploy with runc, wait for /health
 
 `args` are the arguments the image starts the binary with; `data` files are
-placed at /etc/<name>/<basename> in the image and in the rootfs test.
+placed at /etc/<name>/<basename> in the image and in the rootfs test;
+`deploy_file` (optional, with the files it mounts in `deploy_data`) is what
+`<name>_deploy` adds at deploy time: mounts, volumes, env, args, limits.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
@@ -45,6 +47,8 @@ def static_service(
         port,
         args = [],
         data = [],
+        deploy_file = None,
+        deploy_data = [],
         image = {},
         visibility = None,
         tags = [],
@@ -60,6 +64,11 @@ def static_service(
       args: arguments the image starts the binary with.
       data: files placed at /etc/<name>/<basename> in the image and the
         rootfs test.
+      deploy_file: optional YAML beside the BUILD file that <name>_deploy
+        deploys with: mounts, volumes, env, args, memory, cpus
+        (release/deploy/README.md).
+      deploy_data: the files deploy_file mounts (paths relative to the
+        package), so they travel with <name>_deploy.
       image: more static_image attributes (labels, licenses, user, env, ...);
         they apply to the image and the index.
       visibility: of the binary, the images and the deploy target.
@@ -177,6 +186,8 @@ def static_service(
     static_deploy(
         name = name + "_deploy",
         container_name = "staticship-" + name,
+        deploy_data = deploy_data,
+        deploy_file = deploy_file,
         image = ":%s_image" % name,
         port = port,
         repository = "staticship/" + name,

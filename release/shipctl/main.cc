@@ -6,6 +6,7 @@
 #include <span>
 
 #include "release/deploy/deploy.h"
+#include "release/deploy/manifest_command.h"
 #include "release/image/index_command.h"
 #include "release/image/inspect_command.h"
 #include "release/image/pack_command.h"
@@ -31,7 +32,9 @@ constexpr Subcommand kSubcommands[] = {
     {"deploy", staticship::deploy::RunDeploy,
      "pull an image by digest, run it with runc, wait for /health"},
     {"undeploy", staticship::deploy::RunUndeploy,
-     "stop and remove a deployed container and its bundle"},
+     "stop and remove a deployed container and its bundle (never volumes)"},
+    {"manifest", staticship::deploy::RunManifest,
+     "write Kubernetes objects (Deployment, Service, ...) for an image"},
 };
 
 int Usage(std::FILE* out) {

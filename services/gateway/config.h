@@ -1,6 +1,6 @@
 // The gateway's configuration: parsed from YAML (yaml-cpp), validated in
 // full before anything starts, errors reported as "FILE:LINE: what is wrong".
-// See deploy.yaml and README.md for the format.
+// See gateway.yaml and README.md for the format.
 #ifndef STATICSHIP_SERVICES_GATEWAY_CONFIG_H_
 #define STATICSHIP_SERVICES_GATEWAY_CONFIG_H_
 

@@ -7,8 +7,8 @@ set -euo pipefail
 
 GATEWAY=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-DEPLOY=${DEPLOY_YAML:-$HERE/deploy.yaml}
-[[ -f $DEPLOY ]] || DEPLOY=services/gateway/deploy.yaml
+DEPLOY=${DEPLOY_YAML:-$HERE/gateway.yaml}
+[[ -f $DEPLOY ]] || DEPLOY=services/gateway/gateway.yaml
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/gwbin.XXXXXX")
 PID=
 UPID=
@@ -52,7 +52,7 @@ start() {  # start CONFIG: runs the gateway on a kernel-chosen port
 
 # Flags.
 "$GATEWAY" --version | grep -q '^gateway ' || fail "--version"
-"$GATEWAY" --check-config "$DEPLOY" >/dev/null || fail "deploy.yaml is invalid"
+"$GATEWAY" --check-config "$DEPLOY" >/dev/null || fail "gateway.yaml is invalid"
 printf 'routes:\n  - match: /a\n    dest: nowhere\n' >"$WORK/bad.yaml"
 if "$GATEWAY" --check-config "$WORK/bad.yaml" 2>"$WORK/out"; then fail "bad config accepted"; fi
 grep -q "^$WORK/bad.yaml:3: " "$WORK/out" || fail "error does not name the line: $(cat "$WORK/out")"
@@ -65,7 +65,7 @@ grep -q "bad.yaml:3:" "$WORK/out" || fail "start error does not name the line"
 start "$DEPLOY"
 [[ $(get /health) == "200 OK" ]] || fail "/health: $(get /health)"
 [[ $(get /ready) == "200 ready" ]] || fail "/ready"
-[[ $(get /api/x) == '503 {"degraded":true}' ]] || fail "/api/x fallback: $(get /api/x)"
+[[ $(get /v1/x) == '503 {"degraded":true}' ]] || fail "/v1/x fallback (no scheduler on 8090): $(get /v1/x)"
 kill -TERM "$PID"
 wait "$PID" || fail "SIGTERM exit status $?"
 PID=
