@@ -22,6 +22,7 @@
 #include "release/registry/pull.h"
 #include "release/registry/reference.h"
 #include "release/registry/registry_client.h"
+#include "release/verify/gate.h"
 
 namespace staticship::deploy {
 namespace {
@@ -198,11 +199,12 @@ int RunDeploy(std::span<char* const> args) {
       "/run/staticship]\n"
       "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
       "PATH]\n"
-      "         [--report FILE]   (JSON: digest, port, durations in ms)\n";
+      "         [--report FILE]   (JSON: digest, port, durations in ms)\n"
+      "         [--policy FILE]   (verify first, as `shipctl verify`)\n";
   const auto started = Clock::now();
   Result<Flags> flags = ParseCommandLine(
       args, {.values = {"ref", "name", "port", "health", "timeout", "state-dir",
-                        "auth-file", "runc", "grace", "report"},
+                        "auth-file", "runc", "grace", "report", "policy"},
              .switches = {"insecure-http", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "deploy: %s\n%s", flags.message().c_str(), kUsage);
@@ -262,6 +264,16 @@ int RunDeploy(std::span<char* const> args) {
                                   std::move(creds.value()), client_options);
   Status auth = client.Authenticate("pull");
   if (!auth.ok()) return fail(auth.message());
+  // The gate comes before anything is unpacked or stopped: a refused image
+  // leaves the running one alone.
+  if (auto policy_file = flags->Get("policy")) {
+    if (ref->digest.empty()) return fail("--policy needs --ref by digest");
+    Result<std::vector<std::string>> refusals =
+        verify::Refusals(client, ref->digest, *policy_file);
+    if (!refusals.ok()) return fail(refusals.message());
+    for (const std::string& line : *refusals) fail(line);
+    if (!refusals->empty()) return 1;
+  }
 
   std::error_code ec;
   fs::create_directories(state_dir, ec);

@@ -43,7 +43,7 @@ Result<bool> StopAndRemove(const Runc& runc, const std::string& name,
 
 // `shipctl deploy --ref HOST:PORT/REPO@sha256:... --name NAME --port P
 //  [--health /health] [--timeout 10s] [--state-dir DIR] [--auth-file F]
-//  [--insecure-http] [--runc PATH] [--grace 5s]`
+//  [--insecure-http] [--runc PATH] [--grace 5s] [--policy FILE]`
 int RunDeploy(std::span<char* const> args);
 // `shipctl undeploy --name NAME [--state-dir DIR] [--grace 5s] [--runc PATH]`
 int RunUndeploy(std::span<char* const> args);

@@ -11,6 +11,7 @@
 #include "release/image/pack_command.h"
 #include "release/registry/push.h"
 #include "release/signing/commands.h"
+#include "release/verify/gate.h"
 
 namespace {
 
@@ -37,6 +38,8 @@ constexpr Subcommand kSubcommands[] = {
      "attach a signed in-toto attestation to an image (.att tag)"},
     {"provenance", staticship::signing::RunProvenance,
      "write the SLSA provenance v1 predicate of an image build"},
+    {"verify", staticship::verify::RunVerify,
+     "check an image's digests, signatures and attestations against a policy"},
     {"deploy", staticship::deploy::RunDeploy,
      "pull an image by digest, run it with runc, wait for /health"},
     {"undeploy", staticship::deploy::RunUndeploy,
