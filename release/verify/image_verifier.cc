@@ -161,7 +161,7 @@ class Verifier {
     verdict_.bytes_fetched += static_cast<std::int64_t>(manifest->bytes.size());
     auto layers = signing::ArtifactLayers(manifest->bytes);
     if (!layers.ok()) {
-      Add(rule, ":" + tag, layers.message());
+      Add(rule, "tag " + tag, layers.message());
       return std::nullopt;
     }
     return std::move(*layers);
@@ -172,7 +172,7 @@ class Verifier {
     auto layers = ArtifactLayers(tag, "signature");
     if (!layers.has_value()) return;
     if (layers->empty()) {
-      Add("signature", ":" + tag, "no signature");
+      Add("signature", "tag " + tag, "no signature");
       return;
     }
     for (const signing::ArtifactLayerRef& layer : *layers) {
@@ -307,13 +307,22 @@ class Verifier {
       }
       for (Violation& v : found) Add(std::move(v));
     }
-    // Rules that read a document cannot pass without a verified one.
-    if (!have_sbom && (policy_.licenses || policy_.vulnerabilities)) {
+    // Rules that read a document cannot pass without a verified one (said
+    // once: a required attestation that is missing is refused already).
+    auto required = [&](std::string_view type) {
+      for (const std::string& t : policy_.required_attestations) {
+        if (t == type) return true;
+      }
+      return false;
+    };
+    if (!have_sbom && (policy_.licenses || policy_.vulnerabilities) &&
+        !required(signing::kSpdxDocument)) {
       Add("attestation", std::string(signing::kSpdxDocument),
           "the license and vulnerability rules need a verified SBOM "
           "attestation");
     }
-    if (!have_provenance && policy_.source) {
+    if (!have_provenance && policy_.source &&
+        !required(signing::kSlsaProvenanceV1)) {
       Add("attestation", std::string(signing::kSlsaProvenanceV1),
           "the source rule needs a verified provenance attestation");
     }

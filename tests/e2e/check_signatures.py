@@ -11,6 +11,7 @@ Usage: check_signatures.py REGISTRY REPO DIGEST CREDENTIALS_FILE PUB KEY PASSWOR
 Prints one "ok: ..." line per check; exits 1 with "FAIL: ..." otherwise.
 """
 import base64
+import hashlib
 import json
 import sys
 import urllib.request
@@ -80,8 +81,12 @@ def main():
     print("ok: python3-cryptography verifies %d cosign signature(s) of %s" % (len(layers), digest))
 
     # The attestations.
+    # securesystemslib wants a hex keyid; ours is sha256 of the key's DER.
+    keyid = hashlib.sha256(public_key.public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
     key = SSlibKey.from_securesystemslib_key({
-        "keyid": "release", "keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256",
+        "keyid": keyid, "keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256",
         "keyval": {"public": pub_pem.decode()}})
     att_manifest = json.loads(get("manifests/sha256-%s.att" % hexdigest, OCI_MANIFEST))
     types = []
@@ -94,7 +99,9 @@ def main():
         pae = b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type.encode(),
                                         len(payload), payload)
         for sig in envelope["signatures"]:
-            key.verify_signature(Signature("release", base64.b64decode(sig["sig"]).hex()), pae)
+            if sig["keyid"] != "sha256:" + keyid:
+                fail("envelope keyid %s is not the key's" % sig["keyid"])
+            key.verify_signature(Signature(keyid, base64.b64decode(sig["sig"]).hex()), pae)
         statement = json.loads(payload)
         if statement["_type"] != "https://in-toto.io/Statement/v1":
             fail("statement type %s" % statement["_type"])
