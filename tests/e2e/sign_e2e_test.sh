@@ -261,8 +261,8 @@ PY
 )"
 data="${storage}/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
 [[ -f "${data}" ]] || fail "no blob file ${data}"
-size="$(stat -c %s "${data}")"
-head -c "${size}" /dev/zero >"${data}"
+blob_bytes="$(stat -c %s "${data}")"
+head -c "${blob_bytes}" /dev/zero >"${data}"
 refused "a layer replaced after signing" base e2e/tamper "${tamper}" "digest:" "layer ${layer}"
 set +e
 deny="$(deploy sign-bad e2e/tamper "${tamper}" 2>&1)"
