@@ -24,6 +24,7 @@
 #include "release/registry/pull.h"
 #include "release/registry/reference.h"
 #include "release/registry/registry_client.h"
+#include "release/verify/gate.h"
 
 namespace staticship::deploy {
 namespace {
@@ -201,6 +202,7 @@ int RunDeploy(std::span<char* const> args) {
       "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
       "PATH]\n"
       "         [--report FILE]   (JSON: digest, port, durations in ms)\n"
+      "         [--policy FILE]   (verify first, as `shipctl verify`)\n"
       "         [--deploy-file FILE] [--mount SRC:DST[:ro]]... [--volume "
       "NAME:DST]...\n"
       "         [--env KEY=VALUE]... [--arg ARG]... [--memory 256M] [--cpus "
@@ -208,9 +210,10 @@ int RunDeploy(std::span<char* const> args) {
       "         [--volume-root /var/lib/staticship/volumes] "
       "[--allow-missing-limits]\n";
   const auto started = Clock::now();
-  FlagSpec spec{.values = {"ref", "name", "port", "health", "timeout",
-                           "state-dir", "auth-file", "runc", "grace", "report"},
-                .switches = {"insecure-http", "help"}};
+  FlagSpec spec{
+      .values = {"ref", "name", "port", "health", "timeout", "state-dir",
+                 "auth-file", "runc", "grace", "report", "policy"},
+      .switches = {"insecure-http", "help"}};
   spec.values.merge(SetupValueFlags());
   spec.switches.merge(SetupSwitches());
   Result<Flags> flags = ParseCommandLine(args, spec);
@@ -279,6 +282,16 @@ int RunDeploy(std::span<char* const> args) {
                                   std::move(creds.value()), client_options);
   Status auth = client.Authenticate("pull");
   if (!auth.ok()) return fail(auth.message());
+  // The gate comes before anything is unpacked or stopped: a refused image
+  // leaves the running one alone.
+  if (auto policy_file = flags->Get("policy")) {
+    if (ref->digest.empty()) return fail("--policy needs --ref by digest");
+    Result<std::vector<std::string>> refusals =
+        verify::Refusals(client, ref->digest, *policy_file);
+    if (!refusals.ok()) return fail(refusals.message());
+    for (const std::string& line : *refusals) fail(line);
+    if (!refusals->empty()) return 1;
+  }
 
   std::error_code ec;
   fs::create_directories(state_dir, ec);

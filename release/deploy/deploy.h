@@ -44,7 +44,7 @@ Result<bool> StopAndRemove(const Runc& runc, const std::string& name,
 
 // `shipctl deploy --ref HOST:PORT/REPO@sha256:... --name NAME --port P
 //  [--health /health] [--timeout 10s] [--state-dir DIR] [--auth-file F]
-//  [--insecure-http] [--runc PATH] [--grace 5s]
+//  [--insecure-http] [--runc PATH] [--grace 5s] [--policy FILE]
 //  [--deploy-file F] [--mount SRC:DST[:ro]]... [--volume NAME:DST]...
 //  [--env K=V]... [--arg A]... [--memory 256M] [--cpus 1.5]
 //  [--volume-root DIR] [--allow-missing-limits]` (container_setup.h)

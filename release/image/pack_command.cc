@@ -17,6 +17,7 @@
 #include "release/common/sha256.h"
 #include "release/image/elf_deps.h"
 #include "release/image/pack.h"
+#include "release/sbom/linked_inputs.h"
 #include "release/sbom/spdx.h"
 
 namespace staticship::release {
@@ -328,6 +329,13 @@ Status RunPackFlags(const Flags& flags, const Timer& timer) {
         flags.GetOr("toolchain-bundle", ""));
     if (!selected.ok()) return selected.error();
     components = std::move(*selected);
+  }
+
+  // The signed manifest digest covers this label (it is in the config), so
+  // push and verify can tell later whether an SBOM names every input.
+  if (!out_sbom.empty()) {
+    config.labels[kLinkedInputsLabel] =
+        LinkedInputsLabel(components, shared_libraries);
   }
 
   auto result = Pack(request, staged);

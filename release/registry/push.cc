@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -12,6 +13,10 @@
 #include "release/common/sha256.h"
 #include "release/registry/credentials.h"
 #include "release/registry/reference.h"
+#include "release/sbom/linked_inputs.h"
+#include "release/signing/attach.h"
+#include "release/signing/key_file.h"
+#include "release/signing/statement.h"
 
 namespace staticship::registry {
 namespace {
@@ -108,7 +113,83 @@ class LayoutPusher {
   std::string last_media_type_;
 };
 
+// The linked inputs every image of the layout declares in its config.
+Result<std::vector<std::string>> LinkedInputsOfLayout(
+    const release::OciLayout& layout) {
+  Result<release::ImageIndex> index = layout.ReadIndex();
+  if (!index.ok()) return index.error();
+  std::vector<release::Descriptor> pending = index->manifests;
+  std::set<std::string> purls;
+  while (!pending.empty()) {
+    release::Descriptor node = std::move(pending.back());
+    pending.pop_back();
+    Result<std::string> bytes = layout.ReadBlob(node.digest, node.size);
+    if (!bytes.ok()) return bytes.error();
+    nlohmann::json doc = nlohmann::json::parse(*bytes, nullptr, false);
+    if (doc.is_object() && doc.contains("manifests")) {
+      Result<release::ImageIndex> child = release::ParseImageIndex(*bytes);
+      if (!child.ok()) return child.error();
+      pending.insert(pending.end(), child->manifests.begin(),
+                     child->manifests.end());
+      continue;
+    }
+    if (!doc.is_object() || !doc.contains("config")) {
+      return MakeError("manifest " + node.digest + " has no config");
+    }
+    Result<release::Descriptor> config =
+        release::ParseDescriptor(doc["config"].dump());
+    if (!config.ok()) return config.error();
+    Result<std::string> config_bytes =
+        layout.ReadBlob(config->digest, config->size);
+    if (!config_bytes.ok()) return config_bytes.error();
+    auto linked = release::LinkedInputsOfConfig(*config_bytes);
+    if (!linked.ok()) return linked.error();
+    if (!linked->has_value()) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "image " + node.digest + " has no " +
+                           release::kLinkedInputsLabel +
+                           " label, so no SBOM can be shown complete (pack it "
+                           "with `shipctl pack --out-sbom`, or pass "
+                           "--allow-incomplete-sbom)");
+    }
+    purls.insert((*linked)->begin(), (*linked)->end());
+  }
+  return std::vector<std::string>(purls.begin(), purls.end());
+}
+
 }  // namespace
+
+Status CheckSbomComplete(const release::OciLayout& layout,
+                         const std::optional<std::filesystem::path>& sbom) {
+  if (!sbom.has_value()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "no --sbom: push refuses an image without a complete "
+                     "SBOM (--allow-incomplete-sbom to push anyway)");
+  }
+  Result<std::string> text = ReadWholeFile(*sbom);
+  if (!text.ok()) return MakeError("SBOM: " + text.message());
+  const nlohmann::json spdx = nlohmann::json::parse(*text, nullptr, false);
+  if (spdx.is_discarded() || !spdx.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "SBOM " + sbom->string() + " is not a JSON object");
+  }
+  Result<std::vector<std::string>> linked = LinkedInputsOfLayout(layout);
+  if (!linked.ok()) return linked.error();
+  const std::vector<std::string> missing =
+      release::MissingFromSbom(spdx, *linked);
+  if (!missing.empty()) {
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "SBOM " + sbom->string() + " is incomplete: it does not name " +
+            missing.front() +
+            (missing.size() > 1
+                 ? " (and " + std::to_string(missing.size() - 1) + " more)"
+                 : "") +
+            ", which the image links (--allow-incomplete-sbom to push "
+            "anyway)");
+  }
+  return Status::Ok();
+}
 
 SbomArtifact MakeSbomArtifact(std::string_view sbom_bytes) {
   const std::string sbom_digest = release::Sha256Digest(sbom_bytes);
@@ -135,27 +216,35 @@ SbomArtifact MakeSbomArtifact(std::string_view sbom_bytes) {
   return artifact;
 }
 
-Result<PushOutcome> PushLayout(
-    RegistryClient& client, const release::OciLayout& layout,
-    std::string_view tag, const std::optional<std::filesystem::path>& sbom) {
+Result<PushOutcome> PushLayout(RegistryClient& client,
+                               const release::OciLayout& layout,
+                               std::string_view tag,
+                               const std::optional<std::filesystem::path>& sbom,
+                               const BeforeTag& before_tag) {
   Result<release::ImageIndex> index = layout.ReadIndex();
   if (!index.ok()) return MakeError("layout index.json: " + index.message());
   if (index->manifests.empty())
     return MakeError("layout index.json lists no image");
   LayoutPusher pusher(client, layout);
   PushOutcome outcome;
-  Result<std::string> pushed = MakeError("nothing pushed");
+  std::string root_bytes;
+  std::string root_type;
   if (index->manifests.size() == 1) {
     const release::Descriptor& root = index->manifests.front();
     Result<std::string> bytes = layout.ReadBlob(root.digest, root.size);
     if (!bytes.ok()) return bytes.error();
-    pushed = pusher.PushNode(root.media_type, *bytes, std::string(tag), 0);
+    root_bytes = std::move(*bytes);
+    root_type = root.media_type;
   } else {
     // Several images side by side (a multi-platform layout): index.json
     // itself is the index to publish.
-    pushed = pusher.PushNode(std::string(release::kMediaTypeImageIndex),
-                             index->raw, std::string(tag), 0);
+    root_bytes = index->raw;
+    root_type = release::kMediaTypeImageIndex;
   }
+  // By digest first: the tag is the last write, after the SBOM and the
+  // signatures, so a tag never names an image that lacks them.
+  Result<std::string> pushed = pusher.PushNode(
+      root_type, root_bytes, release::Sha256Digest(root_bytes), 0);
   if (!pushed.ok()) return pushed.error();
   outcome.digest = *pushed;
   outcome.media_type = pusher.last_media_type();
@@ -180,6 +269,12 @@ Result<PushOutcome> PushLayout(
     if (!sbom_digest.ok()) return sbom_digest.error();
     outcome.sbom_digest = *sbom_digest;
   }
+  if (before_tag) {
+    if (Status s = before_tag(outcome.digest); !s.ok()) return s.error();
+  }
+  Result<std::string> tagged =
+      client.PutManifest(tag, outcome.media_type, root_bytes);
+  if (!tagged.ok()) return tagged.error();
   return outcome;
 }
 
@@ -188,14 +283,22 @@ int RunPush(std::span<char* const> args) {
       "usage: shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom "
       "FILE]\n"
       "         [--auth-file FILE] [--insecure-http] [--timeout 60s]\n"
+      "         [--sign-key P.key [--password-file FILE] [--provenance "
+      "FILE]]\n"
+      "         [--allow-incomplete-sbom]\n"
       "         [--report FILE]   (JSON: digests, counts, duration_ms)\n"
       "Credentials: --auth-file (user:password or docker config.json) or\n"
-      "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n";
+      "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n"
+      "The SBOM must name every input the image config's\n"
+      "dev.staticship.linked-inputs label lists, unless "
+      "--allow-incomplete-sbom.\n"
+      "--sign-key signs the digest and attests the SBOM (spdx) and the\n"
+      "provenance (slsaprovenance) before the tag is set.\n";
   const auto started = std::chrono::steady_clock::now();
   Result<Flags> flags = ParseCommandLine(
-      args,
-      {.values = {"layout", "ref", "sbom", "auth-file", "timeout", "report"},
-       .switches = {"insecure-http", "help"}});
+      args, {.values = {"layout", "ref", "sbom", "auth-file", "timeout",
+                        "report", "sign-key", "password-file", "provenance"},
+             .switches = {"insecure-http", "allow-incomplete-sbom", "help"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(), kUsage);
     return 2;
@@ -240,13 +343,73 @@ int RunPush(std::span<char* const> args) {
   if (!layout.ok()) return fail(layout.message());
   std::optional<std::filesystem::path> sbom;
   if (auto file = flags->Get("sbom")) sbom = *file;
+  // Everything local is checked before the first request: a refused push
+  // leaves the registry as it was.
+  if (!flags->GetBool("allow-incomplete-sbom")) {
+    Status complete = CheckSbomComplete(*layout, sbom);
+    if (!complete.ok()) return fail(complete.message());
+  }
+  std::optional<signing::PrivateKey> key;
+  std::unique_ptr<signing::RandomSource> random;
+  std::optional<std::string> sbom_text, provenance_text;
+  if (auto key_path = flags->Get("sign-key")) {
+    std::optional<std::filesystem::path> password_file;
+    if (auto file = flags->Get("password-file")) password_file = *file;
+    Result<signing::PrivateKey> loaded = signing::ReadPrivateKey(
+        *key_path, password_file,
+        [](const char* name) { return std::getenv(name); });
+    if (!loaded.ok()) return fail(loaded.message());
+    key.emplace(std::move(*loaded));
+    Result<std::unique_ptr<signing::RandomSource>> source =
+        signing::RandomSource::Create();
+    if (!source.ok()) return fail(source.message());
+    random = std::move(*source);
+    for (auto [flag, text] : {std::pair{"sbom", &sbom_text},
+                              std::pair{"provenance", &provenance_text}}) {
+      if (auto file = flags->Get(flag)) {
+        Result<std::string> bytes = ReadWholeFile(*file);
+        if (!bytes.ok()) return fail(bytes.message());
+        if (!nlohmann::json::accept(*bytes)) {
+          return fail("--" + std::string(flag) + " " + *file + " is not JSON");
+        }
+        *text = std::move(*bytes);
+      }
+    }
+  } else if (flags->Has("provenance") || flags->Has("password-file")) {
+    return fail("--provenance and --password-file need --sign-key");
+  }
 
   SocketTransport transport;
   RegistryClient client(transport, ref->registry, ref->repository,
                         std::move(creds.value()), options);
   Status auth = client.Authenticate("pull,push");
   if (!auth.ok()) return fail(auth.message());
-  Result<PushOutcome> outcome = PushLayout(client, *layout, ref->tag, sbom);
+  std::vector<signing::Attached> attached;
+  std::int64_t sign_ms = 0;
+  BeforeTag sign = [&](const std::string& digest) -> Status {
+    if (!key.has_value()) return Status::Ok();
+    const auto sign_started = std::chrono::steady_clock::now();
+    Result<signing::Attached> signature =
+        signing::PushSignature(client, ref->Name(), digest, *key, *random);
+    if (!signature.ok()) return signature.error();
+    attached.push_back(*signature);
+    for (auto [type, text] :
+         {std::pair{signing::kSpdxDocument, &sbom_text},
+          std::pair{signing::kSlsaProvenanceV1, &provenance_text}}) {
+      if (!text->has_value()) continue;
+      Result<signing::Attached> attestation = signing::PushAttestation(
+          client, ref->Name(), digest, type,
+          nlohmann::ordered_json::parse(**text), *key, *random);
+      if (!attestation.ok()) return attestation.error();
+      attached.push_back(*attestation);
+    }
+    sign_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - sign_started)
+                  .count();
+    return Status::Ok();
+  };
+  Result<PushOutcome> outcome =
+      PushLayout(client, *layout, ref->tag, sbom, sign);
   if (!outcome.ok()) return fail(outcome.message());
   const TransferStats& stats = client.stats();
   std::printf("push: %d blobs uploaded (%lld bytes), %d already present\n",
@@ -257,6 +420,10 @@ int RunPush(std::span<char* const> args) {
   if (!outcome->sbom_tag.empty()) {
     std::printf("sbom: %s:%s@%s\n", ref->Name().c_str(),
                 outcome->sbom_tag.c_str(), outcome->sbom_digest.c_str());
+  }
+  for (const signing::Attached& a : attached) {
+    std::printf("signed: %s:%s@%s\n", ref->Name().c_str(), a.tag.c_str(),
+                a.manifest_digest.c_str());
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -275,6 +442,12 @@ int RunPush(std::span<char* const> args) {
     if (!outcome->sbom_tag.empty()) {
       data["sbom_tag"] = outcome->sbom_tag;
       data["sbom_digest"] = outcome->sbom_digest;
+    }
+    if (key.has_value()) {
+      data["key_id"] = key->Public().KeyId();
+      data["sign_ms"] = sign_ms;
+      data["signature_tag"] = signing::SignatureTag(outcome->digest);
+      data["attestations"] = attached.size() - 1;
     }
     if (Status written = release::WriteReport(*report, data); !written.ok()) {
       return fail(written.message());

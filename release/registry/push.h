@@ -10,6 +10,7 @@
 #define STATICSHIP_RELEASE_REGISTRY_PUSH_H_
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,12 +31,25 @@ struct PushOutcome {
   std::string sbom_digest;
 };
 
-// Pushes every blob (skipping those the registry has), every child manifest
-// by digest, then the root under tag. With sbom, pushes it as described
-// above.
-Result<PushOutcome> PushLayout(
-    RegistryClient& client, const release::OciLayout& layout,
-    std::string_view tag, const std::optional<std::filesystem::path>& sbom);
+// Runs after the image and its SBOM are in the registry by digest and
+// before the tag is set (signing and attesting); an error leaves the tag
+// untouched.
+using BeforeTag = std::function<Status(const std::string& digest)>;
+
+// Pushes every blob (skipping those the registry has), every manifest by
+// digest, the SBOM (as described above), runs before_tag, and only then
+// puts the root under tag.
+Result<PushOutcome> PushLayout(RegistryClient& client,
+                               const release::OciLayout& layout,
+                               std::string_view tag,
+                               const std::optional<std::filesystem::path>& sbom,
+                               const BeforeTag& before_tag = {});
+
+// Whether `sbom` names every linked input (purl) that the layout's image
+// configs list in their dev.staticship.linked-inputs label; one line saying
+// what is missing otherwise.
+Status CheckSbomComplete(const release::OciLayout& layout,
+                         const std::optional<std::filesystem::path>& sbom);
 
 // The SBOM attachment manifest and its config, as pushed (exposed for tests).
 struct SbomArtifact {

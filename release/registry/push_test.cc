@@ -11,6 +11,12 @@
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 #include "release/registry/testing/fake_registry.h"
+#include "release/sbom/linked_inputs.h"
+#include "release/signing/cosign_artifact.h"
+#include "release/signing/dsse.h"
+#include "release/signing/key_file.h"
+#include "release/signing/random.h"
+#include "release/signing/simple_signing.h"
 
 namespace staticship::registry {
 namespace {
@@ -23,7 +29,8 @@ using testing::FakeRegistryOptions;
 // Writes a one-layer image; returns the manifest descriptor.
 release::Descriptor WriteImage(release::OciLayout& layout,
                                const std::string& arch,
-                               const std::string& layer_bytes) {
+                               const std::string& layer_bytes,
+                               const std::string& linked_inputs = "") {
   auto layer = layout.WriteBlob(layer_bytes, release::kMediaTypeLayerGzip);
   EXPECT_TRUE(layer.ok());
   nlohmann::ordered_json config;
@@ -31,6 +38,9 @@ release::Descriptor WriteImage(release::OciLayout& layout,
   config["os"] = "linux";
   config["rootfs"] = {{"type", "layers"},
                       {"diff_ids", {release::Sha256Digest("x")}}};
+  if (!linked_inputs.empty()) {
+    config["config"]["Labels"][release::kLinkedInputsLabel] = linked_inputs;
+  }
   auto config_desc =
       layout.WriteBlob(config.dump(), release::kMediaTypeImageConfig);
   EXPECT_TRUE(config_desc.ok());
@@ -173,10 +183,13 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
   std::string layout_arg = (root_ / "cli").string();
   std::string ref_arg = registry.authority() + "/svc/gateway:v1";
   std::string auth_arg = auth.string();
-  std::vector<char*> args = {
-      const_cast<char*>("--layout"),    layout_arg.data(),
-      const_cast<char*>("--ref"),       ref_arg.data(),
-      const_cast<char*>("--auth-file"), auth_arg.data()};
+  std::vector<char*> args = {const_cast<char*>("--layout"),
+                             layout_arg.data(),
+                             const_cast<char*>("--ref"),
+                             ref_arg.data(),
+                             const_cast<char*>("--auth-file"),
+                             auth_arg.data(),
+                             const_cast<char*>("--allow-incomplete-sbom")};
   ::testing::internal::CaptureStderr();
   ::testing::internal::CaptureStdout();
   int rc = RunPush(args);
@@ -197,6 +210,162 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find(" ms\n"), std::string::npos);
+}
+
+TEST_F(PushTest, TagIsTheLastWriteAfterSbomAndSigning) {
+  auto layout = release::OciLayout::Create(root_ / "order");
+  ASSERT_TRUE(layout.ok());
+  release::Descriptor image = WriteImage(*layout, "amd64", "layer-o");
+  ASSERT_TRUE(layout->WriteIndex({image}).ok());
+  ASSERT_TRUE(WriteFileAtomically(root_ / "o.spdx.json", "{}").ok());
+  FakeRegistry registry({});
+  RegistryClient client = Client(registry);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  bool ran = false;
+  BeforeTag check = [&](const std::string& digest) -> Status {
+    ran = true;
+    EXPECT_EQ(digest, image.digest);
+    EXPECT_FALSE(registry.ManifestBytes(image.digest).empty());
+    EXPECT_FALSE(registry
+                     .ManifestBytes("sha256-" +
+                                    std::string(release::DigestHex(digest)) +
+                                    ".sbom")
+                     .empty());
+    EXPECT_TRUE(registry.ManifestBytes("v3").empty()) << "tagged too early";
+    return Status::Ok();
+  };
+  auto outcome =
+      PushLayout(client, *layout, "v3", root_ / "o.spdx.json", check);
+  ASSERT_TRUE(outcome.ok()) << outcome.message();
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(release::Sha256Digest(registry.ManifestBytes("v3")), image.digest);
+  std::string last_put;
+  for (const auto& r : registry.requests()) {
+    if (r.method == "PUT" && r.target.find("/manifests/") != std::string::npos)
+      last_put = r.target;
+  }
+  EXPECT_TRUE(last_put.ends_with("/manifests/v3")) << last_put;
+}
+
+TEST_F(PushTest, FailedSigningLeavesTheTagAlone) {
+  auto layout = release::OciLayout::Create(root_ / "nosign");
+  ASSERT_TRUE(layout.ok());
+  release::Descriptor image = WriteImage(*layout, "amd64", "layer-n");
+  ASSERT_TRUE(layout->WriteIndex({image}).ok());
+  FakeRegistry registry({});
+  RegistryClient client = Client(registry);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  auto outcome = PushLayout(
+      client, *layout, "v4", std::nullopt,
+      [](const std::string&) -> Status { return MakeError("signing failed"); });
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(registry.ManifestBytes("v4").empty());
+}
+
+TEST_F(PushTest, SbomMustNameEveryLinkedInput) {
+  auto layout = release::OciLayout::Create(root_ / "complete");
+  ASSERT_TRUE(layout.ok());
+  release::Descriptor image = WriteImage(*layout, "amd64", "layer-l",
+                                         "pkg:generic/a@1 pkg:generic/b@2");
+  ASSERT_TRUE(layout->WriteIndex({image}).ok());
+  auto sbom_naming = [&](std::vector<std::string> purls) {
+    nlohmann::json doc;
+    doc["packages"] = nlohmann::json::array();
+    for (const auto& purl : purls) {
+      doc["packages"].push_back(
+          {{"externalRefs",
+            {{{"referenceType", "purl"}, {"referenceLocator", purl}}}}});
+    }
+    EXPECT_TRUE(WriteFileAtomically(root_ / "s.json", doc.dump()).ok());
+    return CheckSbomComplete(*layout, root_ / "s.json");
+  };
+  EXPECT_TRUE(sbom_naming({"pkg:generic/b@2", "pkg:generic/a@1"}).ok());
+  Status missing = sbom_naming({"pkg:generic/a@1"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("does not name pkg:generic/b@2"),
+            std::string::npos)
+      << missing.message();
+  EXPECT_FALSE(CheckSbomComplete(*layout, std::nullopt).ok());
+
+  auto unlabelled = release::OciLayout::Create(root_ / "unlabelled");
+  ASSERT_TRUE(unlabelled.ok());
+  release::Descriptor plain = WriteImage(*unlabelled, "amd64", "layer-u");
+  ASSERT_TRUE(unlabelled->WriteIndex({plain}).ok());
+  Status no_label = CheckSbomComplete(*unlabelled, root_ / "s.json");
+  ASSERT_FALSE(no_label.ok());
+  EXPECT_NE(no_label.message().find(release::kLinkedInputsLabel),
+            std::string::npos);
+}
+
+TEST_F(PushTest, CommandLineSignsAndAttestsBeforeTagging) {
+  auto layout = release::OciLayout::Create(root_ / "signed");
+  ASSERT_TRUE(layout.ok());
+  release::Descriptor image =
+      WriteImage(*layout, "amd64", "layer-signed", "pkg:generic/a@1");
+  ASSERT_TRUE(layout->WriteIndex({image}).ok());
+  const std::string sbom =
+      R"({"packages":[{"externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:generic/a@1"}]}]})";
+  ASSERT_TRUE(WriteFileAtomically(root_ / "signed.spdx.json", sbom).ok());
+  ASSERT_TRUE(WriteFileAtomically(root_ / "prov.json", R"({"p":1})").ok());
+  auto random = signing::RandomSource::Create();
+  ASSERT_TRUE(random.ok());
+  std::string key_id;
+  ASSERT_TRUE(signing::WriteNewKeyPair((root_ / "k").string(), std::nullopt,
+                                       **random, &key_id)
+                  .ok());
+  FakeRegistry registry({});
+  std::vector<std::string> argv = {
+      "--layout",     (root_ / "signed").string(),
+      "--ref",        registry.authority() + "/svc/gateway:v5",
+      "--sbom",       (root_ / "signed.spdx.json").string(),
+      "--sign-key",   (root_ / "k.key").string(),
+      "--provenance", (root_ / "prov.json").string()};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  int rc = RunPush(args);
+  std::string out = ::testing::internal::GetCapturedStdout();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(rc, 0) << err;
+  auto pub = signing::ReadPublicKey(root_ / "k.pub");
+  ASSERT_TRUE(pub.ok());
+
+  const std::string sig_manifest =
+      registry.ManifestBytes(signing::SignatureTag(image.digest));
+  auto sig_layers = signing::ArtifactLayers(sig_manifest);
+  ASSERT_TRUE(sig_layers.ok()) << sig_manifest;
+  ASSERT_EQ(sig_layers->size(), 1u);
+  EXPECT_EQ((*sig_layers)[0].media_type, signing::kSimpleSigningMediaType);
+  EXPECT_EQ((*sig_layers)[0].digest,
+            release::Sha256Digest(signing::SimpleSigningPayload(
+                registry.authority() + "/svc/gateway", image.digest)));
+
+  auto att_layers = signing::ArtifactLayers(
+      registry.ManifestBytes(signing::AttestationTag(image.digest)));
+  ASSERT_TRUE(att_layers.ok());
+  ASSERT_EQ(att_layers->size(), 2u);
+  EXPECT_EQ((*att_layers)[0].annotations.at("predicateType"),
+            "https://spdx.dev/Document");
+  EXPECT_EQ((*att_layers)[1].annotations.at("predicateType"),
+            "https://slsa.dev/provenance/v1");
+  EXPECT_EQ((*att_layers)[1].media_type, signing::kDsseMediaType);
+  EXPECT_EQ(release::Sha256Digest(registry.ManifestBytes("v5")), image.digest);
+  EXPECT_NE(out.find("signed: "), std::string::npos) << out;
+
+  // An incomplete SBOM is refused before anything is sent.
+  ASSERT_TRUE(WriteFileAtomically(root_ / "signed.spdx.json", "{}").ok());
+  argv[3] = registry.authority() + "/svc/gateway:v6";
+  args.clear();
+  for (auto& a : argv) args.push_back(a.data());
+  const std::size_t before = registry.requests().size();
+  ::testing::internal::CaptureStderr();
+  rc = RunPush(args);
+  err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("does not name pkg:generic/a@1"), std::string::npos)
+      << err;
+  EXPECT_EQ(registry.requests().size(), before);
 }
 
 }  // namespace

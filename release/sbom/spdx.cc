@@ -78,6 +78,11 @@ std::string StringField(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+std::string SharedLibraryPurl(const SharedLibrary& library) {
+  return "pkg:generic/" + PurlEncode(library.soname) +
+         "?checksum=sha256:" + library.sha256_hex;
+}
+
 Result<std::map<std::string, LockedComponent>> ParseDepsJson(
     std::string_view json) {
   const auto j = nlohmann::json::parse(json, nullptr, false);
@@ -253,6 +258,11 @@ std::string SpdxJson(const SbomRequest& r) {
     p["licenseConcluded"] = "NOASSERTION";
     p["licenseDeclared"] = "NOASSERTION";
     p["copyrightText"] = "NOASSERTION";
+    // The purl the image config's linked-inputs label names it by.
+    OrderedJson refs = OrderedJson::array();
+    refs.push_back(
+        ExternalRef("PACKAGE-MANAGER", "purl", SharedLibraryPurl(lib)));
+    p["externalRefs"] = std::move(refs);
     p["primaryPackagePurpose"] = "LIBRARY";
     packages.push_back(std::move(p));
     relationships.push_back(Relationship("SPDXRef-Image", "CONTAINS", id));

@@ -57,6 +57,10 @@ struct SharedLibrary {
   std::string sha256_hex;
 };
 
+// "pkg:generic/<soname>?checksum=sha256:<hex>": a copied library has no
+// package manager, so its content names it.
+std::string SharedLibraryPurl(const SharedLibrary& library);
+
 struct SbomRequest {
   std::string repository;       // "staticship/gateway"
   std::string tag;              // "latest"

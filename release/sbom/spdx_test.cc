@@ -214,8 +214,9 @@ TEST(SpdxTest, ArrayTypedFieldsAreArrays) {
           {"referenceCategory", "referenceType", "referenceLocator"});
     }
   }
-  // The image (one purl) and the example library (cpe and purl).
-  EXPECT_EQ(with_refs, 2);
+  // The image (one purl), the example library (cpe and purl) and the copied
+  // shared library (the purl of its content).
+  EXPECT_EQ(with_refs, 3);
   const auto& image = doc["packages"][0];
   ASSERT_EQ(image["SPDXID"], "SPDXRef-Image");
   ASSERT_TRUE(image["externalRefs"].is_array());

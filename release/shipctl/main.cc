@@ -11,6 +11,8 @@
 #include "release/image/inspect_command.h"
 #include "release/image/pack_command.h"
 #include "release/registry/push.h"
+#include "release/signing/commands.h"
+#include "release/verify/gate.h"
 
 namespace {
 
@@ -29,6 +31,16 @@ constexpr Subcommand kSubcommands[] = {
      "print a single-image layout's facts as JSON (size, files, ports)"},
     {"push", staticship::registry::RunPush,
      "push an OCI layout (and its SBOM) to a registry; prints REF@digest"},
+    {"keygen", staticship::signing::RunKeygen,
+     "write an ECDSA P-256 key pair (P.key, P.pub) as cosign uses"},
+    {"sign", staticship::signing::RunSign,
+     "sign an image digest in its registry (cosign's .sig tag)"},
+    {"attest", staticship::signing::RunAttest,
+     "attach a signed in-toto attestation to an image (.att tag)"},
+    {"provenance", staticship::signing::RunProvenance,
+     "write the SLSA provenance v1 predicate of an image build"},
+    {"verify", staticship::verify::RunVerify,
+     "check an image's digests, signatures and attestations against a policy"},
     {"deploy", staticship::deploy::RunDeploy,
      "pull an image by digest, run it with runc, wait for /health"},
     {"undeploy", staticship::deploy::RunUndeploy,

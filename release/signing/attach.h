@@ -1,0 +1,48 @@
+// Publishes signatures and attestations next to an image in its registry
+// repository, the way cosign does (cosign_artifact.h): `shipctl sign`,
+// `shipctl attest` and `shipctl push --sign-key` all go through here.
+#ifndef STATICSHIP_RELEASE_SIGNING_ATTACH_H_
+#define STATICSHIP_RELEASE_SIGNING_ATTACH_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/base/result.h"
+#include "release/registry/registry_client.h"
+#include "release/signing/cosign_artifact.h"
+#include "release/signing/keys.h"
+#include "release/signing/random.h"
+
+namespace staticship::signing {
+
+struct Attached {
+  std::string tag;              // "sha256-<hex>.sig" / ".att"
+  std::string manifest_digest;  // of the artifact manifest now under it
+};
+
+// Appends `layer` to the artifact manifest under `tag` (creating it when
+// the registry has none): uploads the layer and the new config, then puts
+// the manifest.
+Result<Attached> AttachLayer(registry::RegistryClient& client,
+                             std::string_view tag, const ArtifactLayer& layer);
+
+// Signs `image_digest` (cosign's simple-signing payload naming `image_name`,
+// "HOST:PORT/REPO") and appends the signature under sha256-<hex>.sig.
+Result<Attached> PushSignature(registry::RegistryClient& client,
+                               std::string_view image_name,
+                               std::string_view image_digest,
+                               const PrivateKey& key, RandomSource& random);
+
+// Wraps `predicate` in an in-toto Statement about the image, signs it as a
+// DSSE envelope and appends it under sha256-<hex>.att.
+Result<Attached> PushAttestation(registry::RegistryClient& client,
+                                 std::string_view image_name,
+                                 std::string_view image_digest,
+                                 std::string_view predicate_type,
+                                 const nlohmann::ordered_json& predicate,
+                                 const PrivateKey& key, RandomSource& random);
+
+}  // namespace staticship::signing
+
+#endif  // STATICSHIP_RELEASE_SIGNING_ATTACH_H_

@@ -1,0 +1,52 @@
+// The OCI manifests cosign keeps beside an image on registries without the
+// referrers API: "sha256-<hex>.sig" (one simple-signing layer per
+// signature) and "sha256-<hex>.att" (one DSSE envelope layer per
+// attestation), in the image's own repository. A new signature or
+// attestation is appended to the manifest already under the tag, as cosign
+// does, so an earlier one is never lost.
+#ifndef STATICSHIP_RELEASE_SIGNING_COSIGN_ARTIFACT_H_
+#define STATICSHIP_RELEASE_SIGNING_COSIGN_ARTIFACT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace staticship::signing {
+
+std::string SignatureTag(std::string_view manifest_digest);
+std::string AttestationTag(std::string_view manifest_digest);
+
+struct ArtifactLayer {
+  std::string media_type;
+  std::string bytes;
+  std::map<std::string, std::string> annotations;
+};
+
+// One layer as a manifest lists it (the bytes are fetched separately).
+struct ArtifactLayerRef {
+  std::string media_type;
+  std::string digest;
+  std::int64_t size = 0;
+  std::map<std::string, std::string> annotations;
+};
+
+struct ArtifactManifest {
+  std::string config;    // an empty image config whose diff_ids name the layers
+  std::string manifest;  // OCI image manifest
+};
+
+// `existing` is the manifest under the tag, empty when there is none. The
+// layer is not added twice (same digest and annotations), so re-signing is
+// idempotent.
+Result<ArtifactManifest> AppendLayer(std::string_view existing,
+                                     const ArtifactLayer& layer);
+
+Result<std::vector<ArtifactLayerRef>> ArtifactLayers(std::string_view manifest);
+
+}  // namespace staticship::signing
+
+#endif  // STATICSHIP_RELEASE_SIGNING_COSIGN_ARTIFACT_H_

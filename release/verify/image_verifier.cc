@@ -1,0 +1,365 @@
+#include "release/verify/image_verifier.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/base/base64.h"
+#include "release/common/sha256.h"
+#include "release/sbom/linked_inputs.h"
+#include "release/signing/cosign_artifact.h"
+#include "release/signing/dsse.h"
+#include "release/signing/key_file.h"
+#include "release/signing/simple_signing.h"
+#include "release/signing/statement.h"
+
+namespace staticship::verify {
+namespace {
+
+using policy::Violation;
+
+bool IsIndex(std::string_view media_type, const nlohmann::json& doc) {
+  return media_type == "application/vnd.oci.image.index.v1+json" ||
+         media_type ==
+             "application/vnd.docker.distribution.manifest.list.v2+json" ||
+         (doc.is_object() && doc.contains("manifests"));
+}
+
+std::string DigestOf(const nlohmann::json& descriptor) {
+  return descriptor.is_object() && descriptor.contains("digest") &&
+                 descriptor["digest"].is_string()
+             ? descriptor["digest"].get<std::string>()
+             : "";
+}
+
+class Verifier {
+ public:
+  Verifier(registry::RegistryClient& client, std::string digest,
+           const policy::Policy& policy, std::vector<signing::PublicKey> keys)
+      : client_(client),
+        digest_(std::move(digest)),
+        policy_(policy),
+        keys_(std::move(keys)) {}
+
+  Verdict Run() {
+    const bool content_ok = CheckContent();
+    CheckSignatures();
+    CheckAttestations();
+    for (Violation& v :
+         policy::CheckRequiredAttestations(policy_, verdict_.attestations)) {
+      Add(std::move(v));
+    }
+    CheckPredicates(content_ok);
+    return std::move(verdict_);
+  }
+
+ private:
+  void Add(Violation v) { verdict_.violations.push_back(std::move(v)); }
+  void Add(std::string rule, std::string subject, std::string detail) {
+    Add(Violation{std::move(rule), std::move(subject), std::move(detail)});
+  }
+
+  const signing::PublicKey* TrustedSigner(std::string_view message,
+                                          std::string_view signature) const {
+    for (const signing::PublicKey& key : keys_) {
+      if (key.Verify(message, signature)) return &key;
+    }
+    return nullptr;
+  }
+
+  Result<std::string> Blob(const std::string& digest) {
+    Result<std::string> bytes = client_.GetBlob(digest);
+    if (bytes.ok()) {
+      verdict_.bytes_fetched += static_cast<std::int64_t>(bytes->size());
+    }
+    return bytes;
+  }
+
+  // The image itself: the manifest by digest, then every config and layer
+  // (through an index's manifests), each checked against its digest by the
+  // client; the configs' linked-inputs labels are collected.
+  bool CheckContent() {
+    std::vector<std::string> pending = {digest_};
+    bool ok = true;
+    while (!pending.empty()) {
+      const std::string reference = pending.back();
+      pending.pop_back();
+      Result<registry::Manifest> manifest = client_.GetManifest(reference);
+      if (!manifest.ok()) {
+        Add("digest", "manifest " + reference, manifest.message());
+        return false;
+      }
+      verdict_.bytes_fetched +=
+          static_cast<std::int64_t>(manifest->bytes.size());
+      const nlohmann::json doc =
+          nlohmann::json::parse(manifest->bytes, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object()) {
+        Add("digest", "manifest " + reference, "is not a JSON object");
+        return false;
+      }
+      if (IsIndex(manifest->media_type, doc)) {
+        for (const auto& child :
+             doc.value("manifests", nlohmann::json::array())) {
+          const std::string child_digest = DigestOf(child);
+          if (!release::IsSha256Digest(child_digest)) {
+            Add("digest", "manifest " + reference,
+                "names a manifest by '" + child_digest + "'");
+            return false;
+          }
+          pending.push_back(child_digest);
+        }
+        continue;
+      }
+      const std::string config_digest =
+          DigestOf(doc.value("config", nlohmann::json::object()));
+      Result<std::string> config = Blob(config_digest);
+      if (!config.ok()) {
+        Add("digest", "config " + config_digest, config.message());
+        ok = false;
+      } else {
+        auto linked = release::LinkedInputsOfConfig(*config);
+        if (!linked.ok() || !linked->has_value()) {
+          Add("sbom-complete", "config " + config_digest,
+              std::string("has no ") + release::kLinkedInputsLabel +
+                  " label, so no SBOM can be shown complete");
+        } else {
+          linked_purls_.insert((*linked)->begin(), (*linked)->end());
+          labelled_ = true;
+        }
+      }
+      for (const auto& layer : doc.value("layers", nlohmann::json::array())) {
+        const std::string layer_digest = DigestOf(layer);
+        Result<std::string> bytes = Blob(layer_digest);
+        if (!bytes.ok()) {
+          Add("digest", "layer " + layer_digest, bytes.message());
+          ok = false;
+        }
+      }
+    }
+    return ok;
+  }
+
+  std::string TrustedKeyIds() const {
+    std::string ids;
+    for (const signing::PublicKey& key : keys_) {
+      ids += (ids.empty() ? "" : ", ") + key.KeyId();
+    }
+    return ids.empty() ? "none" : ids;
+  }
+
+  // The layers of the artifact under `tag`, none when the tag does not
+  // exist; nullopt after adding a violation when it cannot be read.
+  std::optional<std::vector<signing::ArtifactLayerRef>> ArtifactLayers(
+      const std::string& tag, const char* rule) {
+    Result<registry::Manifest> manifest = client_.GetManifest(tag);
+    if (manifest.code() == ErrorCode::kNotFound) {
+      return std::vector<signing::ArtifactLayerRef>();
+    }
+    if (!manifest.ok()) {
+      Add(rule, ":" + tag, manifest.message());
+      return std::nullopt;
+    }
+    verdict_.bytes_fetched += static_cast<std::int64_t>(manifest->bytes.size());
+    auto layers = signing::ArtifactLayers(manifest->bytes);
+    if (!layers.ok()) {
+      Add(rule, "tag " + tag, layers.message());
+      return std::nullopt;
+    }
+    return std::move(*layers);
+  }
+
+  void CheckSignatures() {
+    const std::string tag = signing::SignatureTag(digest_);
+    auto layers = ArtifactLayers(tag, "signature");
+    if (!layers.has_value()) return;
+    if (layers->empty()) {
+      Add("signature", "tag " + tag, "no signature");
+      return;
+    }
+    for (const signing::ArtifactLayerRef& layer : *layers) {
+      const std::string subject = "signature " + layer.digest;
+      if (layer.media_type != signing::kSimpleSigningMediaType) {
+        Add("signature", subject,
+            "has media type " + layer.media_type +
+                ", not a cosign simple-signing payload");
+        continue;
+      }
+      Result<std::string> payload = Blob(layer.digest);
+      if (!payload.ok()) {
+        Add("digest", subject, payload.message());
+        continue;
+      }
+      auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
+      Result<std::string> signature =
+          annotation == layer.annotations.end()
+              ? Result<std::string>(MakeError("no signature annotation"))
+              : Base64Decode(annotation->second);
+      if (!signature.ok()) {
+        Add("signature", subject, "has no base64 signature annotation");
+        continue;
+      }
+      if (TrustedSigner(*payload, *signature) == nullptr) {
+        Add("signature", subject,
+            "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
+                ")");
+        continue;
+      }
+      Result<std::string> named = signing::SimpleSigningDigest(*payload);
+      if (!named.ok()) {
+        Add("signature", subject, named.message());
+        continue;
+      }
+      if (*named != digest_) {
+        Add("signature", subject, "names " + *named + ", not this image");
+        continue;
+      }
+      ++verdict_.signatures;
+    }
+  }
+
+  void CheckAttestations() {
+    const std::string tag = signing::AttestationTag(digest_);
+    auto layers = ArtifactLayers(tag, "attestation");
+    if (!layers.has_value()) return;  // CheckRequiredAttestations says so
+    std::set<std::string> types;
+    for (const signing::ArtifactLayerRef& layer : *layers) {
+      auto annotated =
+          layer.annotations.find(signing::kPredicateTypeAnnotation);
+      const std::string subject = "attestation " +
+                                  (annotated != layer.annotations.end()
+                                       ? annotated->second
+                                       : std::string("(no predicateType)")) +
+                                  " " + layer.digest;
+      Result<std::string> bytes = Blob(layer.digest);
+      if (!bytes.ok()) {
+        Add("digest", subject, bytes.message());
+        continue;
+      }
+      Result<signing::DsseEnvelope> envelope = signing::ParseEnvelope(*bytes);
+      if (!envelope.ok()) {
+        Add("attestation", subject, envelope.message());
+        continue;
+      }
+      if (envelope->payload_type != signing::kInTotoPayloadType) {
+        Add("attestation", subject, "payloadType is " + envelope->payload_type);
+        continue;
+      }
+      bool trusted = false;
+      for (const signing::PublicKey& key : keys_) {
+        trusted = trusted || signing::EnvelopeSignedBy(*envelope, key);
+      }
+      if (!trusted) {
+        Add("attestation", subject,
+            "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
+                ")");
+        continue;
+      }
+      Result<signing::Statement> statement =
+          signing::ParseStatement(envelope->payload);
+      if (!statement.ok()) {
+        Add("attestation", subject, statement.message());
+        continue;
+      }
+      const std::string_view hex = release::DigestHex(digest_);
+      bool about_this_image = false;
+      std::string named;
+      for (const signing::Subject& s : statement->subjects) {
+        about_this_image = about_this_image || s.sha256 == hex;
+        if (named.empty()) named = "sha256:" + s.sha256;
+      }
+      if (!about_this_image) {
+        Add("attestation", subject,
+            "its subject is " + (named.empty() ? "empty" : named) +
+                ", not this image");
+        continue;
+      }
+      if (annotated != layer.annotations.end() &&
+          annotated->second != statement->predicate_type) {
+        Add("attestation", subject,
+            "the signed statement's predicateType is " +
+                statement->predicate_type);
+        continue;
+      }
+      if (types.insert(statement->predicate_type).second) {
+        verdict_.attestations.push_back(statement->predicate_type);
+      }
+      predicates_.emplace_back(statement->predicate_type,
+                               std::move(statement->predicate));
+    }
+  }
+
+  void CheckPredicates(bool content_ok) {
+    bool have_sbom = false, have_provenance = false;
+    const std::vector<std::string> linked(linked_purls_.begin(),
+                                          linked_purls_.end());
+    for (const auto& [type, predicate] : predicates_) {
+      std::vector<Violation> found;
+      if (type == signing::kSpdxDocument) {
+        have_sbom = true;
+        if (content_ok && labelled_) {
+          found = policy::CheckSbomComplete(predicate, linked);
+        }
+        for (Violation& v : policy::CheckSbom(policy_, predicate)) {
+          found.push_back(std::move(v));
+        }
+      } else if (type == signing::kSlsaProvenanceV1) {
+        have_provenance = true;
+        found = policy::CheckProvenance(policy_, predicate);
+      }
+      for (Violation& v : found) Add(std::move(v));
+    }
+    // Rules that read a document cannot pass without a verified one (said
+    // once: a required attestation that is missing is refused already).
+    auto required = [&](std::string_view type) {
+      for (const std::string& t : policy_.required_attestations) {
+        if (t == type) return true;
+      }
+      return false;
+    };
+    if (!have_sbom && (policy_.licenses || policy_.vulnerabilities) &&
+        !required(signing::kSpdxDocument)) {
+      Add("attestation", std::string(signing::kSpdxDocument),
+          "the license and vulnerability rules need a verified SBOM "
+          "attestation");
+    }
+    if (!have_provenance && policy_.source &&
+        !required(signing::kSlsaProvenanceV1)) {
+      Add("attestation", std::string(signing::kSlsaProvenanceV1),
+          "the source rule needs a verified provenance attestation");
+    }
+  }
+
+  registry::RegistryClient& client_;
+  const std::string digest_;
+  const policy::Policy& policy_;
+  const std::vector<signing::PublicKey> keys_;
+  Verdict verdict_;
+  std::set<std::string> linked_purls_;
+  bool labelled_ = false;
+  std::vector<std::pair<std::string, nlohmann::json>> predicates_;
+};
+
+}  // namespace
+
+Result<Verdict> VerifyImage(registry::RegistryClient& client,
+                            const std::string& digest,
+                            const policy::Policy& policy) {
+  if (!release::IsSha256Digest(digest)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "'" + digest + "' is not a sha256 digest");
+  }
+  std::vector<signing::PublicKey> keys;
+  for (const auto& path : policy.trusted_keys) {
+    Result<signing::PublicKey> key = signing::ReadPublicKey(path);
+    if (!key.ok()) return WithContext(key.error(), "policy trusted_keys");
+    keys.push_back(std::move(*key));
+  }
+  Verdict verdict = Verifier(client, digest, policy, std::move(keys)).Run();
+  if (policy.trusted_keys.empty()) {
+    verdict.violations.insert(
+        verdict.violations.begin(),
+        Violation{"signature", "", "the policy trusts no key"});
+  }
+  return verdict;
+}
+
+}  // namespace staticship::verify
