@@ -228,7 +228,11 @@ Result<std::unique_ptr<TlsStream>> TlsStream::Handshake(
   while ((rc = mbedtls_ssl_handshake(ssl)) != 0) {
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
       if (!stream->WaitForWant(rc, deadline)) {
-        return TimeoutError("TLS handshake with " + peer);
+        // A plain-http server may sit waiting for a request line.
+        return TimeoutError("TLS handshake with " + peer +
+                            (stream->first_bytes_.empty()
+                                 ? " (no answer to the TLS hello)"
+                                 : ""));
       }
       continue;
     }

@@ -9,6 +9,7 @@
 #include "release/image/index_command.h"
 #include "release/image/inspect_command.h"
 #include "release/image/pack_command.h"
+#include "release/registry/pull_layout.h"
 #include "release/registry/push.h"
 
 namespace {
@@ -28,6 +29,8 @@ constexpr Subcommand kSubcommands[] = {
      "print a single-image layout's facts as JSON (size, files, ports)"},
     {"push", staticship::registry::RunPush,
      "push an OCI layout (and its SBOM) to a registry; prints REF@digest"},
+    {"pull", staticship::registry::RunPull,
+     "fetch an image or index by digest into an OCI layout (verified)"},
     {"deploy", staticship::deploy::RunDeploy,
      "pull an image by digest, run it with runc, wait for /health"},
     {"undeploy", staticship::deploy::RunUndeploy,
