@@ -5,10 +5,11 @@
 #   eval "$(ci/registry start)"     # or any registry: --registry HOST:PORT
 #   bazel run //services/SERVICE:SERVICE_deploy [-- --registry HOST:PORT]
 #       [--tag TAG] [--name NAME] [--port PORT] [--auth-file FILE]
-#       [--insecure-http] [--undeploy]
+#       [--ca-cert FILE] [--insecure-http] [--undeploy]
 #
-# --insecure-http is implied for a registry on 127.0.0.1 or localhost.
-# --undeploy stops and removes the container instead.
+# https always, verified against --ca-cert (default: STATICSHIP_REGISTRY_CA,
+# which ci/registry start exports, else the system CAs); --insecure-http
+# (plain http) only for a loopback registry. --undeploy removes it instead.
 set -euo pipefail
 
 shipctl=$PWD/%{shipctl}
@@ -16,6 +17,7 @@ layout=$PWD/%{layout}
 sbom=$PWD/%{sbom}
 registry=${STATICSHIP_REGISTRY:-}
 auth_file=${STATICSHIP_REGISTRY_AUTH_FILE:-}
+ca_cert=${STATICSHIP_REGISTRY_CA:-}
 tag=latest
 name=%{name}
 port=%{port}
@@ -31,9 +33,10 @@ while [[ $# -gt 0 ]]; do
     --name) name=${2:?--name needs a value}; shift 2 ;;
     --port) port=${2:?--port needs a value}; shift 2 ;;
     --auth-file) auth_file=${2:?--auth-file needs a file}; shift 2 ;;
+    --ca-cert) ca_cert=${2:?--ca-cert needs a file}; shift 2 ;;
     --insecure-http) insecure=1; shift ;;
     --undeploy) undeploy=1; shift ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -42,10 +45,13 @@ if [[ $undeploy == 1 ]]; then
   exec "$shipctl" undeploy --name "$name"
 fi
 [[ -n $registry ]] || die "no registry: pass --registry HOST:PORT or run \`eval \"\$(ci/registry start)\"\` first"
-[[ $registry == 127.0.0.1:* || $registry == localhost:* ]] && insecure=1
 
 flags=()
-[[ $insecure == 1 ]] && flags+=(--insecure-http)
+if [[ $insecure == 1 ]]; then
+  flags+=(--insecure-http)
+elif [[ -n $ca_cert ]]; then
+  flags+=(--ca-cert "$ca_cert")
+fi
 [[ -n $auth_file ]] && flags+=(--auth-file "$auth_file")
 
 report=$(mktemp "${TMPDIR:-/tmp}/deploy-push.XXXXXX")
