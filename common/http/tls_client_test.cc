@@ -9,6 +9,11 @@
 #include <fstream>
 #include <thread>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <mbedtls/aesni.h>
+#endif
+
 #include "common/http/client.h"
 #include "common/http/testing/test_pki.h"
 #include "common/http/testing/tls_test_server.h"
@@ -281,6 +286,20 @@ TEST_F(TlsClientTest, SystemStoreFindsTheDebianBundle) {
   EXPECT_EQ((*tls)->ca_source(), SystemCaFiles()[0]);
   EXPECT_GT((*tls)->ca_count(), 50);
 }
+
+#if defined(__x86_64__)
+// AES-GCM, our first choice on x86-64, is fast only on AES-NI and PCLMULQDQ:
+// Mbed TLS must have been built with them and find them on this CPU.
+TEST(TlsPerformanceTest, AesGcmRunsOnAesNi) {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  ASSERT_TRUE(__get_cpuid(1, &eax, &ebx, &ecx, &edx));
+  if (!(ecx & bit_AES) || !(ecx & bit_PCLMUL)) {
+    GTEST_SKIP() << "this CPU has no AES-NI";
+  }
+  EXPECT_TRUE(mbedtls_aesni_has_support(MBEDTLS_AESNI_AES));
+  EXPECT_TRUE(mbedtls_aesni_has_support(MBEDTLS_AESNI_CLMUL));
+}
+#endif
 
 TEST_F(TlsClientTest, HttpsUrlsParse) {
   auto url = ParseUrl("https://[::1]/v2/?x=1");

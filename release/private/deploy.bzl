@@ -5,9 +5,10 @@ Private: load it from //release:defs.bzl.
 Like rules_oci's oci_push, plus the deploy: the run script pushes the image
 layout (and its SBOM) that static_image built, then `shipctl deploy` pulls it
 back by digest, starts it with runc and waits for its health URL. The
-registry and credentials come from the flags or from what `ci/registry
-start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE), never
-from the BUILD file.
+registry, credentials and CA come from the flags or from what `ci/registry
+start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE,
+STATICSHIP_REGISTRY_CA), never from the BUILD file; the push and the pull
+are https (--insecure-http only for a loopback registry).
 """
 
 load("//release/private:image.bzl", "StaticImageInfo")
