@@ -47,6 +47,15 @@ constexpr int kCiphersuites[] = {
     0,
 };
 
+// The key exchange groups we offer, cheapest first: Mbed TLS's default
+// list starts at secp521r1 and brainpool, which cost several times P-256.
+constexpr mbedtls_ecp_group_id kCurves[] = {
+    MBEDTLS_ECP_DP_CURVE25519,
+    MBEDTLS_ECP_DP_SECP256R1,
+    MBEDTLS_ECP_DP_SECP384R1,
+    MBEDTLS_ECP_DP_NONE,
+};
+
 int CountCerts(const mbedtls_x509_crt& chain) {
   int n = 0;
   for (const mbedtls_x509_crt* c = &chain; c != nullptr && c->version != 0;
@@ -119,6 +128,7 @@ Status TlsContext::Finish(std::string source) {
   mbedtls_ssl_conf_min_version(&config_, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_ciphersuites(&config_, kCiphersuites);
+  mbedtls_ssl_conf_curves(&config_, kCurves);
   mbedtls_ssl_conf_authmode(&config_, MBEDTLS_SSL_VERIFY_REQUIRED);
   mbedtls_ssl_conf_ca_chain(&config_, &ca_, nullptr);
   mbedtls_ssl_conf_rng(&config_, mbedtls_ctr_drbg_random, &drbg_);
