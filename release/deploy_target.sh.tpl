@@ -5,9 +5,12 @@
 #   eval "$(ci/registry start)"     # or any registry: --registry HOST:PORT
 #   bazel run //services/SERVICE:SERVICE_deploy [-- --registry HOST:PORT]
 #       [--tag TAG] [--name NAME] [--port PORT] [--auth-file FILE]
-#       [--insecure-http] [--state-dir DIR] [--volume-root DIR] [--undeploy]
+#       [--ca-cert FILE] [--insecure-http] [--state-dir DIR] [--volume-root DIR]
+#       [--undeploy]
 #
-# --insecure-http is implied for a registry on 127.0.0.1 or localhost.
+# https always, verified against --ca-cert (default: STATICSHIP_REGISTRY_CA,
+# which ci/registry start exports, else the system CAs); --insecure-http
+# (plain http) only for a loopback registry.
 # --undeploy stops and removes the container instead (never its volumes).
 # The service's deploy file, when it has one, gives mounts, volumes, env,
 # args and limits (release/deploy/README.md).
@@ -18,6 +21,7 @@ layout=$PWD/%{layout}
 sbom=$PWD/%{sbom}
 registry=${STATICSHIP_REGISTRY:-}
 auth_file=${STATICSHIP_REGISTRY_AUTH_FILE:-}
+ca_cert=${STATICSHIP_REGISTRY_CA:-}
 tag=latest
 name=%{name}
 port=%{port}
@@ -35,11 +39,12 @@ while [[ $# -gt 0 ]]; do
     --name) name=${2:?--name needs a value}; shift 2 ;;
     --port) port=${2:?--port needs a value}; shift 2 ;;
     --auth-file) auth_file=${2:?--auth-file needs a file}; shift 2 ;;
+    --ca-cert) ca_cert=${2:?--ca-cert needs a file}; shift 2 ;;
     --insecure-http) insecure=1; shift ;;
     --state-dir) state_flags+=(--state-dir "${2:?--state-dir needs a directory}"); shift 2 ;;
     --volume-root) volume_root=${2:?--volume-root needs a directory}; shift 2 ;;
     --undeploy) undeploy=1; shift ;;
-    -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -48,10 +53,13 @@ if [[ $undeploy == 1 ]]; then
   exec "$shipctl" undeploy --name "$name" "${state_flags[@]}"
 fi
 [[ -n $registry ]] || die "no registry: pass --registry HOST:PORT or run \`eval \"\$(ci/registry start)\"\` first"
-[[ $registry == 127.0.0.1:* || $registry == localhost:* ]] && insecure=1
 
 flags=()
-[[ $insecure == 1 ]] && flags+=(--insecure-http)
+if [[ $insecure == 1 ]]; then
+  flags+=(--insecure-http)
+elif [[ -n $ca_cert ]]; then
+  flags+=(--ca-cert "$ca_cert")
+fi
 [[ -n $auth_file ]] && flags+=(--auth-file "$auth_file")
 settings=("${state_flags[@]}")
 [[ -n $deploy_file ]] && settings+=(--deploy-file "$PWD/$deploy_file")

@@ -1,176 +1,39 @@
 #include "common/http/client.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 
 #include "common/http/parser.h"
+#include "common/http/tls_context.h"
+#include "common/http/tls_stream.h"
 
 namespace staticship::http {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// The tag keeps messages as they were for people and logs; callers decide
-// on the code.
-Error KindError(ErrorCode code, std::string_view tag, std::string message) {
-  return MakeError(code, "[" + std::string(tag) + "] " + message);
-}
-
-Error Unavailable(std::string_view tag, std::string message) {
-  return KindError(ErrorCode::kUnavailable, tag, std::move(message));
-}
-
-Error Timeout(std::string message) {
-  return KindError(ErrorCode::kDeadlineExceeded, "timeout", std::move(message));
-}
-
-// Owns a socket until released into the pool.
-class Socket {
- public:
-  explicit Socket(int fd = -1) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
-
-int MillisLeft(Clock::time_point deadline) {
-  auto left =
-      std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-  if (left.count() <= 0) return 0;
-  return left.count() > 1000000 ? 1000000 : static_cast<int>(left.count());
-}
-
-// Waits for `events` on fd; false on timeout.
-bool WaitFor(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    int ms = MillisLeft(deadline);
-    if (ms == 0) return false;
-    pollfd p{fd, events, 0};
-    int rc = ::poll(&p, 1, ms);
-    if (rc > 0) return true;
-    if (rc == 0) return false;
-    if (errno != EINTR) return true;  // let the next syscall report it
-  }
-}
-
-Result<int> Connect(const Url& url, Clock::time_point connect_deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(url.port);
-  int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) {
-    return Unavailable("resolve", url.host + ": " + ::gai_strerror(rc));
-  }
-  Error last = Unavailable("refused", "no address for " + url.host);
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    Socket s(::socket(ai->ai_family,
-                      ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      ai->ai_protocol));
-    if (s.get() < 0) {
-      last = MakeError(std::string("socket: ") + std::strerror(errno));
-      continue;
-    }
-    int err = 0;
-    if (::connect(s.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
-      err = errno;
-      if (err == EINPROGRESS) {
-        if (!WaitFor(s.get(), POLLOUT, connect_deadline)) {
-          last = Timeout("connect to " + url.host + ":" + port);
-          continue;
-        }
-        socklen_t len = sizeof(err);
-        ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-      }
-    }
-    if (err != 0) {
-      std::string what =
-          "connect to " + url.host + ":" + port + ": " + std::strerror(err);
-      last = err == ECONNREFUSED ? Unavailable("refused", what)
-             : err == ECONNRESET ? Unavailable("reset", what)
-             : err == ETIMEDOUT  ? Timeout(what)
-                                 : Unavailable("refused", what);
-      continue;
-    }
-    int one = 1;
-    ::setsockopt(s.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    ::freeaddrinfo(res);
-    return s.release();
-  }
-  ::freeaddrinfo(res);
-  return last;
-}
-
-Status SendAll(int fd, std::string_view data, Clock::time_point deadline) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!WaitFor(fd, POLLOUT, deadline)) {
-        return Timeout("sending request");
-      }
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return Unavailable("reset", std::string("send: ") + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-// An idle pooled connection must have nothing to read: readable means the
-// server closed it (EOF) or sent something unsolicited.
-bool StillUsable(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) == 0;
-}
-
 std::string HostHeader(const Url& url) {
   std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  if (url.port != 80) host += ":" + std::to_string(url.port);
+  if (url.port != (url.tls ? 443 : 80)) host += ":" + std::to_string(url.port);
   return host;
 }
 
 }  // namespace
 
 Result<Url> ParseUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "unsupported URL (only http://): " + std::string(url));
+  Url out;
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+    out.tls = true;
+    out.port = 443;
+  } else {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "unsupported URL (only http:// and https://): " + std::string(url));
   }
-  std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
-  Url out;
   out.target =
       slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (out.target.front() == '?') out.target.insert(0, "/");
@@ -243,39 +106,59 @@ bool IsRetryable(const Error& error) {
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {}
 
-Client::~Client() {
-  for (auto& [key, fds] : idle_) {
-    for (int fd : fds) ::close(fd);
-  }
-}
+Client::~Client() = default;
 
 size_t Client::idle_connections() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
-  for (const auto& [key, fds] : idle_) n += fds.size();
+  for (const auto& [key, streams] : idle_) n += streams.size();
   return n;
 }
 
-int Client::TakeIdle(const std::string& key) {
+std::unique_ptr<Stream> Client::TakeIdle(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = idle_.find(key);
   while (it != idle_.end() && !it->second.empty()) {
-    int fd = it->second.back();
+    std::unique_ptr<Stream> stream = std::move(it->second.back());
     it->second.pop_back();
-    if (StillUsable(fd)) return fd;
-    ::close(fd);
+    if (stream->IdleAndOpen()) return stream;
   }
-  return -1;
+  return nullptr;
 }
 
-void Client::ReturnIdle(const std::string& key, int fd) {
+void Client::ReturnIdle(const std::string& key,
+                        std::unique_ptr<Stream> stream) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<int>& fds = idle_[key];
-  if (fds.size() >= options_.max_idle_per_host) {
-    ::close(fd);
-    return;
+  std::vector<std::unique_ptr<Stream>>& streams = idle_[key];
+  if (streams.size() >= options_.max_idle_per_host) return;
+  streams.push_back(std::move(stream));
+}
+
+Result<std::shared_ptr<TlsContext>> Client::Tls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tls_ == nullptr) tls_ = options_.tls;
+  if (tls_ == nullptr) {
+    Result<std::shared_ptr<TlsContext>> system =
+        TlsContext::FromSystemStore(std::getenv);
+    if (!system.ok()) return system.error();
+    tls_ = *system;
   }
-  fds.push_back(fd);
+  return tls_;
+}
+
+Result<std::unique_ptr<Stream>> Client::Open(const Url& url,
+                                             Clock::time_point deadline) {
+  Result<UniqueFd> fd = ConnectTcp(url.host, url.port, deadline);
+  if (!fd.ok()) return fd.error();
+  if (!url.tls) {
+    return std::unique_ptr<Stream>(new PlainStream(std::move(*fd)));
+  }
+  Result<std::shared_ptr<TlsContext>> tls = Tls();
+  if (!tls.ok()) return tls.error();
+  Result<std::unique_ptr<TlsStream>> stream =
+      TlsStream::Handshake(std::move(*fd), *tls, url.host, url.port, deadline);
+  if (!stream.ok()) return stream.error();
+  return std::unique_ptr<Stream>(std::move(*stream));
 }
 
 Result<Response> Client::Send(const ClientRequest& request) {
@@ -294,17 +177,19 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
   auto timeout =
       request.timeout.count() > 0 ? request.timeout : options_.timeout;
   Clock::time_point deadline = Clock::now() + timeout;
+  // For people: "host:port"; the pool also tells http from https.
   std::string key = url.host + ":" + std::to_string(url.port);
+  std::string pool_key = (url.tls ? "https://" : "http://") + key;
 
-  int reused_fd = allow_reuse ? TakeIdle(key) : -1;
-  bool reused = reused_fd >= 0;
-  Socket sock(reused_fd);
+  std::unique_ptr<Stream> stream;
+  if (allow_reuse) stream = TakeIdle(pool_key);
+  const bool reused = stream != nullptr;
   if (!reused) {
     auto connect_deadline =
         std::min(deadline, Clock::now() + options_.connect_timeout);
-    Result<int> fd = Connect(url, connect_deadline);
-    if (!fd.ok()) return fd.error();
-    sock.reset(*fd);
+    Result<std::unique_ptr<Stream>> opened = Open(url, connect_deadline);
+    if (!opened.ok()) return opened.error();
+    stream = std::move(*opened);
   }
 
   Request wire;
@@ -317,8 +202,8 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
   }
   std::string head;  // the body is sent from `request` without a copy
   AppendRequestHead(wire, request.body.size(), &head);
-  Status sent = SendAll(sock.get(), head, deadline);
-  if (sent.ok()) sent = SendAll(sock.get(), request.body, deadline);
+  Status sent = stream->WriteAll(head, deadline);
+  if (sent.ok()) sent = stream->WriteAll(request.body, deadline);
   // A server may answer early (413, 401) and close while we still send; its
   // answer is then waiting in our receive buffer, so read before failing.
   bool send_failed = !sent.ok();
@@ -341,36 +226,34 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
                                     ? *request.headers.Get("connection")
                                     : std::string_view(),
                                 "close");
-      if (reusable) ReturnIdle(key, sock.release());
+      if (reusable) ReturnIdle(pool_key, std::move(stream));
       return resp;
     }
     if (s == ParseStatus::kError) {
       if (send_failed) return sent.error();
-      return KindError(
+      return TaggedError(
           ErrorCode::kInternal, "protocol",
           "bad response from " + key + ": " + parser.error_detail());
     }
-    if (!WaitFor(sock.get(), POLLIN, deadline)) {
+    Result<size_t> n = stream->Read(buf, sizeof(buf), deadline);
+    if (!n.ok()) {
       if (send_failed) return sent.error();
-      return Timeout("waiting for response from " + key);
+      if (n.code() == ErrorCode::kDeadlineExceeded) {
+        return TimeoutError("waiting for response from " + key);
+      }
+      return n.error();
     }
-    ssize_t n = ::recv(sock.get(), buf, sizeof(buf), 0);
-    if (n > 0) {
+    if (*n > 0) {
       got_bytes = true;
-      parser.Feed(std::string_view(buf, static_cast<size_t>(n)));
+      parser.Feed(std::string_view(buf, *n));
       continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n < 0 && errno != ECONNRESET) {
-      if (send_failed) return sent.error();
-      return Unavailable("reset", std::string("recv: ") + std::strerror(errno));
     }
     // EOF (or reset): completes a close-delimited body, otherwise truncation.
     parser.FeedEof();
     if (parser.Next() == ParseStatus::kComplete) continue;
     *retry_fresh = reused && !got_bytes;
     if (send_failed) return sent.error();
-    return Unavailable(
+    return UnavailableError(
         "reset", "connection to " + key + " closed before a complete response");
   }
 }

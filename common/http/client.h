@@ -1,4 +1,5 @@
-// A blocking HTTP/1.1 client (plain http only) for tools and worker threads.
+// A blocking HTTP/1.1 client, http and https (TLS 1.2 through Mbed TLS,
+// certificates verified: tls_stream.h), for tools and worker threads.
 //
 //   staticship::http::Client client;   // thread-safe; keeps a keep-alive pool
 //   staticship::http::ClientRequest req;
@@ -13,19 +14,22 @@
 //   }
 //   resp->status; resp->headers.Get("Location"); resp->body;
 //
-// Connections are reused per host:port (at most max_idle_per_host idle ones
-// kept). A request that fails on a reused connection before any response
-// byte arrives is retried once on a fresh connection, because the server may
-// have closed the idle connection just as we sent (every HTTP client does
-// this; the request was never processed). Responses may be framed by
-// Content-Length, chunked coding or connection close; answers to HEAD carry
-// no body. Interim 100 responses are skipped.
+// Connections are reused per scheme, host and port (at most
+// max_idle_per_host idle ones kept), so a TLS handshake is paid once per
+// connection, not per request, and a new connection to a server resumes the
+// last TLS session instead of repeating the key exchange. A request that fails
+// on a reused connection before any response byte arrives is retried once on a
+// fresh connection, because the server may have closed the idle connection just
+// as we sent (every HTTP client does this; the request was never processed).
+// Responses may be framed by Content-Length, chunked coding or connection
+// close; answers to HEAD carry no body. Interim 100 responses are skipped.
 #ifndef STATICSHIP_COMMON_HTTP_CLIENT_H_
 #define STATICSHIP_COMMON_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -33,16 +37,21 @@
 
 #include "common/base/result.h"
 #include "common/http/message.h"
+#include "common/http/stream.h"
 
 namespace staticship::http {
 
+class TlsContext;  // tls_context.h
+
 struct Url {
+  bool tls = false;  // https
   std::string host;  // without brackets for IPv6
   uint16_t port = 80;
   std::string target;  // path and query, at least "/"
 };
 
-// Parses "http://host[:port][/path][?query]". https is refused.
+// Parses "http[s]://host[:port][/path][?query]"; the port defaults to 80
+// or 443.
 Result<Url> ParseUrl(std::string_view url);
 
 // Resolves a Location header (absolute or relative) against the URL of the
@@ -58,6 +67,9 @@ struct ClientOptions {
   size_t max_response_body = size_t{1} << 30;
   size_t max_response_header = 64 * 1024;
   std::string user_agent = "staticship";
+  // The CAs https servers are verified against. Empty: the system store
+  // (TlsContext::FromSystemStore), loaded at the first https request.
+  std::shared_ptr<TlsContext> tls;
 };
 
 struct ClientRequest {
@@ -73,6 +85,9 @@ struct ClientRequest {
 //                      or reset, or closed before a complete response
 //   kDeadlineExceeded  connecting, sending or the answer took too long
 //   kInternal          the answer was not HTTP (unparsable response)
+//   kUnauthenticated   the server's certificate failed verification
+//   kFailedPrecondition  no TLS possible: a plain-http server on an https
+//                      URL, no shared cipher, no CA store
 // Their messages start with a tag for people ("[refused] ...", "[timeout]
 // ..."); no code reads it.
 //
@@ -98,12 +113,16 @@ class Client {
  private:
   Result<Response> SendOnce(const ClientRequest& request, const Url& url,
                             bool allow_reuse, bool* retry_fresh);
-  int TakeIdle(const std::string& key);
-  void ReturnIdle(const std::string& key, int fd);
+  Result<std::unique_ptr<Stream>> Open(const Url& url,
+                                       Clock::time_point deadline);
+  Result<std::shared_ptr<TlsContext>> Tls();
+  std::unique_ptr<Stream> TakeIdle(const std::string& key);
+  void ReturnIdle(const std::string& key, std::unique_ptr<Stream> stream);
 
   ClientOptions options_;
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<int>> idle_;
+  std::map<std::string, std::vector<std::unique_ptr<Stream>>> idle_;
+  std::shared_ptr<TlsContext> tls_;  // guarded by mu_
 };
 
 }  // namespace staticship::http

@@ -87,7 +87,7 @@ TEST(UrlTest, ParsesAndResolves) {
   EXPECT_EQ(v->host, "::1");
   EXPECT_EQ(v->port, 80);
   EXPECT_EQ(v->target, "/");
-  EXPECT_FALSE(ParseUrl("https://x/").ok());
+  EXPECT_FALSE(ParseUrl("ftp://x/").ok());
   EXPECT_FALSE(ParseUrl("http://x:99999/").ok());
   EXPECT_FALSE(ParseUrl("http://:80/").ok());
   EXPECT_EQ(ResolveLocation("http://h:1/v2/a/blobs/uploads/", "/v2/u?s=1"),
@@ -226,7 +226,7 @@ TEST(ClientTest, ErrorsAreClassified) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   }
   {
-    auto bad = client.Get("https://127.0.0.1/");
+    auto bad = client.Get("ftp://127.0.0.1/");
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.code(), ErrorCode::kInvalidArgument) << bad.message();
     EXPECT_FALSE(IsRetryable(bad.error()));

@@ -19,7 +19,7 @@
 #include "release/deploy/container_setup.h"
 #include "release/deploy/layer_unpack.h"
 #include "release/deploy/runtime_spec.h"
-#include "release/registry/credentials.h"
+#include "release/registry/connection_flags.h"
 #include "release/registry/http_transport.h"
 #include "release/registry/pull.h"
 #include "release/registry/reference.h"
@@ -197,10 +197,10 @@ int RunDeploy(std::span<char* const> args) {
   constexpr char kUsage[] =
       "usage: shipctl deploy --ref HOST:PORT/REPO@sha256:... --name NAME "
       "--port P\n"
-      "         [--health /health] [--timeout 10s] [--state-dir "
-      "/run/staticship]\n"
-      "         [--auth-file FILE] [--insecure-http] [--grace 5s] [--runc "
-      "PATH]\n"
+      "         [--health /health] [--state-dir /run/staticship]\n"
+      "         [--grace 5s] [--runc PATH]\n"
+      "         [--ca-cert FILE] [--insecure-http (loopback only)]\n"
+      "         [--auth-file FILE] [--timeout 10s]   (the whole deploy)\n"
       "         [--report FILE]   (JSON: digest, port, durations in ms)\n"
       "         [--policy FILE]   (verify first, as `shipctl verify`)\n"
       "         [--deploy-file FILE] [--mount SRC:DST[:ro]]... [--volume "
@@ -210,10 +210,10 @@ int RunDeploy(std::span<char* const> args) {
       "         [--volume-root /var/lib/staticship/volumes] "
       "[--allow-missing-limits]\n";
   const auto started = Clock::now();
-  FlagSpec spec{
-      .values = {"ref", "name", "port", "health", "timeout", "state-dir",
-                 "auth-file", "runc", "grace", "report", "policy"},
-      .switches = {"insecure-http", "help"}};
+  FlagSpec spec{.values = {"ref", "name", "port", "health", "state-dir", "runc",
+                           "grace", "report", "policy"},
+                .switches = {"help"}};
+  registry::AddConnectionFlags(&spec);
   spec.values.merge(SetupValueFlags());
   spec.switches.merge(SetupSwitches());
   Result<Flags> flags = ParseCommandLine(args, spec);
@@ -244,20 +244,16 @@ int RunDeploy(std::span<char* const> args) {
   const std::string health = flags->Get("health").value_or("/health");
   if (!health.starts_with("/"))
     return fail("--health must be a path starting with /");
-  milliseconds timeout{10000}, grace{5000};
-  for (auto [flag, out] :
-       {std::pair{"timeout", &timeout}, std::pair{"grace", &grace}}) {
-    if (auto text = flags->Get(flag)) {
-      Result<milliseconds> parsed = ParseDuration(*text);
-      if (!parsed.ok()) return fail(parsed.message());
-      *out = *parsed;
-    }
+  milliseconds grace{5000};
+  if (auto text = flags->Get("grace")) {
+    Result<milliseconds> parsed = ParseDuration(*text);
+    if (!parsed.ok()) return fail(parsed.message());
+    grace = *parsed;
   }
-  if (!registry::IsLoopbackRegistry(ref->registry) &&
-      !flags->GetBool("insecure-http")) {
-    return fail("registry " + ref->registry +
-                " is not on loopback: plain http needs --insecure-http");
-  }
+  Result<registry::ConnectionFlags> connection_flags =
+      registry::ReadConnectionFlags(*flags, milliseconds(10000));
+  if (!connection_flags.ok()) return fail(connection_flags.message());
+  const milliseconds timeout = connection_flags->timeout;
   // Every setting is checked (and each volume made ready) before anything
   // is pulled or stopped: a bad one leaves the running service as it was.
   Result<PreparedContainer> container = PrepareContainer(*flags, kCgroupRoot);
@@ -267,21 +263,14 @@ int RunDeploy(std::span<char* const> args) {
   }
   const fs::path state_dir = flags->Get("state-dir").value_or(kDefaultStateDir);
   const Runc runc(flags->Get("runc").value_or("runc"));
-  std::optional<fs::path> auth_file;
-  if (auto file = flags->Get("auth-file")) auth_file = *file;
-  Result<std::optional<registry::Credentials>> creds =
-      registry::LoadCredentials(auth_file, ref->registry,
-                                [](const char* n) { return std::getenv(n); });
-  if (!creds.ok()) return fail(creds.message());
 
   const auto deadline = started + timeout;
-  registry::SocketTransport transport;
-  registry::ClientOptions client_options;
-  client_options.request_timeout = timeout;
-  registry::RegistryClient client(transport, ref->registry, ref->repository,
-                                  std::move(creds.value()), client_options);
-  Status auth = client.Authenticate("pull");
-  if (!auth.ok()) return fail(auth.message());
+  Result<std::unique_ptr<registry::RegistryConnection>> connection =
+      registry::RegistryConnection::Open(
+          *connection_flags, *ref, "pull",
+          [](const char* n) { return std::getenv(n); });
+  if (!connection.ok()) return fail(connection.message());
+  registry::RegistryClient& client = (*connection)->client();
   // The gate comes before anything is unpacked or stopped: a refused image
   // leaves the running one alone.
   if (auto policy_file = flags->Get("policy")) {

@@ -1,15 +1,16 @@
 #include "release/deploy/manifest_command.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common/base/flags.h"
 #include "release/common/oci_layout.h"
 #include "release/deploy/deploy_options.h"
 #include "release/deploy/k8s_manifest.h"
-#include "release/registry/credentials.h"
-#include "release/registry/http_transport.h"
+#include "release/registry/connection_flags.h"
 #include "release/registry/pull.h"
 #include "release/registry/reference.h"
 #include "release/registry/registry_client.h"
@@ -20,8 +21,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: shipctl manifest --ref HOST:PORT/REPO@sha256:... --name NAME "
     "--port P\n"
-    "         [--health /health] [--layout DIR | --auth-file FILE "
-    "--insecure-http]\n"
+    "         [--health /health] [--layout DIR | --ca-cert FILE "
+    "--auth-file FILE ...]\n"
     "         [--deploy-file FILE] [--mount SRC:DST:ro]... [--volume "
     "NAME:DST]...\n"
     "         [--env KEY=VALUE]... [--arg ARG]... [--memory 256M] [--cpus "
@@ -54,24 +55,16 @@ Result<std::string> ConfigFromLayout(const std::string& dir,
 
 Result<std::string> ConfigFromRegistry(const registry::Reference& ref,
                                        const Flags& flags) {
-  if (!registry::IsLoopbackRegistry(ref.registry) &&
-      !flags.GetBool("insecure-http")) {
-    return MakeError("registry " + ref.registry +
-                     " is not on loopback: plain http needs --insecure-http");
-  }
-  std::optional<std::filesystem::path> auth_file;
-  if (auto file = flags.Get("auth-file")) auth_file = *file;
-  Result<std::optional<registry::Credentials>> creds =
-      registry::LoadCredentials(auth_file, ref.registry,
-                                [](const char* n) { return std::getenv(n); });
-  if (!creds.ok()) return creds.error();
-  registry::SocketTransport transport;
-  registry::RegistryClient client(transport, ref.registry, ref.repository,
-                                  std::move(creds.value()), {});
-  if (Status auth = client.Authenticate("pull"); !auth.ok())
-    return auth.error();
+  Result<registry::ConnectionFlags> connection_flags =
+      registry::ReadConnectionFlags(flags, std::chrono::seconds(60));
+  if (!connection_flags.ok()) return connection_flags.error();
+  Result<std::unique_ptr<registry::RegistryConnection>> connection =
+      registry::RegistryConnection::Open(
+          *connection_flags, ref, "pull",
+          [](const char* n) { return std::getenv(n); });
+  if (!connection.ok()) return connection.error();
   Result<registry::PulledImage> image =
-      registry::PullImage(client, ref.ManifestReference());
+      registry::PullImage((*connection)->client(), ref.ManifestReference());
   if (!image.ok()) return image.error();
   return std::move(image->config);
 }
@@ -79,9 +72,9 @@ Result<std::string> ConfigFromRegistry(const registry::Reference& ref,
 }  // namespace
 
 int RunManifest(std::span<char* const> args) {
-  FlagSpec spec{
-      .values = {"ref", "name", "port", "health", "layout", "auth-file"},
-      .switches = {"insecure-http", "help"}};
+  FlagSpec spec{.values = {"ref", "name", "port", "health", "layout"},
+                .switches = {"help"}};
+  registry::AddConnectionFlags(&spec);
   spec.values.merge(SettingFlagNames());
   Result<Flags> flags = ParseCommandLine(args, spec);
   if (!flags.ok()) {

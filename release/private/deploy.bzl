@@ -7,9 +7,10 @@ layout (and its SBOM) that static_image built, then `shipctl deploy` pulls it
 back by digest, starts it with runc and waits for its health URL. An optional deploy file
 (`deploy_file`, with the files it mounts in `deploy_data`) adds mounts,
 volumes, env, args and limits, as `shipctl deploy --deploy-file` reads it.
-The registry and credentials come from the flags or from what `ci/registry
-start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE), never
-from the BUILD file.
+The registry, credentials and CA come from the flags or from what `ci/registry
+start` prints (STATICSHIP_REGISTRY, STATICSHIP_REGISTRY_AUTH_FILE,
+STATICSHIP_REGISTRY_CA), never from the BUILD file; the push and the pull
+are https (--insecure-http only for a loopback registry).
 """
 
 load("//release/private:image.bzl", "StaticImageInfo")

@@ -8,8 +8,9 @@
 namespace staticship::registry {
 namespace {
 
-http::ClientOptions TransportOptions() {
+http::ClientOptions TransportOptions(std::shared_ptr<http::TlsContext> tls) {
   http::ClientOptions options;
+  options.tls = std::move(tls);
   // The caller's timeout covers the whole exchange, connect included, as it
   // did before this transport moved onto the shared client; its own 5 s
   // connect limit would make a slow registry fail in a way callers cannot
@@ -33,15 +34,11 @@ const std::string* FindHeader(const HeaderList& headers,
   return nullptr;
 }
 
-SocketTransport::SocketTransport() : client_(TransportOptions()) {}
+SocketTransport::SocketTransport(std::shared_ptr<http::TlsContext> tls)
+    : client_(TransportOptions(std::move(tls))) {}
 
 Result<HttpResponse> SocketTransport::Send(const HttpRequest& request,
                                            std::chrono::milliseconds timeout) {
-  if (request.url.scheme != "http") {
-    return MakeError(ErrorCode::kUnimplemented,
-                     "https is not supported by this client (no TLS in the "
-                     "static build): use a plain-http registry");
-  }
   http::ClientRequest wire;
   wire.method = request.method;
   wire.url = request.url.ToString();

@@ -4,13 +4,14 @@
 // SocketTransport adapts the shared client (common/http/client.h):
 // it brings a deadline per request and a keep-alive pool per host:port (a
 // push is a few dozen requests to one host; reconnecting for each would cost
-// more than the uploads on loopback). It speaks plain http only: there is no
-// TLS library in the static build, so https registries are refused with a
-// clear error.
+// more than the uploads on loopback). https URLs go over TLS (Mbed TLS),
+// verified against the given CAs, or the system store when none are given;
+// a kept-alive connection pays its handshake once for the whole push.
 #ifndef STATICSHIP_RELEASE_REGISTRY_HTTP_TRANSPORT_H_
 #define STATICSHIP_RELEASE_REGISTRY_HTTP_TRANSPORT_H_
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,7 +58,9 @@ class HttpTransport {
 // classify them (kUnavailable, kDeadlineExceeded, ...).
 class SocketTransport : public HttpTransport {
  public:
-  SocketTransport();
+  // tls: the CAs for https; nullptr: the system store, loaded at the first
+  // https request.
+  explicit SocketTransport(std::shared_ptr<http::TlsContext> tls = nullptr);
 
   Result<HttpResponse> Send(const HttpRequest& request,
                             std::chrono::milliseconds timeout) override;

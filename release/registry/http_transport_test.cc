@@ -144,15 +144,18 @@ TEST(SocketTransportTest, DroppedConnectionIsARetryableReset) {
   EXPECT_TRUE(http::IsRetryable(response.error()));
 }
 
-TEST(SocketTransportTest, RefusesHttpsWithAClearError) {
+TEST(SocketTransportTest, HttpsToAPlainHttpRegistryIsOneClearError) {
+  FakeHttpServer server([](const FakeRequest&) { return FakeResponse{}; });
   SocketTransport transport;
+  Url url = UrlFor(server.port(), "/v2/");
+  url.scheme = "https";
   Result<HttpResponse> response =
-      transport.Send({"GET", Url{"https", "127.0.0.1", 443, "/token"}, {}, {}},
-                     milliseconds(1000));
+      transport.Send({"GET", url, {}, {}}, milliseconds(5000));
   ASSERT_FALSE(response.ok());
-  EXPECT_NE(response.message().find("https is not supported"),
-            std::string::npos);
-  EXPECT_EQ(response.code(), ErrorCode::kUnimplemented);
+  EXPECT_NE(response.message().find("answered plain http, not TLS"),
+            std::string::npos)
+      << response.message();
+  EXPECT_EQ(response.code(), ErrorCode::kFailedPrecondition);
   EXPECT_FALSE(http::IsRetryable(response.error()));
 }
 

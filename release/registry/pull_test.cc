@@ -39,6 +39,7 @@ Stored StoreImage(FakeRegistry& registry, const std::string& arch,
 
 ClientOptions Fast() {
   ClientOptions o;
+  o.scheme = "http";  // the fake registry
   o.sleep = [](std::chrono::milliseconds) {};
   return o;
 }

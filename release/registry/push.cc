@@ -11,7 +11,7 @@
 #include "common/base/flags.h"
 #include "release/common/report.h"
 #include "release/common/sha256.h"
-#include "release/registry/credentials.h"
+#include "release/registry/connection_flags.h"
 #include "release/registry/reference.h"
 #include "release/sbom/linked_inputs.h"
 #include "release/signing/attach.h"
@@ -279,15 +279,17 @@ Result<PushOutcome> PushLayout(RegistryClient& client,
 }
 
 int RunPush(std::span<char* const> args) {
-  constexpr char kUsage[] =
-      "usage: shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom "
-      "FILE]\n"
-      "         [--auth-file FILE] [--insecure-http] [--timeout 60s]\n"
+  const std::string usage =
+      std::string(
+          "usage: shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom "
+          "FILE]\n") +
+      kConnectionFlagsUsage +
       "         [--sign-key P.key [--password-file FILE] [--provenance "
       "FILE]]\n"
       "         [--allow-incomplete-sbom]\n"
       "         [--report FILE]   (JSON: digests, counts, duration_ms)\n"
-      "Credentials: --auth-file (user:password or docker config.json) or\n"
+      "https by default (--ca-cert, else the system CAs). Credentials:\n"
+      "--auth-file (user:password or docker config.json) or\n"
       "STATICSHIP_REGISTRY_USER / STATICSHIP_REGISTRY_PASSWORD.\n"
       "The SBOM must name every input the image config's\n"
       "dev.staticship.linked-inputs label lists, unless "
@@ -295,16 +297,18 @@ int RunPush(std::span<char* const> args) {
       "--sign-key signs the digest and attests the SBOM (spdx) and the\n"
       "provenance (slsaprovenance) before the tag is set.\n";
   const auto started = std::chrono::steady_clock::now();
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"layout", "ref", "sbom", "auth-file", "timeout",
-                        "report", "sign-key", "password-file", "provenance"},
-             .switches = {"insecure-http", "allow-incomplete-sbom", "help"}});
+  FlagSpec spec{.values = {"layout", "ref", "sbom", "report", "sign-key",
+                           "password-file", "provenance"},
+                .switches = {"allow-incomplete-sbom", "help"}};
+  AddConnectionFlags(&spec);
+  Result<Flags> flags = ParseCommandLine(args, spec);
   if (!flags.ok()) {
-    std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(), kUsage);
+    std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(),
+                 usage.c_str());
     return 2;
   }
   if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
+    std::fputs(usage.c_str(), stdout);
     return 0;
   }
   auto fail = [](const std::string& message) {
@@ -322,23 +326,9 @@ int RunPush(std::span<char* const> args) {
         "--ref must name a tag (HOST:PORT/REPO:TAG); the digest is "
         "what push prints");
   }
-  if (!IsLoopbackRegistry(ref->registry) && !flags->GetBool("insecure-http")) {
-    return fail("registry " + ref->registry +
-                " is not on loopback: this client speaks plain http only, "
-                "pass --insecure-http to accept that");
-  }
-  ClientOptions options;
-  if (auto timeout = flags->Get("timeout")) {
-    Result<std::chrono::milliseconds> parsed = ParseDuration(*timeout);
-    if (!parsed.ok()) return fail(parsed.message());
-    options.request_timeout = *parsed;
-  }
-  std::optional<std::filesystem::path> auth_file;
-  if (auto file = flags->Get("auth-file")) auth_file = *file;
-  Result<std::optional<Credentials>> creds =
-      LoadCredentials(auth_file, ref->registry,
-                      [](const char* name) { return std::getenv(name); });
-  if (!creds.ok()) return fail(creds.message());
+  Result<ConnectionFlags> connection_flags =
+      ReadConnectionFlags(*flags, std::chrono::seconds(60));
+  if (!connection_flags.ok()) return fail(connection_flags.message());
   Result<release::OciLayout> layout = release::OciLayout::Open(*layout_dir);
   if (!layout.ok()) return fail(layout.message());
   std::optional<std::filesystem::path> sbom;
@@ -379,11 +369,12 @@ int RunPush(std::span<char* const> args) {
     return fail("--provenance and --password-file need --sign-key");
   }
 
-  SocketTransport transport;
-  RegistryClient client(transport, ref->registry, ref->repository,
-                        std::move(creds.value()), options);
-  Status auth = client.Authenticate("pull,push");
-  if (!auth.ok()) return fail(auth.message());
+  Result<std::unique_ptr<RegistryConnection>> connection =
+      RegistryConnection::Open(
+          *connection_flags, *ref, "pull,push",
+          [](const char* name) { return std::getenv(name); });
+  if (!connection.ok()) return fail(connection.message());
+  RegistryClient& client = (*connection)->client();
   std::vector<signing::Attached> attached;
   std::int64_t sign_ms = 0;
   BeforeTag sign = [&](const std::string& digest) -> Status {

@@ -58,8 +58,8 @@ struct SbomArtifact {
 };
 SbomArtifact MakeSbomArtifact(std::string_view sbom_bytes);
 
-// `shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom FILE]
-//  [--auth-file FILE] [--insecure-http] [--timeout 60s]`
+// `shipctl push --layout DIR --ref HOST:PORT/REPO:TAG [--sbom FILE]`
+//  plus the registry connection flags (connection_flags.h).
 // args are the arguments after "push". Returns the process exit code.
 int RunPush(std::span<char* const> args);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -66,6 +67,7 @@ class PushTest : public ::testing::Test {
  protected:
   RegistryClient Client(FakeRegistry& registry) {
     ClientOptions options;
+    options.scheme = "http";  // the fake registry
     options.sleep = [](std::chrono::milliseconds) {};
     return RegistryClient(transport_, registry.authority(), "svc/gateway",
                           std::nullopt, options);
@@ -189,7 +191,8 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
                              ref_arg.data(),
                              const_cast<char*>("--auth-file"),
                              auth_arg.data(),
-                             const_cast<char*>("--allow-incomplete-sbom")};
+                             const_cast<char*>("--allow-incomplete-sbom"),
+                             const_cast<char*>("--insecure-http")};
   ::testing::internal::CaptureStderr();
   ::testing::internal::CaptureStdout();
   int rc = RunPush(args);
@@ -210,6 +213,18 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find(" ms\n"), std::string::npos);
+
+  // Without --insecure-http the same loopback registry is https: its plain
+  // http answer is one line, and nothing more is sent.
+  args.pop_back();
+  const size_t requests_before = registry.requests().size();
+  ::testing::internal::CaptureStderr();
+  rc = RunPush(args);
+  err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("answered plain http, not TLS"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(registry.requests().size(), requests_before);
 }
 
 TEST_F(PushTest, TagIsTheLastWriteAfterSbomAndSigning) {

@@ -1,5 +1,8 @@
 #include "release/registry/reference.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "release/common/sha256.h"
 
 namespace staticship::registry {
@@ -94,13 +97,23 @@ Result<Reference> ParseReference(std::string_view text) {
 }
 
 bool IsLoopbackRegistry(std::string_view registry) {
-  std::string_view host = registry;
+  std::string host(registry);
   if (host.starts_with("[")) {
-    host = host.substr(1, host.find(']') - 1);
+    size_t close = host.find(']');
+    if (close == std::string::npos) return false;
+    host = host.substr(1, close - 1);
   } else {
     host = host.substr(0, host.rfind(':'));
   }
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (host == "localhost") return true;
+  // Addresses, not names that merely start like one ("127.example.com").
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 &&
+         IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 }  // namespace staticship::registry

@@ -27,7 +27,8 @@ struct Reference {
 
 Result<Reference> ParseReference(std::string_view text);
 
-// True for the loopback names, where plain http is safe without asking.
+// True for a loopback registry (127.0.0.0/8, ::1, localhost): the only
+// place --insecure-http may be used.
 bool IsLoopbackRegistry(std::string_view registry);
 
 }  // namespace staticship::registry

@@ -87,10 +87,21 @@ RegistryClient::RegistryClient(HttpTransport& transport, std::string registry,
                options_.max_backoff.count()) {}
 
 Url RegistryClient::RepoUrl(std::string_view suffix) const {
-  Result<Url> url = ParseUrl("http://" + registry_ + "/v2/" + repository_ +
-                             std::string(suffix));
+  Result<Url> url = ParseUrl(options_.scheme + "://" + registry_ + "/v2/" +
+                             repository_ + std::string(suffix));
   // The registry and repository were validated by ParseReference.
-  return url.ok() ? *url : Url{"http", registry_, 80, "/"};
+  return url.ok() ? *url : Url{options_.scheme, registry_, 0, "/"};
+}
+
+Status RegistryClient::CheckNoDowngrade(const Url& url,
+                                        std::string_view what) const {
+  if (options_.scheme == "https" && url.scheme != "https") {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     registry_ + ": refusing " + std::string(what) + " " +
+                         url.ToString() +
+                         ": plain http from an https registry");
+  }
+  return Status::Ok();
 }
 
 void RegistryClient::Sleep(std::chrono::milliseconds delay) {
@@ -104,6 +115,9 @@ void RegistryClient::Sleep(std::chrono::milliseconds delay) {
 Result<HttpResponse> RegistryClient::ExchangeWithRetry(
     const std::string& method, const Url& url, const HeaderList& headers,
     std::string_view body) {
+  if (Status safe = CheckNoDowngrade(url, "to follow"); !safe.ok()) {
+    return safe.error();
+  }
   HttpRequest request{method, url, headers, body};
   // Credentials go only to the registry itself, never to a host a Location
   // or redirect points at (a storage backend, for instance).
@@ -206,6 +220,11 @@ Status RegistryClient::FetchBearerToken(const std::string& realm,
                                         const std::string& scope) {
   Result<Url> url = ParseUrl(realm);
   if (!url.ok()) return WithContext(url.error(), "Bearer challenge: bad realm");
+  // The token request carries the password: never in clear text when the
+  // registry itself is reached over TLS.
+  if (Status safe = CheckNoDowngrade(*url, "the token realm"); !safe.ok()) {
+    return safe;
+  }
   if (!service.empty())
     url->target = AppendQuery(url->target, "service", service);
   url->target = AppendQuery(url->target, "scope", scope);
@@ -264,11 +283,21 @@ Status RegistryClient::AnswerChallenge(const HttpResponse& response) {
 
 Status RegistryClient::Authenticate(std::string_view actions) {
   actions_ = std::string(actions);
-  Result<Url> base = ParseUrl("http://" + registry_ + "/v2/");
+  Result<Url> base = ParseUrl(options_.scheme + "://" + registry_ + "/v2/");
   if (!base.ok()) return WithContext(base.error(), "registry address");
   Result<HttpResponse> ping = ExchangeWithRetry("GET", *base, {}, {});
   if (!ping.ok()) return ping.error();
   if (ping->status == 200) return Status::Ok();
+  if (ping->status == 400 && options_.scheme == "http" &&
+      (ping->body.find("HTTPS") != std::string::npos ||
+       ping->body.find("https") != std::string::npos)) {
+    // Go's and nginx's TLS listeners answer plain http this way.
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     registry_ +
+                         " speaks https, not plain http (it answered: 400 " +
+                         ping->body.substr(0, ping->body.find('\n')) +
+                         "): drop --insecure-http");
+  }
   if (ping->status != 401) return StatusError("ping /v2/", *ping);
   const std::string* header = ping->Header("WWW-Authenticate");
   Result<Challenge> challenge =

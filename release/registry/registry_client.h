@@ -32,6 +32,11 @@ inline constexpr char kManifestAccept[] =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
 struct ClientOptions {
+  // "https" (certificates verified by the transport) or "http", which the
+  // caller allows only for loopback registries (connection_flags.h). No
+  // request ever moves from https to http: a Location, redirect or token
+  // realm that would is refused.
+  std::string scheme = "https";
   // Attempts per request for refused/reset connections, 5xx and 429.
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{100};
@@ -61,8 +66,7 @@ struct TransferStats {
 
 class RegistryClient {
  public:
-  // registry is "host:port"; plain http (the caller decides whether that is
-  // acceptable, see IsLoopbackRegistry and --insecure-http).
+  // registry is "host:port", reached with options.scheme.
   RegistryClient(HttpTransport& transport, std::string registry,
                  std::string repository, std::optional<Credentials> credentials,
                  ClientOptions options);
@@ -98,6 +102,8 @@ class RegistryClient {
                           const std::string& scope);
   Error StatusError(std::string_view what, const HttpResponse& response) const;
   Url RepoUrl(std::string_view suffix) const;
+  // An error when url would leave https for plain http.
+  Status CheckNoDowngrade(const Url& url, std::string_view what) const;
   void Sleep(std::chrono::milliseconds delay);
   // Sends `request` until the outcome is not transient (a transport error
   // http::IsRetryable accepts, 5xx or 429) or max_attempts are spent; the

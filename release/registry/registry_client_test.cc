@@ -22,6 +22,7 @@ class RegistryClientTest : public ::testing::Test {
   RegistryClient MakeClient(const FakeRegistry& registry,
                             std::optional<Credentials> creds) {
     ClientOptions options;
+    options.scheme = "http";  // the fake registry
     options.max_attempts = 3;
     options.request_timeout = std::chrono::milliseconds(5000);
     options.sleep = [this](std::chrono::milliseconds d) {
@@ -236,6 +237,7 @@ TEST_F(RegistryClientTest, BackoffDelaysComeFromTheInjectedJitter) {
     registry_options.fail_first_requests_with_500 = 100;
     FakeRegistry registry(registry_options);
     ClientOptions options;
+    options.scheme = "http";  // the fake registry
     options.max_attempts = 6;
     options.sleep = [&run](std::chrono::milliseconds d) { run.push_back(d); };
     options.jitter = SeededRng(42);
@@ -279,16 +281,18 @@ HttpResponse Ok200() {
 }
 
 TEST_F(RegistryClientTest, PermanentTransportErrorIsNotRetried) {
-  ScriptedTransport transport({MakeError(
-      ErrorCode::kUnimplemented, "https is not supported by this client")});
+  ScriptedTransport transport(
+      {MakeError(ErrorCode::kUnauthenticated,
+                 "[tls] certificate for registry.test expired 2021-01-01")});
   ClientOptions options;
+  options.scheme = "http";  // the fake registry
   options.max_attempts = 5;
   options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
   RegistryClient client(transport, "registry.test:5000", "team/app",
                         std::nullopt, options);
   Status s = client.Authenticate("pull");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), ErrorCode::kUnimplemented) << s.message();
+  EXPECT_EQ(s.code(), ErrorCode::kUnauthenticated) << s.message();
   EXPECT_EQ(transport.sends(), 1u);
   EXPECT_TRUE(sleeps_.empty());
   EXPECT_EQ(client.stats().retries, 0);
@@ -301,6 +305,7 @@ TEST_F(RegistryClientTest, TransientTransportErrorIsRetried) {
        MakeError(ErrorCode::kDeadlineExceeded, "[timeout] no answer"),
        Ok200()});
   ClientOptions options;
+  options.scheme = "http";  // the fake registry
   options.max_attempts = 5;
   options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
   RegistryClient client(transport, "registry.test:5000", "team/app",
@@ -328,6 +333,7 @@ TEST_F(RegistryClientTest, GivesUpOnPersistent500AfterBoundedAttempts) {
 
 TEST_F(RegistryClientTest, RetriesRefusedConnectionThenGivesUp) {
   ClientOptions options;
+  options.scheme = "http";  // the fake registry
   options.max_attempts = 4;
   options.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
   RegistryClient client(

@@ -10,6 +10,7 @@
 #include "release/image/index_command.h"
 #include "release/image/inspect_command.h"
 #include "release/image/pack_command.h"
+#include "release/registry/pull_layout.h"
 #include "release/registry/push.h"
 #include "release/signing/commands.h"
 #include "release/verify/gate.h"
@@ -31,6 +32,8 @@ constexpr Subcommand kSubcommands[] = {
      "print a single-image layout's facts as JSON (size, files, ports)"},
     {"push", staticship::registry::RunPush,
      "push an OCI layout (and its SBOM) to a registry; prints REF@digest"},
+    {"pull", staticship::registry::RunPull,
+     "fetch an image or index by digest into an OCI layout (verified)"},
     {"keygen", staticship::signing::RunKeygen,
      "write an ECDSA P-256 key pair (P.key, P.pub) as cosign uses"},
     {"sign", staticship::signing::RunSign,

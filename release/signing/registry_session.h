@@ -1,5 +1,6 @@
-// A registry connection from the command-line flags that push and deploy
-// spell the same way (--auth-file, --insecure-http, --timeout), for the
+// A registry connection from the command-line flags that push, pull and
+// deploy spell the same way (release/registry/connection_flags.h: --ca-cert,
+// --insecure-http for loopback only, --auth-file, --timeout), for the
 // commands that read or write signatures: sign, attest, verify.
 #ifndef STATICSHIP_RELEASE_SIGNING_REGISTRY_SESSION_H_
 #define STATICSHIP_RELEASE_SIGNING_REGISTRY_SESSION_H_
@@ -8,21 +9,23 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/base/flags.h"
 #include "common/base/result.h"
-#include "release/registry/http_transport.h"
+#include "release/registry/connection_flags.h"
 #include "release/registry/reference.h"
 #include "release/registry/registry_client.h"
 
 namespace staticship::signing {
 
 // Added to a command's FlagSpec.
-inline const std::set<std::string> kRegistryValueFlags = {"auth-file",
-                                                          "timeout"};
+inline const std::set<std::string> kRegistryValueFlags = {
+    "ca-cert", "auth-file", "timeout"};
 inline const std::set<std::string> kRegistrySwitches = {"insecure-http"};
 inline constexpr char kRegistryFlagsUsage[] =
-    "[--auth-file FILE] [--insecure-http] [--timeout 60s]";
+    "[--ca-cert FILE] [--insecure-http (loopback only)] [--auth-file FILE] "
+    "[--timeout 60s]";
 
 class RegistrySession {
  public:
@@ -31,12 +34,13 @@ class RegistrySession {
       const Flags& flags, const registry::Reference& ref,
       std::string_view actions);
 
-  registry::RegistryClient& client() { return *client_; }
+  registry::RegistryClient& client() { return connection_->client(); }
 
  private:
-  RegistrySession() = default;
-  registry::SocketTransport transport_;
-  std::unique_ptr<registry::RegistryClient> client_;
+  explicit RegistrySession(
+      std::unique_ptr<registry::RegistryConnection> connection)
+      : connection_(std::move(connection)) {}
+  std::unique_ptr<registry::RegistryConnection> connection_;
 };
 
 // --ref as these commands need it: HOST:PORT/REPO@sha256:<hex>. A tag can

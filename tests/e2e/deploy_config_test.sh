@@ -127,7 +127,8 @@ ref="${STATICSHIP_REGISTRY}/staticship/scheduler@${sched_digest}"
 # --- the same settings as Kubernetes objects, the image config from the registry
 printf 'zones: {}\n' >"${work}/zones.yaml"
 "${shipctl}" manifest --ref "${ref}" --name scheduler --port 8090 \
-  --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --mount "${work}/zones.yaml:/etc/scheduler/zones.yaml:ro" \
+  --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --ca-cert "${STATICSHIP_REGISTRY_CA}" \
+  --mount "${work}/zones.yaml:/etc/scheduler/zones.yaml:ro" \
   --volume scheduler-data:/var/lib/scheduler --arg --workers=8 >"${work}/k8s.yaml"
 for kind in ConfigMap PersistentVolumeClaim Deployment Service; do
   grep -q "^kind: ${kind}$" "${work}/k8s.yaml" || fail "manifest has no ${kind}"

@@ -70,13 +70,16 @@ eval "$("${repo}/ci/registry" start)"
 registry_pid="$(sed -n 's/^PID=//p' "${STATICSHIP_STATE}/registry.env")"
 pass "registry on ${STATICSHIP_REGISTRY}"
 repo_ref="${STATICSHIP_REGISTRY}/e2e/health"
+# https, verified against the CA ci/registry made (alone in its directory,
+# which is what skopeo's --cert-dir wants).
+[[ -r "${STATICSHIP_REGISTRY_CA:-}" ]] || fail "ci/registry start printed no CA"
+tls=(--ca-cert "${STATICSHIP_REGISTRY_CA}")
+cert_dir="$(dirname "${STATICSHIP_REGISTRY_CA}")"
 password="$(cut -d: -f2- "${STATICSHIP_REGISTRY_AUTH_FILE}")"
 
 # --- push -------------------------------------------------------------------
 echo '{"spdxVersion":"SPDX-2.3","name":"e2e"}' >"${work}/image.spdx.json"
-# umoci's image has no linked-inputs label to check an SBOM against
-# (sign_e2e_test covers that), hence --allow-incomplete-sbom here.
-out="$("${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom \
+out="$("${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom "${tls[@]}" \
   --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" --sbom "${work}/image.spdx.json" --report "${work}/push.json")"
 echo "${out}"
 pushed="$(grep -o "^${repo_ref}@sha256:[0-9a-f]\{64\}$" <<<"${out}")" || fail "push printed no REF@digest"
@@ -93,27 +96,27 @@ grep -q '^push: [0-9]\+ ms$' <<<"${out}" || fail "push printed no duration"
 [[ "${out}" != *"${password}"* ]] || fail "push output shows the password"
 pass "push ${pushed}"
 
-again="$("${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}")"
+again="$("${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom "${tls[@]}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}")"
 grep -q '^push: 0 blobs uploaded' <<<"${again}" || fail "second push uploaded blobs: ${again}"
 pass "second push uploads nothing"
 
 # --- pull back with skopeo ----------------------------------------------------
 creds="$(cat "${STATICSHIP_REGISTRY_AUTH_FILE}")"
-inspected="$(skopeo inspect --tls-verify=false --creds "${creds}" "docker://${repo_ref}:v1" |
+inspected="$(skopeo inspect --cert-dir "${cert_dir}" --creds "${creds}" "docker://${repo_ref}:v1" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
 [[ "${inspected}" == "${layout_digest}" ]] || fail "skopeo inspect says ${inspected}"
-skopeo copy -q --src-tls-verify=false --src-creds "${creds}" "docker://${repo_ref}@${layout_digest}" "oci:${work}/pulled:v1"
+skopeo copy -q --src-cert-dir "${cert_dir}" --src-creds "${creds}" "docker://${repo_ref}@${layout_digest}" "oci:${work}/pulled:v1"
 copied="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "${work}/pulled/index.json")"
 [[ "${copied}" == "${layout_digest}" ]] || fail "skopeo copy got ${copied}"
 sbom_tag="sha256-${layout_digest#sha256:}.sbom"
-skopeo inspect --raw --tls-verify=false --creds "${creds}" "docker://${repo_ref}:${sbom_tag}" | grep -q 'text/spdx+json' ||
+skopeo inspect --raw --cert-dir "${cert_dir}" --creds "${creds}" "docker://${repo_ref}:${sbom_tag}" | grep -q 'text/spdx+json' ||
   fail "SBOM is not attached under ${sbom_tag}"
 pass "skopeo sees ${inspected}, SBOM under :${sbom_tag}"
 
 # --- wrong password ------------------------------------------------------------
 set +e
 bad_out="$(STATICSHIP_REGISTRY_USER=staticship STATICSHIP_REGISTRY_PASSWORD='Wrong-Pa55-e2e' \
-  "${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom 2>&1)"
+  "${shipctl}" push --layout "${layout}" --ref "${repo_ref}:v1" --allow-incomplete-sbom "${tls[@]}" 2>&1)"
 bad_rc=$?
 set -e
 [[ ${bad_rc} -ne 0 ]] || fail "push with a wrong password succeeded"
@@ -128,7 +131,7 @@ deploy() {  # name port [extra flags]
   local name="$1" port="$2"
   shift 2
   "${shipctl}" deploy --ref "${repo_ref}@${layout_digest}" --name "${name}" --port "${port}" \
-    --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "$@"
+    --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "${tls[@]}" "$@"
 }
 out_a="$(deploy e2e-a "${port_a}" --report "${work}/deploy.json")"
 echo "${out_a}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Signing, attestation and the verification gate against the real
-# docker-registry (plain http on loopback) and runc: keygen, push --sign-key
+# docker-registry (plain http on loopback, `ci/registry start --http` and
+# --insecure-http; TLS is registry_tls_test's) and runc: keygen, push --sign-key
 # with SBOM and provenance, independent checks (check_signatures.py:
 # python3-cryptography, python3-securesystemslib), then a good image passes
 # `shipctl verify` and deploys, and each tampering is refused in one line
@@ -47,7 +48,7 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-eval "$("${repo}/ci/registry" start)"
+eval "$("${repo}/ci/registry" start --http)"
 registry="${STATICSHIP_REGISTRY}"
 auth="${STATICSHIP_REGISTRY_AUTH_FILE}"
 storage="$(dirname "${auth}")/storage"
@@ -102,7 +103,7 @@ commit="$(printf '%040d' 7 | tr 0 a)"
 push() {  # layout repository key [extra flags]: prints the digest
   local layout="$1" repository="$2" key="$3"
   shift 3
-  "${shipctl}" push --layout "${work}/${layout}" --ref "${registry}/${repository}:v1" \
+  "${shipctl}" push --insecure-http --layout "${work}/${layout}" --ref "${registry}/${repository}:v1" \
     --auth-file "${auth}" --sbom "${work}/${layout}.spdx.json" \
     --sign-key "${work}/${key}.key" --provenance "${work}/provenance.json" \
     --report "${work}/push-${layout}.json" "$@" >/dev/null
@@ -116,7 +117,7 @@ other="$(push good e2e/other other)"
 pass "pushed and signed ${good}"
 
 set +e
-wrong="$(COSIGN_PASSWORD=Wrong-Pa55-e2e "${shipctl}" sign --key "${work}/release.key" \
+wrong="$(COSIGN_PASSWORD=Wrong-Pa55-e2e "${shipctl}" sign --insecure-http --key "${work}/release.key" \
   --ref "${registry}/e2e/signed@${good}" --auth-file "${auth}" 2>&1)"
 wrong_rc=$?
 set -e
@@ -145,7 +146,7 @@ policy feed "vulnerabilities: {feed: ${feed}, severity_threshold: low}
 
 verify() {  # policy repository digest: sets out, rc
   set +e
-  out="$("${shipctl}" verify --policy "${work}/$1.yaml" --ref "${registry}/$2@$3" \
+  out="$("${shipctl}" verify --insecure-http --policy "${work}/$1.yaml" --ref "${registry}/$2@$3" \
     --auth-file "${auth}" 2>&1 >/dev/null)"
   rc=$?
   set -e
@@ -174,11 +175,11 @@ refused "a known vulnerable package" feed e2e/vuln "${vuln}" "vulnerability:" "C
 
 # An attestation about another digest: the second image's .att put under
 # the good image's .att tag.
-"${shipctl}" push --layout "${work}/second" --ref "${registry}/e2e/swap:v1" --auth-file "${auth}" \
+"${shipctl}" push --insecure-http --layout "${work}/second" --ref "${registry}/e2e/swap:v1" --auth-file "${auth}" \
   --sbom "${work}/second.spdx.json" >/dev/null
 swap_good="$(push good e2e/swap release --password-file "${work}/password")"
 swap_second="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "${work}/push-second.json")"
-"${shipctl}" attest --key "${work}/release.key" --password-file "${work}/password" \
+"${shipctl}" attest --insecure-http --key "${work}/release.key" --password-file "${work}/password" \
   --ref "${registry}/e2e/swap@${swap_second}" --predicate-type spdx \
   --predicate "${work}/second.spdx.json" --auth-file "${auth}" >/dev/null
 curl -sf -u "${creds}" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
@@ -195,7 +196,7 @@ doc["packages"] = [p for p in doc["packages"] if "libc++" not in p["name"]]
 json.dump(doc, open(sys.argv[2], "w"))
 PY
 set +e
-refuse_push="$("${shipctl}" push --layout "${work}/good" --ref "${registry}/e2e/dropped:v1" \
+refuse_push="$("${shipctl}" push --insecure-http --layout "${work}/good" --ref "${registry}/e2e/dropped:v1" \
   --auth-file "${auth}" --sbom "${work}/dropped.spdx.json" 2>&1)"
 set -e
 grep -q 'is incomplete: it does not name pkg:generic/llvm-libcxx@' <<<"${refuse_push}" ||
@@ -210,12 +211,12 @@ refused "an SBOM that drops a linked package" base e2e/dropped "${dropped}" "sbo
 
 # The tag re-pushed to an unsigned image: what the tag names now is refused,
 # the signed digest still passes.
-"${shipctl}" push --layout "${work}/second" --ref "${registry}/e2e/signed:v1" --auth-file "${auth}" \
+"${shipctl}" push --insecure-http --layout "${work}/second" --ref "${registry}/e2e/signed:v1" --auth-file "${auth}" \
   --allow-incomplete-sbom >/dev/null
 retagged="$(curl -sfI -u "${creds}" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
   "http://${registry}/v2/e2e/signed/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')"
 [[ "${retagged}" == "${second}" ]] || fail "the tag names ${retagged}, not ${second}"
-"${shipctl}" push --layout "${work}/tamper" --ref "${registry}/e2e/signed:v1" --auth-file "${auth}" \
+"${shipctl}" push --insecure-http --layout "${work}/tamper" --ref "${registry}/e2e/signed:v1" --auth-file "${auth}" \
   --allow-incomplete-sbom >/dev/null
 retagged="$(curl -sfI -u "${creds}" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
   "http://${registry}/v2/e2e/signed/manifests/v1" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')"
@@ -226,7 +227,7 @@ verify base e2e/signed "${good}"
 # --- deploy --policy ----------------------------------------------------------------
 port="$(free_port)"
 deploy() {  # name repository digest
-  "${shipctl}" deploy --ref "${registry}/$2@$3" --name "$1" --port "${port}" \
+  "${shipctl}" deploy --insecure-http --ref "${registry}/$2@$3" --name "$1" --port "${port}" \
     --state-dir "${state_dir}" --auth-file "${auth}" --policy "${work}/base.yaml" --timeout 10s
 }
 nothing_started() {  # name

@@ -87,6 +87,16 @@ void FakeHttpServer::Serve(UniqueFd connection) {
       ssize_t n = ::recv(connection.get(), chunk, sizeof chunk, 0);
       if (n <= 0) return;
       buf.append(chunk, static_cast<size_t>(n));
+      if (buf[0] < 'A' || buf[0] > 'Z') {
+        // Not a request line (a TLS ClientHello, say): answer at once, as
+        // nginx and Go's server do, instead of waiting for a blank line.
+        constexpr char kBad[] =
+            "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+            "Content-Length: 0\r\n\r\n";
+        [[maybe_unused]] ssize_t w =
+            ::send(connection.get(), kBad, sizeof(kBad) - 1, MSG_NOSIGNAL);
+        return;
+      }
     }
     FakeRequest request;
     std::string head = buf.substr(0, head_end);
