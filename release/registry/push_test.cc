@@ -330,11 +330,12 @@ TEST_F(PushTest, CommandLineSignsAndAttestsBeforeTagging) {
                   .ok());
   FakeRegistry registry({});
   std::vector<std::string> argv = {
-      "--layout",     (root_ / "signed").string(),
-      "--ref",        registry.authority() + "/svc/gateway:v5",
-      "--sbom",       (root_ / "signed.spdx.json").string(),
-      "--sign-key",   (root_ / "k.key").string(),
-      "--provenance", (root_ / "prov.json").string()};
+      "--layout",       (root_ / "signed").string(),
+      "--ref",          registry.authority() + "/svc/gateway:v5",
+      "--sbom",         (root_ / "signed.spdx.json").string(),
+      "--sign-key",     (root_ / "k.key").string(),
+      "--provenance",   (root_ / "prov.json").string(),
+      "--insecure-http"};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   ::testing::internal::CaptureStdout();
