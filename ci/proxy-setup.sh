@@ -11,6 +11,8 @@
 #   proxy_write_upstream DIR PORT        DIR/nginx.conf: the upstream
 #   proxy_write_gateway FILE PORT UP     the gateway's config, upstream UP
 #   proxy_write_nginx DIR PORT UP        DIR/nginx.conf: nginx proxy_pass to UP
+#   cpu_tree PID                         CPU clock ticks (user + system) of
+#                                        PID and its children
 #   bench_build_opt DIR LOG LABEL...     `bazel build -c opt` (static musl,
 #                                        the shipped build), binaries copied
 #                                        into DIR; output in LOG
@@ -86,6 +88,14 @@ http {
   }
 }
 CONF
+}
+
+cpu_tree() {  # cpu_tree PID
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
 }
 
 bench_build_opt() {  # bench_build_opt DIR LOG LABEL...

@@ -380,6 +380,7 @@ void Worker::Complete(size_t i, const http::Response& response) {
     result_.latency.Record(Nanos(done - c.intended));
   }
   if (done >= window_start_ && done < window_end_) ++result_.answered_in_window;
+  ++result_.answered_total;
   c.state = Connection::State::kIdle;
   --busy_;
   idle_.push_back(i);
@@ -560,6 +561,7 @@ void LoadResult::Merge(const LoadResult& other) {
   errors.parse += other.errors.parse;
   reconnects += other.reconnects;
   answered_in_window += other.answered_in_window;
+  answered_total += other.answered_total;
 }
 
 Result<LoadResult> RunLoad(const LoadOptions& options) {

@@ -44,6 +44,9 @@ struct LoadResult {
   // Answers (to any request) that arrived inside the window: the
   // throughput, as wrk counts it.
   uint64_t answered_in_window = 0;
+  // Answers to any request, warm-up and drain included: what the server
+  // did over the whole run (a benchmark divides its CPU time by it).
+  uint64_t answered_total = 0;
   double window_seconds = 0;
   // CPU seconds (user + system) the generator used, all threads.
   double cpu_seconds = 0;

@@ -64,6 +64,7 @@ TEST_F(LoadRunTest, OpenLoopSendsTheScheduleAndAnswersAllOfIt) {
   EXPECT_EQ(result->latency.count(), 500u);
   EXPECT_EQ(result->send_lag.count(), 500u);
   EXPECT_EQ(seen.load(), 600);
+  EXPECT_EQ(result->answered_total, 600u);
   // Answers counted by when they arrived: on a loaded machine (or under
   // qemu) some of the window's answers land after it, so only roughly.
   EXPECT_NEAR(result->achieved_rate(), 500, 150);

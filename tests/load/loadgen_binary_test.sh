@@ -74,6 +74,7 @@ assert r["latency_from"] == "intended send time"
 assert r["target_rate"] == 100
 req = r["requests"]
 assert req["scheduled"] == 100, req
+assert req["answered_total"] >= 100, req
 assert req["ok"] == 100 and req["timeouts"] == 0 and req["errors"]["total"] == 0, req
 lat = r["latency_ms"]
 assert lat["count"] == 100
