@@ -1,0 +1,136 @@
+#include "common/diagnostics/thread_dump.h"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace staticship::diagnostics {
+namespace {
+
+using namespace std::chrono_literals;
+
+[[gnu::noinline]] uint64_t ThreadDumpTestSpin(const std::atomic<bool>* stop) {
+  uint64_t n = 0;
+  while (!stop->load(std::memory_order_relaxed)) ++n;
+  return n;
+}
+
+// Threads that wait on a condition variable (blocked in the kernel), one
+// that spins, and optionally one that blocks the dump's signal.
+class Crowd {
+ public:
+  explicit Crowd(bool with_deaf_thread) {
+    for (int i = 0; i < 3; ++i) {
+      Start("waiter-" + std::to_string(i), [this] {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_.load(); });
+      });
+    }
+    Start("spinner", [this] { sink_ += ThreadDumpTestSpin(&stop_); });
+    if (with_deaf_thread) {
+      Start("deaf", [this] {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, ThreadDumpSignal());
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_.load(); });
+      });
+    }
+    while (running_.load() < static_cast<int>(threads_.size())) {
+      std::this_thread::yield();
+    }
+    std::this_thread::sleep_for(20ms);  // let them reach their waits
+  }
+  ~Crowd() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_.store(true);
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void Start(std::string name, std::function<void()> body) {
+    threads_.emplace_back([this, name, body] {
+      ::pthread_setname_np(::pthread_self(), name.c_str());
+      running_.fetch_add(1);
+      body();
+    });
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> running_{0};
+  uint64_t sink_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+TEST(ThreadDumpTest, EveryThreadAnswersWithItsStack) {
+  Crowd crowd(false);
+  auto tasks = ListThreads();
+  ASSERT_TRUE(tasks.ok()) << tasks.message();
+  auto stacks = DumpThreadStacks(2000ms);
+  ASSERT_TRUE(stacks.ok()) << stacks.message();
+  std::set<int> expected, dumped;
+  for (const ThreadInfo& t : *tasks) expected.insert(t.tid);
+  for (const ThreadStack& s : *stacks) {
+    dumped.insert(s.thread.tid);
+    EXPECT_TRUE(s.answered) << s.thread.name;
+    EXPECT_FALSE(s.pcs.empty()) << s.thread.name;
+  }
+  EXPECT_EQ(dumped, expected);
+
+  Symbolizer symbolizer = Symbolizer::ForThisProcess();
+  const std::string text = FormatThreadDump(*stacks, symbolizer);
+  EXPECT_NE(text.find("# " + std::to_string(stacks->size()) +
+                      " threads of pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << text;
+  for (const char* name : {"waiter-0", "waiter-1", "waiter-2", "spinner"}) {
+    EXPECT_NE(text.find(std::string("\"") + name + "\""), std::string::npos)
+        << name;
+  }
+  EXPECT_NE(text.find("ThreadDumpTestSpin"), std::string::npos) << text;
+  // The dumping thread is in the dump, inside the dump.
+  EXPECT_NE(text.find("DumpThreadStacks"), std::string::npos) << text;
+  EXPECT_NE(text.find("# modules"), std::string::npos);
+}
+
+TEST(ThreadDumpTest, AThreadThatBlocksTheSignalIsListedWithoutAStack) {
+  Crowd crowd(true);
+  const auto start = std::chrono::steady_clock::now();
+  auto stacks = DumpThreadStacks(300ms);
+  ASSERT_TRUE(stacks.ok()) << stacks.message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  int deaf = 0;
+  for (const ThreadStack& s : *stacks) {
+    if (s.thread.name == "deaf") {
+      ++deaf;
+      EXPECT_FALSE(s.answered);
+      EXPECT_TRUE(s.pcs.empty());
+    } else {
+      EXPECT_TRUE(s.answered) << s.thread.name;
+    }
+  }
+  EXPECT_EQ(deaf, 1);
+  const std::string text =
+      FormatThreadDump(*stacks, Symbolizer::ForThisProcess());
+  EXPECT_NE(text.find("\"deaf\" state"), std::string::npos);
+  EXPECT_NE(text.find("no answer"), std::string::npos);
+  // The next dump works: the first one left nothing behind.
+  EXPECT_TRUE(DumpThreadStacks(300ms).ok());
+}
+
+}  // namespace
+}  // namespace staticship::diagnostics
