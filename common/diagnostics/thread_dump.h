@@ -8,6 +8,12 @@
 // The signal interrupts blocking system calls that are not restarted
 // (epoll_wait, poll, sigtimedwait return EINTR); our loops retry those.
 //
+// Frame-pointer unwinding needs frame pointers in every function on the
+// stack. Our code, third-party code and the static build's musl and libc++
+// have them; the dynamic build's glibc does not (Debian builds it without),
+// so a thread stopped inside glibc (a futex wait, a system call) shows the
+// glibc frame and then its caller's caller, or nothing more.
+//
 //   auto stacks = DumpThreadStacks(std::chrono::milliseconds(500));
 //   std::string text = FormatThreadDump(*stacks, Symbolizer::ForThisProcess());
 #ifndef STATICSHIP_COMMON_DIAGNOSTICS_THREAD_DUMP_H_

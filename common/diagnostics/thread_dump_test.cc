@@ -102,8 +102,11 @@ TEST(ThreadDumpTest, EveryThreadAnswersWithItsStack) {
         << name;
   }
   EXPECT_NE(text.find("ThreadDumpTestSpin"), std::string::npos) << text;
-  // The dumping thread is in the dump, inside the dump.
-  EXPECT_NE(text.find("DumpThreadStacks"), std::string::npos) << text;
+  // The dumping thread is in the dump, inside this test. (Not always
+  // inside DumpThreadStacks: under glibc, which keeps no frame pointers,
+  // the frame of the function that called into it is skipped.)
+  EXPECT_NE(text.find("EveryThreadAnswersWithItsStack"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("# modules"), std::string::npos);
 }
 

@@ -52,7 +52,7 @@ TEST(ChromeTraceTest, AnyBytesGiveValidJson) {
   std::string out;
   AppendJsonString(std::string("\x01\xff\\/ok", 6), &out);
   EXPECT_EQ(out, "\"\\u0001\\u00ff\\\\/ok\"");
-  EXPECT_NO_THROW((void)nlohmann::json::parse(out));
+  EXPECT_TRUE(nlohmann::json::accept(out));
 }
 
 TEST(ChromeTraceTest, EmptyTraceIsValid) {
