@@ -201,10 +201,16 @@ TEST_F(AdminServerTest, ThreadsListsEveryThread) {
         << t.tid << " " << t.name << "\n"
         << r.body;
   }
-  EXPECT_NE(r.body.find("\"svc-0\""), std::string::npos);
-  EXPECT_NE(r.body.find("\"admin-0\""), std::string::npos);
+  // Our threads answered with a stack. (Not every thread: qemu-user, which
+  // runs the aarch64 tests, adds one of its own that blocks all signals.)
+  for (const char* name : {"svc-0", "svc-1", "admin-0"}) {
+    const size_t at = r.body.find(std::string("\"") + name + "\" state ");
+    ASSERT_NE(at, std::string::npos) << name;
+    const size_t next_line = r.body.find('\n', at) + 1;
+    EXPECT_EQ(r.body.compare(next_line, 5, "  #0 "), 0) << name << "\n"
+                                                        << r.body;
+  }
   EXPECT_NE(r.body.find("function names from the .symtab"), std::string::npos);
-  EXPECT_EQ(r.body.find("no answer"), std::string::npos) << r.body;
 }
 
 TEST_F(AdminServerTest, VarsHasEveryField) {

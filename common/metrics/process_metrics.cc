@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -86,18 +87,39 @@ ProcessStats ReadProcessStats() {
       if (number < 3 || number - 3 >= fields.size()) return std::nullopt;
       return ParseUnsigned(fields[number - 3]);
     };
-    stats.threads = field(20);
-    stats.virtual_bytes = field(23);
-    if (auto pages = field(24)) {
-      stats.resident_bytes =
-          *pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    }
     const long ticks = ::sysconf(_SC_CLK_TCK);
     auto boot = BootTime();
     if (auto start = field(22); start && boot && ticks > 0) {
       stats.start_time_seconds =
           static_cast<double>(*boot) +
           static_cast<double>(*start) / static_cast<double>(ticks);
+    }
+  }
+  // Sizes from statm and the thread count from status rather than from
+  // stat: the same kernel figures, and qemu-user (the aarch64 tests) passes
+  // these two files through while it fakes stat's with zeros.
+  if (Result<std::string> statm = ReadWholeFile("/proc/self/statm");
+      statm.ok()) {
+    std::string_view text = *statm;
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const size_t space = text.find(' ');
+    if (space != std::string_view::npos) {
+      std::string_view rest = text.substr(space + 1);
+      auto size = ParseUnsigned(text.substr(0, space));
+      auto resident = ParseUnsigned(rest.substr(0, rest.find(' ')));
+      if (size) stats.virtual_bytes = *size * page;
+      if (resident) stats.resident_bytes = *resident * page;
+    }
+  }
+  if (Result<std::string> status = ReadWholeFile("/proc/self/status");
+      status.ok()) {
+    std::string_view text = *status;
+    const size_t at = text.find("\nThreads:");
+    if (at != std::string_view::npos) {
+      text.remove_prefix(at + 9);
+      text = text.substr(0, text.find('\n'));
+      text.remove_prefix(std::min(text.find_first_not_of(" \t"), text.size()));
+      stats.threads = ParseUnsigned(text);
     }
   }
   if (auto fds = ListDirectory("/proc/self/fd"); fds.ok()) {

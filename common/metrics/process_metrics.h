@@ -20,12 +20,12 @@ namespace staticship::metrics {
 struct ProcessStats {
   std::optional<double> cpu_user_seconds;    // getrusage
   std::optional<double> cpu_system_seconds;  // getrusage
-  std::optional<uint64_t> resident_bytes;    // /proc/self/stat rss
-  std::optional<uint64_t> virtual_bytes;     // /proc/self/stat vsize
+  std::optional<uint64_t> resident_bytes;    // /proc/self/statm resident
+  std::optional<uint64_t> virtual_bytes;     // /proc/self/statm size
   std::optional<uint64_t> open_fds;          // entries of /proc/self/fd
   std::optional<uint64_t> max_fds;           // RLIMIT_NOFILE soft limit
   std::optional<double> start_time_seconds;  // Unix time: starttime + btime
-  std::optional<uint64_t> threads;           // /proc/self/stat num_threads
+  std::optional<uint64_t> threads;           // /proc/self/status Threads
 };
 
 ProcessStats ReadProcessStats();
