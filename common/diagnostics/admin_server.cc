@@ -201,11 +201,13 @@ void AdminServer::Profile(const http::Request& request,
             json, sizeof(json),
             "{\"seconds\":%d,\"hz\":%d,\"samples\":%llu,\"dropped\":%llu,"
             "\"threads\":%d,\"setup_ms\":%.3f,\"teardown_ms\":%.3f,"
-            "\"encode_ms\":%.3f,\"handler_ms\":%.3f,\"bytes\":%zu}",
+            "\"encode_ms\":%.3f,\"handler_ms\":%.3f,"
+            "\"collector_cpu_ms\":%.3f,\"bytes\":%zu}",
             seconds, hz, static_cast<unsigned long long>(profile->samples),
             static_cast<unsigned long long>(profile->dropped), profile->threads,
             Ms(profile->setup_ns), Ms(profile->teardown_ns), Ms(encode_ns),
-            Ms(profile->handler_ns), encoded->size());
+            Ms(profile->handler_ns), Ms(profile->collector_cpu_ns),
+            encoded->size());
         last_profile_json_ = json;
       }
     }
@@ -227,6 +229,8 @@ void AdminServer::Profile(const http::Request& request,
     r.headers.Add("X-Profile-Teardown-Ms", FormatMs(profile->teardown_ns));
     r.headers.Add("X-Profile-Encode-Ms", FormatMs(encode_ns));
     r.headers.Add("X-Profile-Handler-Ms", FormatMs(profile->handler_ns));
+    r.headers.Add("X-Profile-Collector-Cpu-Ms",
+                  FormatMs(profile->collector_cpu_ns));
     responder.Send(std::move(r));
   });
   if (!started) responder.Send(Text(503, "the admin listener is stopping\n"));

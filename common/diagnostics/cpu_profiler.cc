@@ -62,6 +62,12 @@ struct SignalState {
 };
 SignalState g_signal_state;
 
+int64_t ThreadCpuNs() {
+  timespec ts;
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
 int64_t MonotonicNs() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -108,13 +114,21 @@ class ThreadTimers {
   explicit ThreadTimers(int64_t period_ns) : period_ns_(period_ns) {}
   ~ThreadTimers() { DeleteAll(); }
 
-  // Arms a timer for every thread not armed yet; returns how many are new.
-  int ArmNewThreads() {
-    Result<std::vector<ThreadInfo>> threads = ListThreads();
-    if (!threads.ok()) return 0;
+  // The threads that have no timer yet.
+  std::vector<ThreadInfo> Unarmed() const {
+    std::vector<ThreadInfo> unarmed;
+    if (Result<std::vector<ThreadInfo>> threads = ListThreads(); threads.ok()) {
+      for (ThreadInfo& t : *threads) {
+        if (names_.count(t.tid) == 0) unarmed.push_back(std::move(t));
+      }
+    }
+    return unarmed;
+  }
+
+  // Arms a timer for each of `threads`; returns how many were armed.
+  int Arm(std::vector<ThreadInfo> threads) {
     int added = 0;
-    for (ThreadInfo& t : *threads) {
-      if (names_.count(t.tid) != 0) continue;
+    for (ThreadInfo& t : threads) {
       names_.emplace(t.tid, std::move(t.name));
       KernelSigevent event{};
       event.value.sival_int = t.tid;
@@ -183,6 +197,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
                          std::to_string(options.hz));
   }
   const Clock::time_point setup_start = Clock::now();
+  const int64_t collector_cpu_start = ThreadCpuNs();
   CpuProfile profile;
   profile.hz = options.hz;
   profile.start_unix_ns =
@@ -214,7 +229,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
   Aggregate aggregate;
   {
     ThreadTimers timers(period_ns);
-    timers.ArmNewThreads();
+    timers.Arm(timers.Unarmed());
     profile.setup_ns = (Clock::now() - setup_start).count();
     const Clock::time_point start = Clock::now();
     const Clock::time_point deadline = start + options.duration;
@@ -226,6 +241,8 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
       Drain(session->ring, &aggregate, &profile.samples);
       if (Clock::now() >= next_scan) {
         next_scan = Clock::now() + std::chrono::milliseconds(500);
+        std::vector<ThreadInfo> started = timers.Unarmed();
+        if (started.empty()) continue;
         // A new thread's stack is in no snapshot yet: take a new one
         // before its first sample can arrive.
         if (Result<std::unique_ptr<StackRanges>> fresh = SnapshotRanges();
@@ -233,7 +250,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
           session->ranges.store(fresh->get(), std::memory_order_release);
           snapshots.push_back(std::move(*fresh));
         }
-        timers.ArmNewThreads();
+        timers.Arm(std::move(started));
       }
     }
     const Clock::time_point teardown_start = Clock::now();
@@ -258,6 +275,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
     }
     profile.objects = ListLoadedObjects();
     profile.teardown_ns = (Clock::now() - teardown_start).count();
+    profile.collector_cpu_ns = ThreadCpuNs() - collector_cpu_start;
   }
   return profile;
 }

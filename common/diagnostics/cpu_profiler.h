@@ -57,10 +57,12 @@ struct CpuProfile {
   int threads = 0;       // threads that had a timer
   // What the profile cost, for the report and the write-up's figures:
   // wall time to arm every timer, wall time to stop them and aggregate,
-  // and the CPU time all signal handlers took.
+  // the CPU time all signal handlers took and the collector's.
   int64_t setup_ns = 0;
   int64_t teardown_ns = 0;
   int64_t handler_ns = 0;
+  // CPU time of the collecting thread (arming, draining, aggregating).
+  int64_t collector_cpu_ns = 0;
   std::vector<Mapping> mappings;  // executable ones, at the end
   std::vector<LoadedObject> objects;
 };

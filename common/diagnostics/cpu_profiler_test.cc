@@ -80,6 +80,7 @@ TEST(CpuProfilerTest, SamplesBusyThreadsInTheirFunctions) {
   EXPECT_GE(p->duration_ns, 900000000);
   EXPECT_GT(p->setup_ns, 0);
   EXPECT_GT(p->handler_ns, 0);
+  EXPECT_GT(p->collector_cpu_ns, 0);
   EXPECT_FALSE(p->mappings.empty());
   EXPECT_FALSE(p->objects.empty());
   int64_t total = 0;

@@ -204,12 +204,14 @@ std::string EncodeProfileProto(const CpuProfile& profile,
   std::snprintf(
       comment, sizeof(comment),
       "staticship: %llu samples at %d Hz from %d threads, %llu dropped; "
-      "setup %.3f ms, teardown %.3f ms, signal handlers %.3f ms",
+      "setup %.3f ms, teardown %.3f ms, signal handlers %.3f ms, "
+      "collector %.3f ms CPU",
       static_cast<unsigned long long>(profile.samples), profile.hz,
       profile.threads, static_cast<unsigned long long>(profile.dropped),
       static_cast<double>(profile.setup_ns) / 1e6,
       static_cast<double>(profile.teardown_ns) / 1e6,
-      static_cast<double>(profile.handler_ns) / 1e6);
+      static_cast<double>(profile.handler_ns) / 1e6,
+      static_cast<double>(profile.collector_cpu_ns) / 1e6);
   out.Int64(profile_field::kComment, st.Id(comment));
   out.Int64(profile_field::kDefaultSampleType, st.Id("cpu"));
   for (const std::string& s : st.strings()) {
