@@ -199,11 +199,13 @@ void AdminServer::Profile(const http::Request& request,
         char json[512];
         std::snprintf(
             json, sizeof(json),
-            "{\"seconds\":%d,\"hz\":%d,\"samples\":%llu,\"dropped\":%llu,"
+            "{\"seconds\":%d,\"hz\":%d,\"samples\":%llu,\"signals\":%llu,"
+            "\"dropped\":%llu,"
             "\"threads\":%d,\"setup_ms\":%.3f,\"teardown_ms\":%.3f,"
             "\"encode_ms\":%.3f,\"handler_ms\":%.3f,"
             "\"collector_cpu_ms\":%.3f,\"bytes\":%zu}",
             seconds, hz, static_cast<unsigned long long>(profile->samples),
+            static_cast<unsigned long long>(profile->signals),
             static_cast<unsigned long long>(profile->dropped), profile->threads,
             Ms(profile->setup_ns), Ms(profile->teardown_ns), Ms(encode_ns),
             Ms(profile->handler_ns), Ms(profile->collector_cpu_ns),
@@ -223,6 +225,7 @@ void AdminServer::Profile(const http::Request& request,
     r.headers.Add("Content-Disposition", "attachment; filename=\"cpu.pb.gz\"");
     // What the profile cost, for scripts (ci/bench-profiling) and people.
     r.headers.Add("X-Profile-Samples", std::to_string(profile->samples));
+    r.headers.Add("X-Profile-Signals", std::to_string(profile->signals));
     r.headers.Add("X-Profile-Dropped", std::to_string(profile->dropped));
     r.headers.Add("X-Profile-Threads", std::to_string(profile->threads));
     r.headers.Add("X-Profile-Setup-Ms", FormatMs(profile->setup_ns));

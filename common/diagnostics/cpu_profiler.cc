@@ -88,7 +88,8 @@ void OnProfileSignal(int, siginfo_t* info, void* ucontext) {
     const int depth =
         UnwindFrames(RegistersFromContext(ucontext), *ranges, pcs, kMaxFrames);
     // The timer carries its thread's id: no gettid call here.
-    session->ring.Push(info->si_value.sival_int, pcs, depth);
+    session->ring.Push(info->si_value.sival_int, pcs, depth,
+                       1 + (info->si_overrun > 0 ? info->si_overrun : 0));
     session->handler_ns.fetch_add(MonotonicNs() - start,
                                   std::memory_order_relaxed);
   }
@@ -172,12 +173,13 @@ class ThreadTimers {
 // Identical stacks of one thread, counted.
 using Aggregate = std::map<std::pair<int, std::vector<uintptr_t>>, int64_t>;
 
-void Drain(SampleRing& ring, Aggregate* aggregate, uint64_t* samples) {
+void Drain(SampleRing& ring, Aggregate* aggregate, CpuProfile* profile) {
   StackSample sample;
   while (ring.Pop(&sample)) {
     std::vector<uintptr_t> pcs(sample.pcs, sample.pcs + sample.depth);
-    ++(*aggregate)[{sample.tid, std::move(pcs)}];
-    ++*samples;
+    (*aggregate)[{sample.tid, std::move(pcs)}] += sample.weight;
+    profile->samples += static_cast<uint64_t>(sample.weight);
+    ++profile->signals;
   }
 }
 
@@ -238,7 +240,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
            !(options.cancel != nullptr && options.cancel->load())) {
       std::this_thread::sleep_for(std::min<Clock::duration>(
           std::chrono::milliseconds(100), deadline - Clock::now()));
-      Drain(session->ring, &aggregate, &profile.samples);
+      Drain(session->ring, &aggregate, &profile);
       if (Clock::now() >= next_scan) {
         next_scan = Clock::now() + std::chrono::milliseconds(500);
         std::vector<ThreadInfo> started = timers.Unarmed();
@@ -261,7 +263,7 @@ Result<CpuProfile> CollectCpuProfile(const ProfileOptions& options) {
     // a handler either sees nullptr or is counted in in_handler.
     g_signal_state.session.store(nullptr);
     while (g_signal_state.in_handler.load() != 0) std::this_thread::yield();
-    Drain(session->ring, &aggregate, &profile.samples);
+    Drain(session->ring, &aggregate, &profile);
     for (auto& [key, count] : aggregate) {
       profile.stacks.push_back(
           {std::move(key.second), timers.NameOf(key.first), count});

@@ -52,8 +52,13 @@ struct CpuProfile {
   int64_t start_unix_ns = 0;
   int64_t duration_ns = 0;
   std::vector<Stack> stacks;
+  // Periods of CPU sampled (the stacks' counts add up to it), and the
+  // signals that brought them: the kernel checks CPU timers once per tick
+  // (CONFIG_HZ, often 250), so above that rate one signal carries several
+  // periods (the timer's overrun) and samples > signals.
   uint64_t samples = 0;
-  uint64_t dropped = 0;  // the ring was full
+  uint64_t signals = 0;
+  uint64_t dropped = 0;  // signals lost: the ring was full
   int threads = 0;       // threads that had a timer
   // What the profile cost, for the report and the write-up's figures:
   // wall time to arm every timer, wall time to stop them and aggregate,

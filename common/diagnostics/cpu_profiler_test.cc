@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +39,19 @@ class Burners {
   ~Burners() {
     stop_.store(true);
     for (auto& t : threads_) t.join();
+  }
+  // CPU the burning threads have used so far, in ns.
+  int64_t CpuNs() {
+    int64_t total = 0;
+    for (auto& t : threads_) {
+      clockid_t clock;
+      timespec ts{};
+      if (::pthread_getcpuclockid(t.native_handle(), &clock) == 0 &&
+          ::clock_gettime(clock, &ts) == 0) {
+        total += int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+      }
+    }
+    return total;
   }
 
  private:
@@ -90,6 +104,27 @@ TEST(CpuProfilerTest, SamplesBusyThreadsInTheirFunctions) {
   }
   EXPECT_EQ(static_cast<uint64_t>(total), p->samples);
   EXPECT_TRUE(NamesBurn(*p, Symbolizer::ForThisProcess(), "burner-"));
+}
+
+TEST(CpuProfilerTest, SamplesAddUpToTheCpuUsedAboveTheKernelsTickRate) {
+  // 1000 Hz is above the kernel's tick (CONFIG_HZ, often 250): one signal
+  // then stands for several periods, and counting signals alone would
+  // report a fraction of the CPU used.
+  Burners burners(2, "tick-");
+  std::this_thread::sleep_for(50ms);
+  const int64_t cpu_before = burners.CpuNs();
+  Result<CpuProfile> p = CollectCpuProfile({.duration = 1000ms, .hz = 1000});
+  const int64_t cpu_used = burners.CpuNs() - cpu_before;
+  ASSERT_TRUE(p.ok()) << p.message();
+  int64_t burner_samples = 0;
+  for (const auto& stack : p->stacks) {
+    if (stack.thread.rfind("tick-", 0) == 0) burner_samples += stack.count;
+  }
+  EXPECT_GE(p->samples, p->signals);
+  const double sampled_ns = static_cast<double>(burner_samples) * 1e6;
+  ASSERT_GT(cpu_used, 100000000);  // the burners ran at all
+  EXPECT_GT(sampled_ns, 0.7 * static_cast<double>(cpu_used));
+  EXPECT_LT(sampled_ns, 1.3 * static_cast<double>(cpu_used));
 }
 
 TEST(CpuProfilerTest, ThreadsStartedDuringTheProfileAreSampled) {

@@ -203,11 +203,13 @@ std::string EncodeProfileProto(const CpuProfile& profile,
   char comment[256];
   std::snprintf(
       comment, sizeof(comment),
-      "staticship: %llu samples at %d Hz from %d threads, %llu dropped; "
+      "staticship: %llu samples at %d Hz (%llu signals) from %d threads, "
+      "%llu dropped; "
       "setup %.3f ms, teardown %.3f ms, signal handlers %.3f ms, "
       "collector %.3f ms CPU",
       static_cast<unsigned long long>(profile.samples), profile.hz,
-      profile.threads, static_cast<unsigned long long>(profile.dropped),
+      static_cast<unsigned long long>(profile.signals), profile.threads,
+      static_cast<unsigned long long>(profile.dropped),
       static_cast<double>(profile.setup_ns) / 1e6,
       static_cast<double>(profile.teardown_ns) / 1e6,
       static_cast<double>(profile.handler_ns) / 1e6,

@@ -18,6 +18,10 @@ namespace staticship::diagnostics {
 struct StackSample {
   int32_t tid = 0;
   int32_t depth = 0;
+  // How many periods of CPU the sample stands for: a timer that expired
+  // again before its signal was delivered (the kernel checks CPU timers
+  // once per tick) reports the extra expiries as its overrun.
+  int32_t weight = 1;
   uintptr_t pcs[kMaxFrames];
 };
 
@@ -35,7 +39,7 @@ class SampleRing {
   }
 
   // Async-signal-safe. False, and counted, when the ring is full.
-  bool Push(int32_t tid, const uintptr_t* pcs, int depth) {
+  bool Push(int32_t tid, const uintptr_t* pcs, int depth, int32_t weight = 1) {
     size_t pos = enqueue_.load(std::memory_order_relaxed);
     Slot* slot;
     for (;;) {
@@ -59,6 +63,7 @@ class SampleRing {
     if (depth < 0) depth = 0;
     slot->sample.tid = tid;
     slot->sample.depth = depth;
+    slot->sample.weight = weight;
     std::memcpy(slot->sample.pcs, pcs,
                 static_cast<size_t>(depth) * sizeof(uintptr_t));
     slot->sequence.store(pos + 1, std::memory_order_release);
@@ -88,6 +93,7 @@ class SampleRing {
     }
     out->tid = slot->sample.tid;
     out->depth = slot->sample.depth;
+    out->weight = slot->sample.weight;
     std::memcpy(out->pcs, slot->sample.pcs,
                 static_cast<size_t>(out->depth) * sizeof(uintptr_t));
     slot->sequence.store(pos + mask_ + 1, std::memory_order_release);

@@ -14,14 +14,16 @@ TEST(SampleRingTest, PopsWhatWasPushedInOrder) {
   const uintptr_t a[] = {1, 2, 3};
   const uintptr_t b[] = {9};
   ASSERT_TRUE(ring.Push(10, a, 3));
-  ASSERT_TRUE(ring.Push(11, b, 1));
+  ASSERT_TRUE(ring.Push(11, b, 1, 4));
   StackSample s;
   ASSERT_TRUE(ring.Pop(&s));
   EXPECT_EQ(s.tid, 10);
   ASSERT_EQ(s.depth, 3);
   EXPECT_EQ(s.pcs[2], 3u);
+  EXPECT_EQ(s.weight, 1);
   ASSERT_TRUE(ring.Pop(&s));
   EXPECT_EQ(s.tid, 11);
+  EXPECT_EQ(s.weight, 4);
   EXPECT_FALSE(ring.Pop(&s));
 }
 
