@@ -26,17 +26,24 @@ Error ErrnoError(std::string_view what, std::string_view path) {
 Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError("cannot open", path.native());
+  // Read straight into the string, never through a stack buffer: server
+  // threads on musl have 128 KiB stacks, and a 64 KiB buffer under a
+  // handler that already holds one (the server's read buffer) would reach
+  // past the guard page into another thread's memory.
+  constexpr size_t kChunk = 1 << 16;
   std::string data;
-  char buf[1 << 16];
+  size_t size = 0;
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    data.resize(size + kChunk);
+    const ssize_t n = ::read(fd.get(), data.data() + size, kChunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoError("cannot read", path.native());
     }
     if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
+    size += static_cast<size_t>(n);
   }
+  data.resize(size);
   return data;
 }
 

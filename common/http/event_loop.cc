@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -242,6 +243,36 @@ void EventLoop::RunTimers() {
     Task task = ReleaseTimer(timer_heap_.front());
     task();
   }
+}
+
+void EventLoop::StartLagProbe(Clock::duration interval) {
+  if (lag_probe_started_ || interval <= Clock::duration::zero()) return;
+  lag_probe_started_ = true;
+  Clock::time_point deadline = Clock::now() + interval;
+  RunAfter(interval,
+           [this, deadline, interval] { ProbeLag(deadline, interval); });
+}
+
+void EventLoop::ProbeLag(Clock::time_point deadline, Clock::duration interval) {
+  constexpr uint64_t kWindow = 100;
+  const int64_t lag_us = std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                               deadline)
+             .count());
+  if (lag_window_samples_++ == kWindow) {
+    lag_previous_window_max_us_ = lag_window_max_us_;
+    lag_window_max_us_ = 0;
+    lag_window_samples_ = 1;
+  }
+  lag_window_max_us_ = std::max(lag_window_max_us_, lag_us);
+  lag_->last_us.store(lag_us, std::memory_order_relaxed);
+  lag_->recent_max_us.store(
+      std::max(lag_window_max_us_, lag_previous_window_max_us_),
+      std::memory_order_relaxed);
+  lag_->total_us.fetch_add(lag_us, std::memory_order_relaxed);
+  lag_->samples.fetch_add(1, std::memory_order_relaxed);
+  Clock::time_point next = Clock::now() + interval;
+  RunAfter(interval, [this, next, interval] { ProbeLag(next, interval); });
 }
 
 void EventLoop::Run() {

@@ -60,6 +60,19 @@ class Mailbox {
 };
 }  // namespace internal
 
+// How late a loop's periodic probe timer fires against its deadline: how
+// long a ready event waits because the loop thread is busy (a slow handler,
+// a blocking call). Written by the loop thread, read from any thread.
+// Resolution is about 1 ms, the unit of epoll_wait's timeout.
+struct LoopLagStats {
+  std::atomic<int64_t> last_us{0};
+  // The largest lag of the current and the previous window (of 100
+  // probes), so a spike stays visible for a while and then ages out.
+  std::atomic<int64_t> recent_max_us{0};
+  std::atomic<uint64_t> samples{0};
+  std::atomic<int64_t> total_us{0};
+};
+
 class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
@@ -103,11 +116,18 @@ class EventLoop {
 
   std::shared_ptr<internal::Mailbox> mailbox() const { return mailbox_; }
 
+  // Loop thread, or before Run(). Arms a timer every `interval` that
+  // measures its own lateness into lag_stats(); once is enough.
+  void StartLagProbe(Clock::duration interval);
+  // Outlives the loop, so a reader in another thread never races its end.
+  std::shared_ptr<const LoopLagStats> lag_stats() const { return lag_; }
+
  private:
   EventLoop(int index, int epoll_fd, int event_fd);
   void RunTasks();
   void RunTimers();
   int NextTimeoutMs() const;
+  void ProbeLag(Clock::time_point deadline, Clock::duration interval);
 
   struct WatchEntry {
     int fd;
@@ -145,6 +165,11 @@ class EventLoop {
   std::vector<uint32_t> timer_heap_;  // slot indexes, earliest first
   uint64_t next_timer_seq_ = 0;
   Clock::time_point now_;
+  std::shared_ptr<LoopLagStats> lag_ = std::make_shared<LoopLagStats>();
+  bool lag_probe_started_ = false;
+  int64_t lag_window_max_us_ = 0;
+  int64_t lag_previous_window_max_us_ = 0;
+  uint64_t lag_window_samples_ = 0;
 };
 
 }  // namespace staticship::http

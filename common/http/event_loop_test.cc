@@ -172,5 +172,34 @@ TEST(EventLoopTest, PostAfterTheLoopIsGoneIsRefused) {
   EXPECT_FALSE(ran);
 }
 
+TEST(EventLoopTest, LagProbeMeasuresABusyLoop) {
+  std::unique_ptr<EventLoop> loop = NewLoop();
+  ASSERT_NE(loop, nullptr);
+  std::shared_ptr<const LoopLagStats> lag = loop->lag_stats();
+  loop->StartLagProbe(5ms);
+  loop->StartLagProbe(5ms);  // a second start adds no second probe
+  const auto begin = std::chrono::steady_clock::now();
+  std::thread runner([&] { loop->Run(); });
+  // Idle first: the probe fires about on time.
+  std::this_thread::sleep_for(60ms);
+  const uint64_t idle_samples = lag->samples.load();
+  const auto elapsed = std::chrono::steady_clock::now() - begin;
+  EXPECT_GE(idle_samples, 2u);
+  // One probe, not two: at most one sample per interval.
+  EXPECT_LE(idle_samples, static_cast<uint64_t>(elapsed / 5ms) + 1);
+  EXPECT_LT(lag->total_us.load() / static_cast<int64_t>(idle_samples), 50000);
+  // Then a task holds the loop for 80 ms: the next probe is that late.
+  loop->Post([] {
+    auto end = std::chrono::steady_clock::now() + 80ms;
+    while (std::chrono::steady_clock::now() < end) {
+    }
+  });
+  std::this_thread::sleep_for(150ms);
+  loop->Quit();
+  runner.join();
+  EXPECT_GE(lag->recent_max_us.load(), 60000);
+  EXPECT_GT(lag->samples.load(), idle_samples);
+}
+
 }  // namespace
 }  // namespace staticship::http

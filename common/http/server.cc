@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -110,6 +111,8 @@ class Connection {
   uint32_t interest = EPOLLIN;
   std::optional<Clock::time_point> request_started;
   Clock::time_point last_active;
+  // While a trace runs: when the next request's first bytes were read.
+  int64_t trace_read_ns = 0;
 };
 
 class Worker {
@@ -232,6 +235,7 @@ class Worker {
 
   void AcceptReady() {
     for (int i = 0; i < 64 && listen_fd_ >= 0; ++i) {
+      const int64_t trace_start = trace::StartNs(options_.trace);
       sockaddr_storage addr{};
       socklen_t len = sizeof(addr);
       int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len,
@@ -271,6 +275,11 @@ class Worker {
       }
       c->watch_id = *watch;
       connections_.emplace(c->id, std::move(conn));
+      if (trace_start != 0) {
+        options_.trace->End(
+            "http", "accept", trace_start,
+            {"peer", c->peer, "connection", static_cast<int64_t>(c->id)});
+      }
     }
   }
 
@@ -316,6 +325,9 @@ class Worker {
       return;
     }
     c->last_active = loop_->now();
+    if (c->trace_read_ns == 0 && c->parser.idle()) {
+      c->trace_read_ns = trace::StartNs(options_.trace);
+    }
     c->parser.Feed(std::string_view(buf, static_cast<size_t>(n)));
     ProcessInput(c);
   }
@@ -360,6 +372,15 @@ class Worker {
   }
 
   void Dispatch(Connection* c, Request request) {
+    if (c->trace_read_ns != 0) {
+      // From the read that brought the request's first bytes; a pipelined
+      // request behind it in the same read starts there too.
+      options_.trace->End(
+          "http", "parse", c->trace_read_ns,
+          {"path", request.path, "connection", static_cast<int64_t>(c->id)});
+      c->trace_read_ns =
+          c->parser.buffered() > 0 ? trace::StartNs(options_.trace) : 0;
+    }
     c->continue_sent = false;
     Connection::Pending p;
     p.seq = c->next_seq++;
@@ -564,7 +585,9 @@ Result<int> BindListener(const ServerOptions& options, uint16_t port) {
     }
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (options.reuse_port) {
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    }
     if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
         ::listen(fd, 4096) == 0) {
       ::freeaddrinfo(res);
@@ -596,6 +619,8 @@ Server::Server(ServerOptions options, Handler handler)
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
                                                Handler handler) {
   if (options.workers < 1) options.workers = 1;
+  // Without SO_REUSEPORT a second listener could not bind the same port.
+  if (!options.reuse_port) options.workers = 1;
   std::unique_ptr<Server> server(
       new Server(std::move(options), std::move(handler)));
   uint16_t port = server->options_.port;
@@ -608,6 +633,8 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
       ::close(*fd);
       return loop.error();
     }
+    (*loop)->StartLagProbe(server->options_.lag_probe_interval);
+    server->loop_lag_.push_back((*loop)->lag_stats());
     auto worker = std::make_unique<internal::Worker>(
         *fd, std::move(*loop), server->options_, server->handler_,
         server->stats_, server->draining_);
@@ -626,7 +653,13 @@ Status Server::Start() {
   started_ = true;
   for (auto& worker : workers_) {
     EventLoop* loop = &worker->loop();
+    // Linux allows 15 bytes and a terminating NUL.
+    std::string name =
+        (options_.thread_name + "-" + std::to_string(loop->index()))
+            .substr(0, 15);
     threads_.emplace_back([loop] { loop->Run(); });
+    // Named from here, so the name is set when Start() returns.
+    ::pthread_setname_np(threads_.back().native_handle(), name.c_str());
   }
   return Status::Ok();
 }

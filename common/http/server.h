@@ -43,6 +43,7 @@
 #include "common/http/event_loop.h"
 #include "common/http/message.h"
 #include "common/http/parser.h"
+#include "common/trace/trace_recorder.h"
 
 namespace staticship::http {
 
@@ -87,6 +88,18 @@ struct ServerOptions {
   // reason phrase as text/plain. An API sets it so that every error its
   // clients see has the same shape.
   std::function<Response(int status)> error_response;
+  // Worker threads are named "<thread_name>-<index>" (at most 15 bytes),
+  // which /debug/threads, top -H and profiles show.
+  std::string thread_name = "http";
+  // SO_REUSEPORT on the listeners, which lets the workers share the port.
+  // Off for a listener that must never share its port with another socket
+  // (the admin listener): binding a port in use then fails.
+  bool reuse_port = true;
+  // Each worker loop's lag probe (Server::loop_lag()); 0 turns it off.
+  std::chrono::milliseconds lag_probe_interval{100};
+  // Optional: "accept" and "parse" spans while a trace runs; must outlive
+  // the server.
+  trace::TraceRecorder* trace = nullptr;
 };
 
 // Counters read by /metrics; updated with relaxed atomics.
@@ -122,6 +135,11 @@ class Server {
   bool draining() const { return draining_.load(); }
   const ServerStats& stats() const { return stats_; }
   int workers() const { return static_cast<int>(workers_.size()); }
+  // One per worker loop, in worker order; valid for the server's lifetime,
+  // also after Stop().
+  const std::vector<std::shared_ptr<const LoopLagStats>>& loop_lag() const {
+    return loop_lag_;
+  }
 
  private:
   Server(ServerOptions options, Handler handler);
@@ -133,6 +151,7 @@ class Server {
   uint16_t port_ = 0;
   std::vector<std::unique_ptr<internal::Worker>> workers_;
   std::vector<std::thread> threads_;
+  std::vector<std::shared_ptr<const LoopLagStats>> loop_lag_;
   bool started_ = false;
   bool stopped_ = false;
 };

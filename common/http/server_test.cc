@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/file.h"
 #include "common/http/testing/raw_connection.h"
 
 namespace staticship::http {
@@ -338,6 +339,82 @@ TEST(ServerCreateTest, PortInUseIsAnError) {
   bad.host = "no-such-host.invalid";
   auto second = Server::Create(bad, TestHandler);
   EXPECT_FALSE(second.ok());
+}
+
+TEST_F(ServerTest, WorkerThreadsAreNamed) {
+  ServerOptions options;
+  options.thread_name = "named-worker";
+  StartServer(options);
+  auto tasks = ListDirectory("/proc/self/task");
+  ASSERT_TRUE(tasks.ok()) << tasks.message();
+  int named = 0;
+  for (const std::string& tid : *tasks) {
+    auto comm = ReadWholeFile("/proc/self/task/" + tid + "/comm");
+    // 15 bytes at most: "named-worker-0" fits.
+    if (comm.ok() && comm->rfind("named-worker-", 0) == 0) ++named;
+  }
+  EXPECT_EQ(named, 2);
+}
+
+TEST_F(ServerTest, WithoutReusePortTheListenerDoesNotShareItsPort) {
+  StartServer();
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = port();
+  options.reuse_port = false;
+  options.workers = 3;  // one listener only: nothing could share it
+  auto second = Server::Create(options, TestHandler);
+  EXPECT_FALSE(second.ok());
+  options.port = 0;
+  auto alone = Server::Create(options, TestHandler);
+  ASSERT_TRUE(alone.ok()) << alone.message();
+  EXPECT_EQ((*alone)->workers(), 1);
+}
+
+TEST_F(ServerTest, RecordsAcceptAndParseWhileATraceRuns) {
+  trace::TraceRecorder recorder(64);
+  ServerOptions options;
+  options.trace = &recorder;
+  StartServer(options);
+  {
+    RawConnection before(port());
+    ASSERT_TRUE(before.Send("GET /untraced HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(before.ReadResponse().has_value());
+  }
+  ASSERT_TRUE(recorder.Start().ok());
+  RawConnection c(port());
+  ASSERT_TRUE(c.Send("GET /traced HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.ReadResponse().has_value());
+  trace::Trace trace = recorder.Stop();
+  int accepts = 0;
+  int parses = 0;
+  for (size_t i = 0; i < trace.size; ++i) {
+    const trace::Event& e = trace.events[i];
+    std::string text(e.text, e.text_size);
+    if (std::string_view(e.name) == "accept") {
+      ++accepts;
+      EXPECT_EQ(text, "127.0.0.1");
+    }
+    if (std::string_view(e.name) == "parse") {
+      ++parses;
+      EXPECT_EQ(text, "/traced");
+    }
+  }
+  EXPECT_EQ(accepts, 1);
+  EXPECT_EQ(parses, 1);
+}
+
+TEST_F(ServerTest, EveryWorkerHasALagProbe) {
+  ServerOptions options;
+  options.lag_probe_interval = 5ms;
+  StartServer(options);
+  ASSERT_EQ(server_->loop_lag().size(), 2u);
+  std::this_thread::sleep_for(50ms);
+  for (const auto& lag : server_->loop_lag()) {
+    EXPECT_GT(lag->samples.load(), 0u);
+  }
+  server_->Stop();
+  EXPECT_EQ(server_->loop_lag().size(), 2u);  // readable after Stop
 }
 
 }  // namespace

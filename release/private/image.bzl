@@ -209,12 +209,19 @@ def _pack(ctx, binary_target, arch, variant, libc, prefix):
             args.add("--%s=%s" % (field, value))
 
     # The commit and the repository URL come from the workspace status
-    # (release/workspace_status.sh) unless the target sets them.
+    # (release/workspace_status.sh) unless the target sets them. The commit
+    # also goes into the Env as STATICSHIP_REVISION, which the services'
+    # /debug/vars reports (common/diagnostics/build_info.h): written here,
+    # at pack time, a new commit re-packs the image and relinks nothing.
     stamp = ctx.actions.declare_file(prefix + ".stamp")
     sed = ["-n"]
-    for field, key in [("revision", "STABLE_STATICSHIP_REVISION"), ("source", "STABLE_STATICSHIP_SOURCE")]:
-        if not getattr(ctx.attr, field):
-            sed += ["-e", "s/^%s /--%s=/p" % (key, field)]
+    if ctx.attr.revision:
+        args.add("--env=STATICSHIP_REVISION=" + ctx.attr.revision)
+    else:
+        # One line in, two arguments out (GNU sed's \n).
+        sed += ["-e", "s/^STABLE_STATICSHIP_REVISION \\(.*\\)$/--revision=\\1\\n--env=STATICSHIP_REVISION=\\1/p"]
+    if not ctx.attr.source:
+        sed += ["-e", "s/^STABLE_STATICSHIP_SOURCE /--source=/p"]
     if len(sed) == 1:
         sed += ["-e", ""]  # both set on the target: an empty stamp
     ctx.actions.run_shell(

@@ -9,6 +9,7 @@
 #include <span>
 #include <thread>
 
+#include "common/metrics/process_metrics.h"
 #include "services/gateway/access_log.h"
 #include "services/gateway/forwarding.h"
 #include "services/gateway/gzip.h"
@@ -111,6 +112,7 @@ struct Call {
   size_t route_index = 0;
   CircuitBreaker::Ticket ticket;
   bool allow_fallback = false;
+  int64_t trace_upstream_ns = 0;  // while a trace runs
 
   Call(http::Request r, http::Responder resp)
       : request(std::move(r)), responder(std::move(resp)) {}
@@ -147,6 +149,7 @@ bool IsIdempotent(std::string_view method) {
          method == "PUT" || method == "DELETE" || method == "TRACE";
 }
 
+// A trace's spans and the request's own clock are both the steady clock.
 int64_t SteadyNanos(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              t.time_since_epoch())
@@ -314,6 +317,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(Config config,
   so.limits.max_body_bytes = config.limits.max_body_bytes;
   so.header_timeout = config.limits.header_timeout;
   so.idle_timeout = config.limits.idle_timeout;
+  so.trace = gw->options_.trace;
   for (int i = 0; i < so.workers; ++i) {
     auto w = std::make_unique<WorkerState>();
     w->rng.seed(RandomSeed() ^ (static_cast<uint64_t>(i) << 32));
@@ -430,6 +434,10 @@ void Gateway::Handle(http::Request request, http::Responder responder) {
     return;
   }
   call->route_rt = rt.routes[*index].get();
+  if (options_.trace != nullptr && options_.trace->active()) {
+    options_.trace->End("gateway", "route", SteadyNanos(call->start),
+                        {"route", call->route_rt->config.name});
+  }
   Serve(w, call, *index, /*allow_fallback=*/true);
 }
 
@@ -473,6 +481,7 @@ void Gateway::Serve(WorkerState& w, std::shared_ptr<Call> call,
   call->route_index = route_index;
   call->ticket = ticket;
   call->allow_fallback = allow_fallback;
+  call->trace_upstream_ns = trace::StartNs(options_.trace);
   auto deadline = call->start + route.config.timeout;
   w.upstream->Exchange(
       std::span<const Candidate>(candidates.data(), num_candidates),
@@ -490,6 +499,12 @@ void Gateway::OnUpstreamResult(const std::shared_ptr<Call>& call,
   using Outcome = UpstreamResult::Outcome;
   bool ok = result.outcome == Outcome::kOk;
   bool success = ok && result.response.status < 500;
+  if (call->trace_upstream_ns != 0) {
+    options_.trace->End("gateway", "upstream", call->trace_upstream_ns,
+                        {"endpoint", result.endpoint, "status",
+                         ok ? result.response.status : 0});
+    call->trace_upstream_ns = 0;
+  }
   if (result.outcome == Outcome::kOverloaded) {
     // Our own pool limit turned the request away before the upstream saw
     // it: back-pressure, not an upstream failure. Counting it would let a
@@ -550,6 +565,7 @@ void Gateway::ServeFallback(WorkerState& w, std::shared_ptr<Call> call,
 
 void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
                        http::Response response) {
+  const int64_t respond_start = trace::StartNs(options_.trace);
   const Runtime& rt = *call->runtime;
   bool log = rt.config.access_log;
   if (!call->request_id.empty()) {
@@ -575,6 +591,12 @@ void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
   }
   if (log) AppendAccessLog(w, *call, status);
   call->responder.Send(std::move(response));
+  if (respond_start != 0) {
+    options_.trace->End("gateway", "respond", respond_start,
+                        {"route", call->route(), "status", status});
+    options_.trace->End("gateway", "request", SteadyNanos(call->start),
+                        {"path", call->request.path, "status", status});
+  }
 }
 
 void Gateway::AppendAccessLog(WorkerState& w, const Call& call, int status) {
@@ -627,7 +649,8 @@ std::string Gateway::RenderMetrics() {
   mirror("connections", s.rejected_connections_total.load());
   mirror("header_timeout", s.header_timeouts_total.load());
   mirror("bad_request", s.bad_requests_total.load());
-  return registry_.Render();
+  return registry_.Render() +
+         metrics::RenderProcessMetrics(metrics::ReadProcessStats());
 }
 
 void Gateway::Drain() {

@@ -22,6 +22,7 @@
 #include "common/base/result.h"
 #include "common/http/server.h"
 #include "common/metrics/metrics.h"
+#include "common/trace/trace_recorder.h"
 #include "services/gateway/circuit_breaker.h"
 #include "services/gateway/config.h"
 
@@ -36,6 +37,9 @@ struct GatewayOptions {
   // Between /ready turning 503 and the listeners closing, so that load
   // balancers notice before connections are refused.
   Millis drain_delay{0};
+  // Optional: spans per request (accept, parse, route, upstream, respond,
+  // request) while /debug/trace runs; must outlive the gateway.
+  trace::TraceRecorder* trace = nullptr;
 };
 
 struct UpstreamResult;
@@ -65,6 +69,8 @@ class Gateway {
   // by the config's drain_timeout) and flushes the access log.
   void Drain();
   bool draining() const { return draining_.load(); }
+  // The public listener (its event loops' lag, for /debug/vars).
+  const http::Server& server() const { return *server_; }
 
   std::string RenderMetrics();
 

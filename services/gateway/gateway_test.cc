@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -905,6 +906,63 @@ TEST_F(GatewayTest, DrainFinishesInFlightAndReportsNotReady) {
   drainer.join();
   RawConnection late(port);
   EXPECT_FALSE(late.connected());
+}
+
+TEST_F(GatewayTest, TracesEachRequestFromAcceptToRespond) {
+  trace::TraceRecorder recorder(256);
+  GatewayOptions options;
+  options.trace = &recorder;
+  StartGateway(kRoutes, options);
+  // Untraced first: nothing is recorded while no trace runs.
+  EXPECT_EQ(Get("/canary/x").status, 200);
+  ASSERT_TRUE(recorder.Start().ok());
+  http::Client fresh;  // a new connection, so that it is accepted in the trace
+  auto r = fresh.Get(Url("/canary/traced"));
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->status, 200);
+  // "respond" and "request" end after the response is written, so the
+  // client may read it before the worker records them.
+  std::this_thread::sleep_for(100ms);
+  trace::Trace trace = recorder.Stop();
+  std::map<std::string, const trace::Event*> spans;
+  for (size_t i = 0; i < trace.size; ++i) {
+    spans[trace.events[i].name] = &trace.events[i];
+  }
+  for (const char* name :
+       {"accept", "parse", "route", "upstream", "respond", "request"}) {
+    EXPECT_EQ(spans.count(name), 1u) << name;
+  }
+  ASSERT_EQ(spans.size(), 6u);
+  auto text = [](const trace::Event* e) {
+    return std::string(e->text, e->text_size);
+  };
+  EXPECT_EQ(text(spans["parse"]), "/canary/traced");
+  EXPECT_EQ(text(spans["route"]), "/canary/*");  // named by its match
+  EXPECT_EQ(text(spans["upstream"]), a_.endpoint());
+  EXPECT_EQ(spans["upstream"]->number, 200);
+  EXPECT_EQ(spans["request"]->number, 200);
+  // In order: each begins no earlier than the one before it.
+  EXPECT_LE(spans["accept"]->start_ns, spans["parse"]->start_ns);
+  EXPECT_LE(spans["parse"]->start_ns + spans["parse"]->duration_ns,
+            spans["route"]->start_ns + spans["route"]->duration_ns);
+  EXPECT_LE(spans["route"]->start_ns + spans["route"]->duration_ns,
+            spans["upstream"]->start_ns);
+  EXPECT_LE(spans["upstream"]->start_ns + spans["upstream"]->duration_ns,
+            spans["respond"]->start_ns);
+  // The whole request holds them all but accept.
+  EXPECT_LE(spans["request"]->start_ns, spans["route"]->start_ns);
+}
+
+TEST_F(GatewayTest, MetricsHaveTheProcessFamilies) {
+  StartGateway(kRoutes);
+  const std::string metrics = Metrics();
+  for (const char* name :
+       {"process_cpu_seconds_total", "process_resident_memory_bytes",
+        "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+        "process_start_time_seconds", "process_threads"}) {
+    EXPECT_NE(metrics.find(std::string("\n") + name + " "), std::string::npos)
+        << name;
+  }
 }
 
 }  // namespace

@@ -1,19 +1,26 @@
 // gateway: staticship's L7 HTTP gateway. See README.md.
 //
-//   gateway --config FILE [--listen HOST:PORT]
+//   gateway --config FILE [--listen HOST:PORT] [--admin-listen HOST:PORT]
 //   gateway --check-config FILE
 //   gateway --version
 //
 // SIGTERM/SIGINT drain and exit 0; SIGHUP reloads FILE (a bad file is
 // refused with an error line and the old config keeps serving).
+// --admin-listen starts the diagnostics listener (common/diagnostics) on a
+// port of its own; without it there is none.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/base/flags.h"
+#include "common/diagnostics/admin_server.h"
+#include "common/diagnostics/build_info.h"
+#include "common/trace/trace_recorder.h"
 #include "services/gateway/config.h"
 #include "services/gateway/gateway.h"
 
@@ -25,7 +32,8 @@ namespace staticship::gateway {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: gateway --config FILE [--listen HOST:PORT]\n"
+    "usage: gateway --config FILE [--listen HOST:PORT] "
+    "[--admin-listen HOST:PORT]\n"
     "       gateway --check-config FILE\n"
     "       gateway --version\n";
 
@@ -33,20 +41,26 @@ struct Flags {
   std::string config;
   std::string check_config;
   std::string listen;
+  std::optional<Endpoint> admin_listen;
   bool version = false;
 };
 
 Result<Flags> ParseFlags(int argc, char** argv) {
-  Result<staticship::Flags> parsed =
-      staticship::Flags::Parse(ArgsFromArgv({argv + 1, argv + argc}),
-                               {.values = {"config", "check-config", "listen"},
-                                .switches = {"version"}});
+  Result<staticship::Flags> parsed = staticship::Flags::Parse(
+      ArgsFromArgv({argv + 1, argv + argc}),
+      {.values = {"config", "check-config", "listen", "admin-listen"},
+       .switches = {"version"}});
   if (!parsed.ok()) return parsed.error();
   Flags f;
   f.config = parsed->GetOr("config", "");
   f.check_config = parsed->GetOr("check-config", "");
   f.listen = parsed->GetOr("listen", "");
   f.version = parsed->GetBool("version");
+  if (std::optional<std::string> admin = parsed->Get("admin-listen")) {
+    Result<Endpoint> e = ParseHostPort(*admin);
+    if (!e.ok()) return WithContext(e.error(), "--admin-listen");
+    f.admin_listen = *e;
+  }
   return f;
 }
 
@@ -107,12 +121,37 @@ int Run(int argc, char** argv) {
     return 1;
   }
   std::string host = config->listen_host;
-  auto gateway = Gateway::Create(std::move(*config), {});
+  // Recorded into only while /debug/trace runs; idle, one relaxed load per
+  // hook point.
+  trace::TraceRecorder trace;
+  GatewayOptions gateway_options;
+  gateway_options.trace = &trace;
+  auto gateway = Gateway::Create(std::move(*config), gateway_options);
   if (!gateway.ok()) {
     std::fprintf(stderr, "gateway: %s\n", gateway.message().c_str());
     return 1;
   }
+  // Bound before anything serves, so that a bad address stops the start.
+  std::unique_ptr<diagnostics::AdminServer> admin;
+  if (flags->admin_listen) {
+    diagnostics::AdminOptions options;
+    options.host = flags->admin_listen->host;
+    options.port = flags->admin_listen->port;
+    options.public_port = (*gateway)->port();
+    options.build =
+        diagnostics::DescribeBuild("gateway", STATICSHIP_GATEWAY_VERSION);
+    options.loops = (*gateway)->server().loop_lag();
+    options.trace = &trace;
+    auto created = diagnostics::AdminServer::Create(std::move(options));
+    if (!created.ok()) {
+      std::fprintf(stderr, "gateway: --admin-listen: %s\n",
+                   created.message().c_str());
+      return 1;
+    }
+    admin = std::move(*created);
+  }
   Status started = (*gateway)->Start();
+  if (started.ok() && admin) started = admin->Start();
   if (!started.ok()) {
     std::fprintf(stderr, "gateway: %s\n", started.message().c_str());
     return 1;
@@ -121,6 +160,11 @@ int Run(int argc, char** argv) {
   std::fprintf(stderr, "gateway %s listening on %s:%u\n",
                STATICSHIP_GATEWAY_VERSION, host.c_str(),
                static_cast<unsigned>((*gateway)->port()));
+  if (admin) {
+    std::fprintf(stderr, "gateway admin listening on %s:%u (GET /debug/)\n",
+                 flags->admin_listen->host.c_str(),
+                 static_cast<unsigned>(admin->port()));
+  }
 
   while (true) {
     int sig = 0;

@@ -3,8 +3,13 @@
 namespace staticship::scheduler {
 
 Dispatcher::Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
-                       GameServerTransport* transport, int workers)
-    : core_(core), zones_(zones), transport_(transport), workers_(workers) {
+                       GameServerTransport* transport, int workers,
+                       trace::TraceRecorder* trace)
+    : core_(core),
+      zones_(zones),
+      transport_(transport),
+      workers_(workers),
+      trace_(trace) {
   for (const auto& [id, zone] : zones_->zones) {
     cursors_.emplace(id, std::make_unique<std::atomic<uint64_t>>(0));
   }
@@ -54,7 +59,13 @@ DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
 
 void Dispatcher::Run() {
   while (auto task = core_->NextDispatch()) {
-    core_->Complete(task->id, task->attempts, DispatchOnce(*task));
+    const int64_t trace_start = trace::StartNs(trace_);
+    DispatchOutcome outcome = DispatchOnce(*task);
+    if (trace_start != 0) {
+      trace_->End("scheduler", "dispatch", trace_start,
+                  {"task", task->id, "status", outcome.status});
+    }
+    core_->Complete(task->id, task->attempts, outcome);
   }
 }
 
@@ -67,10 +78,17 @@ void Dispatcher::RunAsync() {
       core_->Complete(task->id, task->attempts, *no_route);
       continue;
     }
+    const int64_t trace_start = trace::StartNs(trace_);
     transport_->SendAsync(
         std::move(request),
-        [core = core_, id = std::move(task->id), attempt = task->attempts](
-            DispatchOutcome outcome) { core->Complete(id, attempt, outcome); });
+        [core = core_, id = std::move(task->id), attempt = task->attempts,
+         trace = trace_, trace_start](DispatchOutcome outcome) {
+          if (trace_start != 0) {
+            trace->End("scheduler", "dispatch", trace_start,
+                       {"task", id, "status", outcome.status});
+          }
+          core->Complete(id, attempt, outcome);
+        });
   }
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/trace/trace_recorder.h"
 #include "services/scheduler/game_server_transport.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/zones_config.h"
@@ -25,8 +26,11 @@ namespace staticship::scheduler {
 
 class Dispatcher {
  public:
+  // `trace` (optional) gets a "dispatch" span per attempt while a trace
+  // runs: from the request built to the game server's answer.
   Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
-             GameServerTransport* transport, int workers);
+             GameServerTransport* transport, int workers,
+             trace::TraceRecorder* trace = nullptr);
   ~Dispatcher();  // Join()s
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -49,6 +53,7 @@ class Dispatcher {
   const ZonesConfig* const zones_;
   GameServerTransport* const transport_;
   const int workers_;
+  trace::TraceRecorder* const trace_;
   // Round-robin cursors, one per zone; the map itself never changes.
   std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>>
       cursors_;

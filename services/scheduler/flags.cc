@@ -22,13 +22,31 @@ Result<int64_t> ParseInt(const std::string& flag, const std::string& value,
   return n;
 }
 
+// "HOST:PORT", "[::1]:PORT" or ":PORT" (every address) into host and port.
+Status ParseListen(const std::string& flag, const std::string& value,
+                   std::string* host, uint16_t* port) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string::npos) {
+    return MakeError(flag + ": '" + value + "' is not HOST:PORT");
+  }
+  auto number = ParseInt(flag + " port", value.substr(colon + 1), 0, 65535);
+  if (!number.ok()) return number.error();
+  *host = value.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  if (host->empty()) *host = "0.0.0.0";
+  *port = static_cast<uint16_t>(*number);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string FlagsUsage() {
   return "usage: scheduler --data-dir DIR [--listen HOST:PORT] [--workers N]\n"
          "                 [--zones FILE] [--fsync on|off] [--port-file FILE]\n"
          "                 [--http-threads N] [--compact-after-bytes N]\n"
-         "                 [--drain-grace-ms N]\n"
+         "                 [--drain-grace-ms N] [--admin-listen HOST:PORT]\n"
          "                 [--retain-finished-seconds N (default 86400)] "
          "[--version]\n"
          "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
@@ -45,7 +63,7 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       spelt, {.values = {"listen", "data-dir", "workers", "zones", "fsync",
                          "port-file", "http-threads", "compact-after-bytes",
                          "drain-grace-ms", "retain-finished-seconds", "etcd",
-                         "etcd-prefix", "etcd-lease-ttl"},
+                         "etcd-prefix", "etcd-lease-ttl", "admin-listen"},
               .switches = {"version", "help"}});
   if (!parsed.ok()) return parsed.error();
   Flags flags;
@@ -62,19 +80,20 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     return Status::Ok();
   };
   if (std::optional<std::string> value = parsed->Get("listen")) {
-    size_t colon = value->rfind(':');
-    if (colon == std::string::npos) {
-      return MakeError("--listen: '" + *value + "' is not HOST:PORT");
+    if (Status s = ParseListen("--listen", *value, &flags.listen_host,
+                               &flags.listen_port);
+        !s.ok()) {
+      return s.error();
     }
-    auto port = ParseInt("--listen port", value->substr(colon + 1), 0, 65535);
-    if (!port.ok()) return port.error();
-    flags.listen_host = value->substr(0, colon);
-    if (flags.listen_host.size() >= 2 && flags.listen_host.front() == '[') {
-      flags.listen_host =
-          flags.listen_host.substr(1, flags.listen_host.size() - 2);
+  }
+  if (std::optional<std::string> value = parsed->Get("admin-listen")) {
+    if (Status s =
+            ParseListen("--admin-listen", *value, &flags.admin_listen_host,
+                        &flags.admin_listen_port);
+        !s.ok()) {
+      return s.error();
     }
-    if (flags.listen_host.empty()) flags.listen_host = "0.0.0.0";
-    flags.listen_port = static_cast<uint16_t>(*port);
+    flags.admin_listen = true;
   }
   if (std::optional<std::string> value = parsed->Get("data-dir")) {
     if (value->empty()) return MakeError("--data-dir must not be empty");

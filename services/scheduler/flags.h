@@ -36,6 +36,11 @@ struct Flags {
   // How long the tasks of an instance that died stay claimed; shorter means
   // faster takeover but more keepalive traffic and less slack for pauses.
   int etcd_lease_ttl_seconds = 5;
+  // The admin listener (common/diagnostics: /debug/pprof/profile,
+  // /debug/threads, /debug/vars, /debug/trace); none unless given.
+  bool admin_listen = false;
+  std::string admin_listen_host;
+  uint16_t admin_listen_port = 0;
 };
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args);

@@ -22,6 +22,12 @@ TEST(FlagsTest, DefaultsAndBothSpellings) {
   EXPECT_EQ(d->workers, 200);
   EXPECT_TRUE(d->fsync);
   EXPECT_EQ(d->retain_finished_seconds, 86400);
+  EXPECT_FALSE(d->admin_listen);
+  auto a = ParseFlags({"--data-dir=d", "--admin-listen", "127.0.0.1:9091"});
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_TRUE(a->admin_listen);
+  EXPECT_EQ(a->admin_listen_host, "127.0.0.1");
+  EXPECT_EQ(a->admin_listen_port, 9091);
   auto r = ParseFlags({"--data-dir=d", "--retain-finished-seconds", "0"});
   ASSERT_TRUE(r.ok()) << r.message();
   EXPECT_EQ(r->retain_finished_seconds, 0);
@@ -63,6 +69,9 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
            {{"--data-dir", "d", "--listen", "nocolon"}, "--listen"},
            {{"--data-dir", "d", "--listen", "h:70000"}, "port"},
            {{"--data-dir", "d", "--fsync", "maybe"}, "--fsync"},
+           {{"--data-dir", "d", "--admin-listen", "9091"}, "--admin-listen"},
+           {{"--data-dir", "d", "--admin-listen", "h:x"},
+            "--admin-listen port"},
            {{"--data-dir"}, "--data-dir needs a value"},
            {{"--etcd", ""}, "--etcd must not be empty"},
            {{"--etcd", "http://e:2379", "--etcd-prefix", "/no/slash"},

@@ -14,7 +14,10 @@
 #include "common/base/backoff.h"
 #include "common/base/file.h"
 #include "common/base/random_seed.h"
+#include "common/diagnostics/admin_server.h"
+#include "common/diagnostics/build_info.h"
 #include "common/http/server.h"
+#include "common/trace/trace_recorder.h"
 #include "services/scheduler/api.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/dispatcher.h"
@@ -31,6 +34,7 @@
 namespace staticship::scheduler {
 namespace {
 
+constexpr char kVersionNumber[] = "0.1.0";
 constexpr char kVersion[] = "scheduler 0.1.0 (staticship)";
 // The HTTP layer stops reading a body past this; the API checks its own
 // 1 MiB, and Api::RefusedByServer answers both with the same 400.
@@ -95,6 +99,9 @@ int Run(const Flags& flags) {
 
   SchedulerMetrics metrics;
   SystemClock clock;
+  // Recorded into only while /debug/trace runs; idle, one relaxed load per
+  // hook point.
+  trace::TraceRecorder trace;
   CoreOptions core_options;
   core_options.workers = flags.workers;
   core_options.zone_cap = [&zones,
@@ -103,6 +110,7 @@ int Run(const Flags& flags) {
   };
   core_options.id_rng = SeededRng(RandomSeed());
   core_options.metrics = &metrics;
+  core_options.trace = &trace;
   SchedulerCore core(&store, &clock, MakeRetryBackoff(SeededRng(RandomSeed())),
                      core_options);
   if (Status s = core.Recover(); !s.ok()) {
@@ -135,6 +143,7 @@ int Run(const Flags& flags) {
   server_options.workers = flags.http_threads;
   server_options.limits.max_body_bytes = kHttpBodyLimit;
   server_options.error_response = &Api::RefusedByServer;
+  server_options.trace = &trace;
   auto server = http::Server::Create(
       server_options, [&api](http::Request request, http::Responder responder) {
         api.Handle(std::move(request), std::move(responder));
@@ -145,10 +154,34 @@ int Run(const Flags& flags) {
     store.Close();
     return 1;
   }
-  if (Status s = (*server)->Start(); !s.ok()) {
-    Log("cannot start the server: " + s.message());
+  // Bound before anything serves, so that a bad address stops the start.
+  std::unique_ptr<diagnostics::AdminServer> admin;
+  if (flags.admin_listen) {
+    diagnostics::AdminOptions options;
+    options.host = flags.admin_listen_host;
+    options.port = flags.admin_listen_port;
+    options.public_port = (*server)->port();
+    options.build = diagnostics::DescribeBuild("scheduler", kVersionNumber);
+    options.loops = (*server)->loop_lag();
+    options.trace = &trace;
+    auto created = diagnostics::AdminServer::Create(std::move(options));
+    if (!created.ok()) {
+      Log("--admin-listen: " + created.message());
+      store.Close();
+      return 1;
+    }
+    admin = std::move(*created);
+  }
+  Status started = (*server)->Start();
+  if (started.ok() && admin) started = admin->Start();
+  if (!started.ok()) {
+    Log("cannot start the server: " + started.message());
     store.Close();
     return 1;
+  }
+  if (admin) {
+    Log("admin listening on " + flags.admin_listen_host + ":" +
+        std::to_string(admin->port()) + " (GET /debug/)");
   }
   uint16_t port = (*server)->port();
   if (!flags.port_file.empty()) {
@@ -160,7 +193,7 @@ int Run(const Flags& flags) {
   }
 
   HttpTransport transport(flags.workers);
-  Dispatcher dispatcher(&core, &zones, &transport, flags.workers);
+  Dispatcher dispatcher(&core, &zones, &transport, flags.workers, &trace);
   dispatcher.Start();
   auto capture = [&core] { return core.Capture(); };
   Log("listening on " + flags.listen_host + ":" + std::to_string(port) +

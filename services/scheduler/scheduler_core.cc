@@ -36,6 +36,12 @@ std::string DescribeFailure(const DispatchOutcome& outcome) {
   return outcome.error;
 }
 
+int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 SchedulerCore::SchedulerCore(TaskStore* store, const Clock* clock,
@@ -114,7 +120,14 @@ void SchedulerCore::Submit(Task spec, SubmitDone done) {
   lock.unlock();
 
   Task task = std::move(spec);
-  store_->Persist(task, [this, task, done = std::move(done)](const Status& s) {
+  const int64_t trace_start = trace::StartNs(options_.trace);
+  store_->Persist(task, [this, task, done = std::move(done),
+                         trace_start](const Status& s) {
+    if (trace_start != 0) {
+      // From the submission to its write being durable (or refused).
+      options_.trace->End("scheduler", "submit", trace_start,
+                          {"task", task.id, "priority", task.priority});
+    }
     if (s.code() == ErrorCode::kAlreadyExists) {
       // Created first elsewhere (another instance or a producer writing to
       // the shared store): answer as for any existing id.
@@ -365,6 +378,10 @@ std::optional<Task> SchedulerCore::NextDispatch() {
                             .count();
           stats_.queue_wait_seconds.Observe(wait);
           if (options_.metrics) options_.metrics->ObserveQueueWait(wait);
+          if (options_.trace != nullptr && options_.trace->active()) {
+            options_.trace->End("scheduler", "queue", SteadyNs(since->second),
+                                {"task", task.id, "priority", task.priority});
+          }
           ready_since_.erase(since);
         }
         Task copy = task;
@@ -387,6 +404,7 @@ std::optional<Task> SchedulerCore::NextDispatch() {
 
 void SchedulerCore::Complete(const std::string& id, int attempt,
                              const DispatchOutcome& outcome) {
+  const int64_t trace_start = trace::StartNs(options_.trace);
   std::unique_lock<std::mutex> lock(mu_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return;
@@ -444,6 +462,13 @@ void SchedulerCore::Complete(const std::string& id, int attempt,
   if (in_flight_ == 0) idle_cv_.notify_all();
   lock.unlock();
   PersistAsync(copy);
+  if (trace_start != 0) {
+    // The state machine's part: the new state decided and handed to the
+    // store. The text says which state.
+    options_.trace->End(
+        "scheduler", "outcome", trace_start,
+        {"state", TaskStateName(copy.state), "attempt", copy.attempts});
+  }
 }
 
 void SchedulerCore::PersistAsync(const Task& task) {

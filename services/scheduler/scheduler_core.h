@@ -18,6 +18,7 @@
 
 #include "common/base/backoff.h"
 #include "common/base/result.h"
+#include "common/trace/trace_recorder.h"
 #include "services/scheduler/clock.h"
 #include "services/scheduler/core_stats.h"
 #include "services/scheduler/dispatch_outcome.h"
@@ -36,6 +37,9 @@ struct CoreOptions {
   std::function<uint64_t()> id_rng;
   // Optional; receives latencies as they are measured.
   SchedulerMetrics* metrics = nullptr;
+  // Optional: "submit", "queue" and "outcome" spans per task while
+  // /debug/trace runs.
+  trace::TraceRecorder* trace = nullptr;
 };
 
 class SchedulerCore {

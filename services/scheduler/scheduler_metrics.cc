@@ -1,5 +1,6 @@
 #include "services/scheduler/scheduler_metrics.h"
 
+#include "common/metrics/process_metrics.h"
 #include "services/scheduler/latency_histogram.h"
 #include "services/scheduler/task.h"
 
@@ -103,7 +104,8 @@ std::string SchedulerMetrics::Render(
     AdvanceTo(registry_.AddCounter(c.name, c.help).WithLabels(c.labels),
               c.value);
   }
-  return registry_.Render();
+  return registry_.Render() +
+         metrics::RenderProcessMetrics(metrics::ReadProcessStats());
 }
 
 }  // namespace staticship::scheduler

@@ -24,7 +24,8 @@ class SchedulerMetrics {
     queue_wait_seconds_.Observe(seconds);
   }
 
-  // Prometheus text for the current stats and the store's own counters.
+  // Prometheus text for the current stats and the store's own counters,
+  // then the standard process_* metrics.
   std::string Render(const CoreStats& stats, const Status& store_health,
                      const std::vector<TaskStore::Counter>& store_counters);
 
