@@ -6,7 +6,7 @@
 #ifndef STATICSHIP_RELEASE_DEPLOY_YAML_WRITER_H_
 #define STATICSHIP_RELEASE_DEPLOY_YAML_WRITER_H_
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace staticship::deploy {

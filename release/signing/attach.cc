@@ -1,5 +1,7 @@
 #include "release/signing/attach.h"
 
+#include <nlohmann/json.hpp>
+
 #include "common/base/base64.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"

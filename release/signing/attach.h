@@ -4,7 +4,7 @@
 #ifndef STATICSHIP_RELEASE_SIGNING_ATTACH_H_
 #define STATICSHIP_RELEASE_SIGNING_ATTACH_H_
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 

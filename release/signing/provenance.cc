@@ -1,6 +1,7 @@
 #include "release/signing/provenance.h"
 
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace staticship::signing {
 namespace {

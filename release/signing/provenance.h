@@ -17,7 +17,7 @@
 #define STATICSHIP_RELEASE_SIGNING_PROVENANCE_H_
 
 #include <map>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

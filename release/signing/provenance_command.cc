@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "common/base/file.h"
 #include "common/base/flags.h"
