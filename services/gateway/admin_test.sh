@@ -30,7 +30,10 @@ routes:
   - match: /up
     respond: { status: 200, body: up }
 YAML
-"$GATEWAY" --config "$WORK/upstream.yaml" 2>"$WORK/upstream.err" &
+# The file exists before the child starts: the loop below may read it
+# before the child's own redirection has created it.
+: >"$WORK/upstream.err"
+"$GATEWAY" --config "$WORK/upstream.yaml" 2>>"$WORK/upstream.err" &
 UPSTREAM_PID=$!
 for _ in $(seq 200); do
   UPSTREAM=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/upstream.err")

@@ -29,7 +29,8 @@ namespace staticship::scheduler::etcd {
 // (kUnavailable or kDeadlineExceeded, whatever context the message has).
 bool IsTransient(const Error& error);
 
-// "http://a:2379,http://b:2379" -> endpoints; each must parse as a URL.
+// "http://a:2379,http://b:2379" -> endpoints; each must parse as an http
+// URL (https is refused: there are no flags for etcd's certificates).
 Result<std::vector<std::string>> ParseEndpoints(std::string_view list);
 
 class EtcdClient {
