@@ -13,7 +13,10 @@ TEST(ChromeTraceTest, WritesCompleteEventsAndThreadNames) {
   const int64_t t0 = recorder.StartNs();
   recorder.Complete("gateway", "route", t0 + 1500, t0 + 4000,
                     {"route", "a\"b", "status", 200});
-  recorder.Complete("scheduler", "queue", t0 - 2000, t0 + 1000, {"task", "t"});
+  // Begun 10 s before t0, surely before the trace started: under qemu the
+  // trace's start can lead t0 by a millisecond, far more than a few µs.
+  recorder.Complete("scheduler", "queue", t0 - 10'000'000'000, t0 + 1000,
+                    {"task", "t"});
   Trace trace = recorder.Stop();
   // The trace's start is the recorder's, a little before t0.
   const int64_t lead = t0 - trace.start_ns;
