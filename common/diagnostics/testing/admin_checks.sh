@@ -112,9 +112,24 @@ admin_check_public_has_no_debug() {
   done
 }
 
+# Each loop's lag probe first fires one probe interval (100 ms) after start;
+# on a loaded machine that can be after the first request, so wait for it
+# (up to 5 s) rather than race it.
+wait_for_lag_samples() {
+  local _
+  for _ in $(seq 50); do
+    [[ $(status_of "http://127.0.0.1:$ADMIN/debug/vars") == 200 ]] || fail "/debug/vars"
+    python3 -c 'import json, sys
+loops = json.load(open(sys.argv[1]))["event_loop_lag"]["loops"]
+sys.exit(0 if loops and all(l["samples"] > 0 for l in loops) else 1)' \
+      "$WORK/body" 2>/dev/null && return 0
+    sleep 0.1
+  done
+}
+
 admin_check_vars() {  # admin_check_vars SERVICE
   [[ $(listening_ports "$PID" | wc -l) -eq 2 ]] || fail "not two listening ports"
-  [[ $(status_of "http://127.0.0.1:$ADMIN/debug/vars") == 200 ]] || fail "/debug/vars"
+  wait_for_lag_samples
   python3 - "$WORK/body" "$1" "$PID" "${STATICSHIP_REVISION:-unknown}" <<'PY' || fail "/debug/vars: $(head -c 300 "$WORK/body")"
 import json, sys
 v = json.load(open(sys.argv[1]))
