@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -118,6 +119,30 @@ Result<Flags> ParseCommandLine(std::span<char* const> argv,
   Result<std::vector<std::string>> args = ExpandParamFiles(ArgsFromArgv(argv));
   if (!args.ok()) return args.error();
   return Flags::Parse(*args, spec);
+}
+
+ParsedCommand ParseCommand(std::string_view command,
+                           std::span<char* const> argv, FlagSpec spec,
+                           std::string_view usage) {
+  spec.switches.insert("help");
+  Result<Flags> flags = ParseCommandLine(argv, spec);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "%.*s: %s\n%.*s", static_cast<int>(command.size()),
+                 command.data(), flags.message().c_str(),
+                 static_cast<int>(usage.size()), usage.data());
+    return {std::nullopt, 2};
+  }
+  if (flags->GetBool("help")) {
+    std::fwrite(usage.data(), 1, usage.size(), stdout);
+    return {std::nullopt, 0};
+  }
+  return {std::move(*flags), 0};
+}
+
+int CommandFailure::operator()(std::string_view message) const {
+  std::fprintf(stderr, "%s: %.*s\n", command_.c_str(),
+               static_cast<int>(message.size()), message.data());
+  return 1;
 }
 
 Result<std::vector<std::string>> ExpandParamFiles(

@@ -70,6 +70,29 @@ std::vector<std::string> ArgsFromArgv(std::span<char* const> argv);
 Result<Flags> ParseCommandLine(std::span<char* const> argv,
                                const FlagSpec& spec);
 
+// How every shipctl subcommand starts: ParseCommandLine with `spec` plus
+// a --help switch. --help prints `usage` to stdout (exit status 0); a bad
+// command line prints "COMMAND: why" and the usage to stderr (status 2).
+// Either way `flags` is empty and the command returns `exit_code`.
+struct ParsedCommand {
+  std::optional<Flags> flags;
+  int exit_code = 0;
+};
+ParsedCommand ParseCommand(std::string_view command,
+                           std::span<char* const> argv, FlagSpec spec,
+                           std::string_view usage);
+
+// A command's failure: prints "COMMAND: message" to stderr and gives the
+// exit status 1, so that `return fail(why);` ends the command.
+class CommandFailure {
+ public:
+  explicit CommandFailure(std::string_view command) : command_(command) {}
+  int operator()(std::string_view message) const;
+
+ private:
+  std::string command_;
+};
+
 // Replaces each "@path" argument with the lines of that file, Bazel's
 // "multiline" params file format (one argument a line, no quoting), which it
 // uses for long command lines.

@@ -167,5 +167,37 @@ TEST(ParseDurationTest, UnitsAndErrors) {
             "bad duration unit in '3h' (use ms, s or m)");
 }
 
+TEST(ParseCommandTest, HelpBadFlagsAndSuccess) {
+  const FlagSpec spec{.values = {"ref"}};
+  char help[] = "--help";
+  char bad[] = "--nope";
+  char ref[] = "--ref=r";
+  char* help_argv[] = {help};
+  char* bad_argv[] = {bad};
+  char* ok_argv[] = {ref};
+
+  testing::internal::CaptureStdout();
+  ParsedCommand shown = ParseCommand("cmd", help_argv, spec, "usage: cmd\n");
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "usage: cmd\n");
+  EXPECT_FALSE(shown.flags.has_value());
+  EXPECT_EQ(shown.exit_code, 0);
+
+  testing::internal::CaptureStderr();
+  ParsedCommand refused = ParseCommand("cmd", bad_argv, spec, "usage: cmd\n");
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(err.starts_with("cmd: ")) << err;
+  EXPECT_TRUE(err.ends_with("\nusage: cmd\n")) << err;
+  EXPECT_FALSE(refused.flags.has_value());
+  EXPECT_EQ(refused.exit_code, 2);
+
+  ParsedCommand parsed = ParseCommand("cmd", ok_argv, spec, "usage: cmd\n");
+  ASSERT_TRUE(parsed.flags.has_value());
+  EXPECT_EQ(parsed.flags->Get("ref"), "r");
+
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(CommandFailure("cmd")("no such file"), 1);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "cmd: no such file\n");
+}
+
 }  // namespace
 }  // namespace staticship

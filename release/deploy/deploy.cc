@@ -216,19 +216,9 @@ int RunDeploy(std::span<char* const> args) {
   registry::AddConnectionFlags(&spec);
   spec.values.merge(SetupValueFlags());
   spec.switches.merge(SetupSwitches());
-  Result<Flags> flags = ParseCommandLine(args, spec);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "deploy: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "deploy: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand("deploy", args, spec, kUsage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("deploy");
   Result<std::string> ref_text = flags->Require("ref");
   if (!ref_text.ok()) return fail(ref_text.message());
   Result<registry::Reference> ref = registry::ParseReference(*ref_text);
@@ -366,17 +356,10 @@ int RunUndeploy(std::span<char* const> args) {
       "usage: shipctl undeploy --name NAME [--state-dir /run/staticship] "
       "[--grace 5s] [--runc PATH]\n";
   const auto started = Clock::now();
-  Result<Flags> flags = ParseCommandLine(
-      args,
-      {.values = {"name", "state-dir", "grace", "runc"}, .switches = {"help"}});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "undeploy: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+  auto [flags, exit_code] =
+      ParseCommand("undeploy", args,
+                   {.values = {"name", "state-dir", "grace", "runc"}}, kUsage);
+  if (!flags) return exit_code;
   Result<std::string> name = flags->Require("name");
   if (!name.ok() || !ValidName(*name)) {
     std::fprintf(stderr, "undeploy: missing or invalid --name\n");

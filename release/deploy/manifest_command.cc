@@ -76,19 +76,9 @@ int RunManifest(std::span<char* const> args) {
                 .switches = {"help"}};
   registry::AddConnectionFlags(&spec);
   spec.values.merge(SettingFlagNames());
-  Result<Flags> flags = ParseCommandLine(args, spec);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "manifest: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "manifest: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand("manifest", args, spec, kUsage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("manifest");
   Result<std::string> ref_text = flags->Require("ref");
   if (!ref_text.ok()) return fail(ref_text.message());
   Result<registry::Reference> ref = registry::ParseReference(*ref_text);

@@ -104,20 +104,10 @@ int RunInspect(std::span<char* const> args) {
       "Prints the image's facts as JSON (manifest digest, platform, exposed\n"
       "ports, layers, compressed and uncompressed bytes, files, shared\n"
       "libraries); --report also writes them to FILE.\n";
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"layout", "report"}, .switches = {"help"}});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "inspect: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "inspect: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] =
+      ParseCommand("inspect", args, {.values = {"layout", "report"}}, kUsage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("inspect");
   Result<std::string> dir = flags->Require("layout");
   if (!dir.ok()) return fail(dir.message());
   Result<OciLayout> layout = OciLayout::Open(*dir);

@@ -1,5 +1,7 @@
 #include "release/registry/connection_flags.h"
 
+#include <cstdlib>
+
 #include "common/http/tls_context.h"
 
 namespace staticship::registry {
@@ -80,6 +82,29 @@ Result<std::unique_ptr<RegistryConnection>> RegistryConnection::Open(
   Status auth = connection->client_.Authenticate(actions);
   if (!auth.ok()) return auth.error();
   return connection;
+}
+
+Result<std::unique_ptr<RegistryConnection>> OpenRegistryConnection(
+    const Flags& flags, const Reference& reference, std::string_view actions) {
+  Result<ConnectionFlags> connection_flags =
+      ReadConnectionFlags(flags, std::chrono::seconds(60));
+  if (!connection_flags.ok()) return connection_flags.error();
+  return RegistryConnection::Open(
+      *connection_flags, reference, actions,
+      [](const char* name) { return std::getenv(name); });
+}
+
+Result<Reference> RequireDigestReference(const Flags& flags) {
+  Result<std::string> text = flags.Require("ref");
+  if (!text.ok()) return text.error();
+  Result<Reference> ref = ParseReference(*text);
+  if (!ref.ok()) return ref.error();
+  if (ref->digest.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--ref must name a digest (HOST:PORT/REPO@sha256:…): a "
+                     "tag can move after it was checked");
+  }
+  return ref;
 }
 
 }  // namespace staticship::registry

@@ -79,6 +79,17 @@ class RegistryConnection {
   RegistryClient client_;
 };
 
+// ReadConnectionFlags (60 s unless --timeout) and RegistryConnection::Open
+// with the process environment, for the commands that have nothing else to
+// check between reading the flags and connecting (sign, attest, verify).
+Result<std::unique_ptr<RegistryConnection>> OpenRegistryConnection(
+    const Flags& flags, const Reference& reference, std::string_view actions);
+
+// --ref as a command that checks or signs an image needs it:
+// HOST:PORT/REPO@sha256:<hex>. A tag can move after it was checked; the
+// digest is what is signed and verified.
+Result<Reference> RequireDigestReference(const Flags& flags);
+
 }  // namespace staticship::registry
 
 #endif  // STATICSHIP_RELEASE_REGISTRY_CONNECTION_FLAGS_H_

@@ -178,20 +178,9 @@ int RunPull(std::span<char* const> args) {
   FlagSpec spec{.values = {"ref", "out-layout", "tag", "report"},
                 .switches = {"help"}};
   AddConnectionFlags(&spec);
-  Result<Flags> flags = ParseCommandLine(args, spec);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "pull: %s\n%s", flags.message().c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(usage.c_str(), stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "pull: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand("pull", args, spec, usage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("pull");
   Result<std::string> ref_text = flags->Require("ref");
   if (!ref_text.ok()) return fail(ref_text.message());
   Result<Reference> ref = ParseReference(*ref_text);

@@ -301,20 +301,9 @@ int RunPush(std::span<char* const> args) {
                            "password-file", "provenance"},
                 .switches = {"allow-incomplete-sbom", "help"}};
   AddConnectionFlags(&spec);
-  Result<Flags> flags = ParseCommandLine(args, spec);
-  if (!flags.ok()) {
-    std::fprintf(stderr, "push: %s\n%s", flags.message().c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(usage.c_str(), stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "push: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand("push", args, spec, usage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("push");
   Result<std::string> layout_dir = flags->Require("layout");
   if (!layout_dir.ok()) return fail(layout_dir.message());
   Result<std::string> ref_text = flags->Require("ref");
@@ -377,6 +366,7 @@ int RunPush(std::span<char* const> args) {
   RegistryClient& client = (*connection)->client();
   std::vector<signing::Attached> attached;
   std::int64_t sign_ms = 0;
+  int attestation_count = 0;
   BeforeTag sign = [&](const std::string& digest) -> Status {
     if (!key.has_value()) return Status::Ok();
     const auto sign_started = std::chrono::steady_clock::now();
@@ -384,15 +374,20 @@ int RunPush(std::span<char* const> args) {
         signing::PushSignature(client, ref->Name(), digest, *key, *random);
     if (!signature.ok()) return signature.error();
     attached.push_back(*signature);
+    std::vector<signing::Predicate> predicates;
     for (auto [type, text] :
          {std::pair{signing::kSpdxDocument, &sbom_text},
           std::pair{signing::kSlsaProvenanceV1, &provenance_text}}) {
-      if (!text->has_value()) continue;
-      Result<signing::Attached> attestation = signing::PushAttestation(
-          client, ref->Name(), digest, type,
-          nlohmann::ordered_json::parse(**text), *key, *random);
-      if (!attestation.ok()) return attestation.error();
-      attached.push_back(*attestation);
+      if (text->has_value()) {
+        predicates.push_back({type, nlohmann::ordered_json::parse(**text)});
+      }
+    }
+    if (!predicates.empty()) {
+      Result<signing::Attached> attestations = signing::PushAttestations(
+          client, ref->Name(), digest, predicates, *key, *random);
+      if (!attestations.ok()) return attestations.error();
+      attached.push_back(*attestations);
+      attestation_count = static_cast<int>(predicates.size());
     }
     sign_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - sign_started)
@@ -438,7 +433,7 @@ int RunPush(std::span<char* const> args) {
       data["key_id"] = key->Public().KeyId();
       data["sign_ms"] = sign_ms;
       data["signature_tag"] = signing::SignatureTag(outcome->digest);
-      data["attestations"] = attached.size() - 1;
+      data["attestations"] = attestation_count;
     }
     if (Status written = release::WriteReport(*report, data); !written.ok()) {
       return fail(written.message());

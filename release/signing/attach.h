@@ -4,7 +4,8 @@
 #ifndef STATICSHIP_RELEASE_SIGNING_ATTACH_H_
 #define STATICSHIP_RELEASE_SIGNING_ATTACH_H_
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,12 @@ struct Attached {
   std::string manifest_digest;  // of the artifact manifest now under it
 };
 
-// Appends `layer` to the artifact manifest under `tag` (creating it when
-// the registry has none): uploads the layer and the new config, then puts
-// the manifest.
-Result<Attached> AttachLayer(registry::RegistryClient& client,
-                             std::string_view tag, const ArtifactLayer& layer);
+// Appends `layers` to the artifact manifest under `tag` (creating it when
+// the registry has none): uploads the layers and the new config, then puts
+// the manifest, once for all of them.
+Result<Attached> AttachLayers(registry::RegistryClient& client,
+                              std::string_view tag,
+                              std::span<const ArtifactLayer> layers);
 
 // Signs `image_digest` (cosign's simple-signing payload naming `image_name`,
 // "HOST:PORT/REPO") and appends the signature under sha256-<hex>.sig.
@@ -34,14 +36,19 @@ Result<Attached> PushSignature(registry::RegistryClient& client,
                                std::string_view image_digest,
                                const PrivateKey& key, RandomSource& random);
 
-// Wraps `predicate` in an in-toto Statement about the image, signs it as a
-// DSSE envelope and appends it under sha256-<hex>.att.
-Result<Attached> PushAttestation(registry::RegistryClient& client,
-                                 std::string_view image_name,
-                                 std::string_view image_digest,
-                                 std::string_view predicate_type,
-                                 const nlohmann::ordered_json& predicate,
-                                 const PrivateKey& key, RandomSource& random);
+struct Predicate {
+  std::string type;  // the predicate type URI
+  nlohmann::ordered_json body;
+};
+
+// Wraps each predicate in an in-toto Statement about the image, signs it as
+// a DSSE envelope and appends them all under sha256-<hex>.att in one
+// manifest write.
+Result<Attached> PushAttestations(registry::RegistryClient& client,
+                                  std::string_view image_name,
+                                  std::string_view image_digest,
+                                  std::span<const Predicate> predicates,
+                                  const PrivateKey& key, RandomSource& random);
 
 }  // namespace staticship::signing
 

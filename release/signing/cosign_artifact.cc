@@ -74,23 +74,25 @@ Result<std::vector<ArtifactLayerRef>> ArtifactLayers(
   return layers;
 }
 
-Result<ArtifactManifest> AppendLayer(std::string_view existing,
-                                     const ArtifactLayer& layer) {
+Result<ArtifactManifest> AppendLayers(std::string_view existing,
+                                      std::span<const ArtifactLayer> added) {
   std::vector<ArtifactLayerRef> layers;
   if (!existing.empty()) {
     Result<std::vector<ArtifactLayerRef>> parsed = ArtifactLayers(existing);
     if (!parsed.ok()) return parsed.error();
     layers = std::move(*parsed);
   }
-  ArtifactLayerRef added{layer.media_type, release::Sha256Digest(layer.bytes),
+  for (const ArtifactLayer& layer : added) {
+    ArtifactLayerRef ref{layer.media_type, release::Sha256Digest(layer.bytes),
                          static_cast<std::int64_t>(layer.bytes.size()),
                          layer.annotations};
-  bool present = false;
-  for (const ArtifactLayerRef& l : layers) {
-    present = present ||
-              (l.digest == added.digest && l.annotations == added.annotations);
+    bool present = false;
+    for (const ArtifactLayerRef& l : layers) {
+      present = present ||
+                (l.digest == ref.digest && l.annotations == ref.annotations);
+    }
+    if (!present) layers.push_back(std::move(ref));
   }
-  if (!present) layers.push_back(std::move(added));
 
   // cosign's config: empty platform, the zero time, a diff_id per layer.
   ordered_json config;

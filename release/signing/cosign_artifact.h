@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,11 +40,12 @@ struct ArtifactManifest {
   std::string manifest;  // OCI image manifest
 };
 
-// `existing` is the manifest under the tag, empty when there is none. The
+// `existing` is the manifest under the tag, empty when there is none. A
 // layer is not added twice (same digest and annotations), so re-signing is
-// idempotent.
-Result<ArtifactManifest> AppendLayer(std::string_view existing,
-                                     const ArtifactLayer& layer);
+// idempotent. Several layers go in at once so that a push writes one
+// manifest per tag, not one per attestation.
+Result<ArtifactManifest> AppendLayers(std::string_view existing,
+                                      std::span<const ArtifactLayer> layers);
 
 Result<std::vector<ArtifactLayerRef>> ArtifactLayers(std::string_view manifest);
 

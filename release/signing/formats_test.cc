@@ -105,9 +105,9 @@ TEST(CosignArtifact, TagsAndAppending) {
 
   ArtifactLayer first{kDsseMediaType, "envelope-1", {{"predicateType", "a"}}};
   ArtifactLayer second{kDsseMediaType, "envelope-2", {{"predicateType", "b"}}};
-  auto one = AppendLayer("", first);
+  auto one = AppendLayers("", {&first, 1});
   ASSERT_TRUE(one.ok()) << one.message();
-  auto two = AppendLayer(one->manifest, second);
+  auto two = AppendLayers(one->manifest, {&second, 1});
   ASSERT_TRUE(two.ok()) << two.message();
   auto layers = ArtifactLayers(two->manifest);
   ASSERT_TRUE(layers.ok());
@@ -118,10 +118,16 @@ TEST(CosignArtifact, TagsAndAppending) {
   EXPECT_EQ((*layers)[1].size, 10);
 
   // The same layer again changes nothing: signing twice is idempotent.
-  auto again = AppendLayer(two->manifest, second);
+  auto again = AppendLayers(two->manifest, {&second, 1});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->manifest, two->manifest);
   EXPECT_EQ(again->config, two->config);
+
+  // Both at once give the same manifest as one after the other.
+  const ArtifactLayer both[] = {first, second};
+  auto together = AppendLayers("", both);
+  ASSERT_TRUE(together.ok());
+  EXPECT_EQ(together->manifest, two->manifest);
 
   const auto manifest = nlohmann::json::parse(two->manifest);
   EXPECT_EQ(manifest["mediaType"],
@@ -130,9 +136,9 @@ TEST(CosignArtifact, TagsAndAppending) {
   const auto config = nlohmann::json::parse(two->config);
   EXPECT_EQ(config["rootfs"]["diff_ids"].size(), 2u);
 
-  EXPECT_FALSE(
-      AppendLayer("{\"layers\":[{\"digest\":\"md5:x\",\"size\":1}]}", first)
-          .ok());
+  EXPECT_FALSE(AppendLayers("{\"layers\":[{\"digest\":\"md5:x\",\"size\":1}]}",
+                            {&first, 1})
+                   .ok());
 }
 
 }  // namespace

@@ -15,20 +15,10 @@ int RunKeygen(std::span<char* const> args) {
       "Writes P.key (PKCS#8 PEM, mode 0600; encrypted when a password comes\n"
       "from --password-file or COSIGN_PASSWORD) and P.pub (PEM public key).\n"
       "An existing P.key or P.pub is never overwritten.\n";
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"out-prefix", "password-file"}, .switches = {"help"}});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "keygen: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "keygen: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand(
+      "keygen", args, {.values = {"out-prefix", "password-file"}}, kUsage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("keygen");
   Result<std::string> prefix = flags->Require("out-prefix");
   if (!prefix.ok()) return fail(prefix.message());
   std::optional<std::filesystem::path> password_file;

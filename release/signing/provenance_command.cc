@@ -20,24 +20,15 @@ int RunProvenance(std::span<char* const> args) {
       "Writes the SLSA provenance v1 predicate of one image build (every\n"
       "deps.lock entry is a resolved dependency), for `attest` or `push\n"
       "--provenance`.\n";
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = {"target", "flag", "source-repository", "source-ref",
-                        "source-commit", "target-triple", "builder-id",
-                        "invocation-id", "started-on", "finished-on",
-                        "deps-json", "out"},
-             .switches = {"help"}});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "provenance: %s\n%s", flags.message().c_str(), kUsage);
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "provenance: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] =
+      ParseCommand("provenance", args,
+                   {.values = {"target", "flag", "source-repository",
+                               "source-ref", "source-commit", "target-triple",
+                               "builder-id", "invocation-id", "started-on",
+                               "finished-on", "deps-json", "out"}},
+                   kUsage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("provenance");
   ProvenanceRequest request;
   const std::pair<const char*, std::string*> required[] = {
       {"target", &request.target},

@@ -8,10 +8,10 @@
 #include "common/base/file.h"
 #include "common/base/flags.h"
 #include "release/common/report.h"
+#include "release/registry/connection_flags.h"
 #include "release/signing/attach.h"
 #include "release/signing/commands.h"
 #include "release/signing/key_file.h"
-#include "release/signing/registry_session.h"
 #include "release/signing/statement.h"
 
 namespace staticship::signing {
@@ -24,25 +24,24 @@ long long Ms(Clock::duration d) {
 }
 
 FlagSpec SpecWith(std::set<std::string> values) {
-  values.insert(kRegistryValueFlags.begin(), kRegistryValueFlags.end());
   values.insert({"key", "ref", "password-file", "report"});
-  std::set<std::string> switches = kRegistrySwitches;
-  switches.insert("help");
-  return {.values = std::move(values), .switches = std::move(switches)};
+  FlagSpec spec{.values = std::move(values)};
+  registry::AddConnectionFlags(&spec);
+  return spec;
 }
 
 struct Signer {
   registry::Reference ref;
   std::unique_ptr<RandomSource> random;
   std::optional<PrivateKey> key;
-  std::unique_ptr<RegistrySession> session;
+  std::unique_ptr<registry::RegistryConnection> registry;
 };
 
 // Everything sign and attest share: the reference, the key, the registry
-// session, and that the image exists (nobody signs a digest by mistake).
+// connection, and that the image exists (nobody signs a digest by mistake).
 Result<Signer> OpenSigner(const Flags& flags) {
   Signer signer;
-  Result<registry::Reference> ref = ParseDigestReference(flags);
+  Result<registry::Reference> ref = registry::RequireDigestReference(flags);
   if (!ref.ok()) return ref.error();
   signer.ref = std::move(*ref);
   Result<std::string> key_path = flags.Require("key");
@@ -57,12 +56,12 @@ Result<Signer> OpenSigner(const Flags& flags) {
   Result<std::unique_ptr<RandomSource>> random = RandomSource::Create();
   if (!random.ok()) return random.error();
   signer.random = std::move(*random);
-  Result<std::unique_ptr<RegistrySession>> session =
-      RegistrySession::Open(flags, signer.ref, "pull,push");
-  if (!session.ok()) return session.error();
-  signer.session = std::move(*session);
+  Result<std::unique_ptr<registry::RegistryConnection>> connection =
+      registry::OpenRegistryConnection(flags, signer.ref, "pull,push");
+  if (!connection.ok()) return connection.error();
+  signer.registry = std::move(*connection);
   Result<registry::Manifest> image =
-      signer.session->client().GetManifest(signer.ref.digest);
+      signer.registry->client().GetManifest(signer.ref.digest);
   if (!image.ok()) return image.error();
   return signer;
 }
@@ -98,28 +97,20 @@ int RunSign(std::span<char* const> args) {
   const std::string usage =
       std::string(
           "usage: shipctl sign --key P.key --ref HOST:PORT/REPO@sha256:...\n"
-          "         [--password-file FILE] [--report FILE] ") +
-      kRegistryFlagsUsage +
+          "         [--password-file FILE] [--report FILE]\n") +
+      registry::kConnectionFlagsUsage +
       "\nPushes a cosign signature of the digest under sha256-<hex>.sig.\n"
       "An encrypted key's password: --password-file or COSIGN_PASSWORD.\n";
   const auto started = Clock::now();
-  Result<Flags> flags = ParseCommandLine(args, SpecWith({}));
-  if (!flags.ok()) {
-    std::fprintf(stderr, "sign: %s\n%s", flags.message().c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(usage.c_str(), stdout);
-    return 0;
-  }
+  auto [flags, exit_code] = ParseCommand("sign", args, SpecWith({}), usage);
+  if (!flags) return exit_code;
   Result<Signer> signer = OpenSigner(*flags);
   if (!signer.ok()) {
     std::fprintf(stderr, "sign: %s\n", signer.message().c_str());
     return 1;
   }
   Result<Attached> attached =
-      PushSignature(signer->session->client(), signer->ref.Name(),
+      PushSignature(signer->registry->client(), signer->ref.Name(),
                     signer->ref.digest, *signer->key, *signer->random);
   if (!attached.ok()) {
     std::fprintf(stderr, "sign: %s\n", attached.message().c_str());
@@ -133,26 +124,15 @@ int RunAttest(std::span<char* const> args) {
       std::string(
           "usage: shipctl attest --key P.key --ref HOST:PORT/REPO@sha256:...\n"
           "         --predicate-type slsaprovenance|spdx|URI --predicate FILE\n"
-          "         [--password-file FILE] [--report FILE] ") +
-      kRegistryFlagsUsage +
+          "         [--password-file FILE] [--report FILE]\n") +
+      registry::kConnectionFlagsUsage +
       "\nWraps the predicate in an in-toto Statement about the digest, signs\n"
       "it (DSSE) and appends it under sha256-<hex>.att.\n";
   const auto started = Clock::now();
-  Result<Flags> flags =
-      ParseCommandLine(args, SpecWith({"predicate-type", "predicate"}));
-  if (!flags.ok()) {
-    std::fprintf(stderr, "attest: %s\n%s", flags.message().c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(usage.c_str(), stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "attest: %s\n", message.c_str());
-    return 1;
-  };
+  auto [flags, exit_code] = ParseCommand(
+      "attest", args, SpecWith({"predicate-type", "predicate"}), usage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("attest");
   Result<std::string> type_name = flags->Require("predicate-type");
   if (!type_name.ok()) return fail(type_name.message());
   Result<std::string> type = PredicateTypeUri(*type_name);
@@ -168,9 +148,10 @@ int RunAttest(std::span<char* const> args) {
   }
   Result<Signer> signer = OpenSigner(*flags);
   if (!signer.ok()) return fail(signer.message());
-  Result<Attached> attached = PushAttestation(
-      signer->session->client(), signer->ref.Name(), signer->ref.digest, *type,
-      predicate, *signer->key, *signer->random);
+  const Predicate predicates[] = {{*type, predicate}};
+  Result<Attached> attached = PushAttestations(
+      signer->registry->client(), signer->ref.Name(), signer->ref.digest,
+      predicates, *signer->key, *signer->random);
   if (!attached.ok()) return fail(attached.message());
   return Finish("attest", *flags, *signer, *attached, started,
                 {{"predicate_type", *type}});

@@ -7,7 +7,7 @@
 #include "common/base/flags.h"
 #include "release/common/report.h"
 #include "release/policy/policy.h"
-#include "release/signing/registry_session.h"
+#include "release/registry/connection_flags.h"
 #include "release/verify/image_verifier.h"
 
 namespace staticship::verify {
@@ -32,42 +32,28 @@ int RunVerify(std::span<char* const> args) {
       std::string(
           "usage: shipctl verify --policy FILE --ref "
           "HOST:PORT/REPO@sha256:...\n"
-          "         [--report FILE] ") +
-      signing::kRegistryFlagsUsage +
+          "         [--report FILE]\n") +
+      registry::kConnectionFlagsUsage +
       "\nExits 0 only when the image's digests, signatures, attestations,\n"
       "SBOM and provenance satisfy the policy; otherwise prints one line\n"
       "per refusal (rule, what, digest) and exits 1.\n";
   const auto started = Clock::now();
-  std::set<std::string> values = signing::kRegistryValueFlags;
-  values.insert({"policy", "ref", "report"});
-  std::set<std::string> switches = signing::kRegistrySwitches;
-  switches.insert("help");
-  Result<Flags> flags = ParseCommandLine(
-      args, {.values = std::move(values), .switches = std::move(switches)});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "verify: %s\n%s", flags.message().c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  if (flags->GetBool("help")) {
-    std::fputs(usage.c_str(), stdout);
-    return 0;
-  }
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "verify: %s\n", message.c_str());
-    return 1;
-  };
+  FlagSpec spec{.values = {"policy", "ref", "report"}};
+  registry::AddConnectionFlags(&spec);
+  auto [flags, exit_code] = ParseCommand("verify", args, spec, usage);
+  if (!flags) return exit_code;
+  const CommandFailure fail("verify");
   Result<std::string> policy_file = flags->Require("policy");
   if (!policy_file.ok()) return fail(policy_file.message());
-  Result<registry::Reference> ref = signing::ParseDigestReference(*flags);
+  Result<registry::Reference> ref = registry::RequireDigestReference(*flags);
   if (!ref.ok()) return fail(ref.message());
   Result<policy::Policy> loaded = policy::LoadPolicy(*policy_file);
   if (!loaded.ok()) return fail(loaded.message());
-  Result<std::unique_ptr<signing::RegistrySession>> session =
-      signing::RegistrySession::Open(*flags, *ref, "pull");
-  if (!session.ok()) return fail(session.message());
+  Result<std::unique_ptr<registry::RegistryConnection>> connection =
+      registry::OpenRegistryConnection(*flags, *ref, "pull");
+  if (!connection.ok()) return fail(connection.message());
   Result<Verdict> verdict =
-      VerifyImage((*session)->client(), ref->digest, *loaded);
+      VerifyImage((*connection)->client(), ref->digest, *loaded);
   if (!verdict.ok()) return fail(verdict.message());
   const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            Clock::now() - started)
