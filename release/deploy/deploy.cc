@@ -202,7 +202,9 @@ int RunDeploy(std::span<char* const> args) {
       "         [--ca-cert FILE] [--insecure-http (loopback only)]\n"
       "         [--auth-file FILE] [--timeout 10s]   (the whole deploy)\n"
       "         [--report FILE]   (JSON: digest, port, durations in ms)\n"
-      "         [--policy FILE]   (verify first, as `shipctl verify`)\n"
+      "         --policy FILE | --insecure-skip-verify\n"
+      "                   (verify first, as `shipctl verify`; or, explicitly, "
+      "not)\n"
       "         [--deploy-file FILE] [--mount SRC:DST[:ro]]... [--volume "
       "NAME:DST]...\n"
       "         [--env KEY=VALUE]... [--arg ARG]... [--memory 256M] [--cpus "
@@ -212,7 +214,7 @@ int RunDeploy(std::span<char* const> args) {
   const auto started = Clock::now();
   FlagSpec spec{.values = {"ref", "name", "port", "health", "state-dir", "runc",
                            "grace", "report", "policy"},
-                .switches = {"help"}};
+                .switches = {"insecure-skip-verify"}};
   registry::AddConnectionFlags(&spec);
   spec.values.merge(SetupValueFlags());
   spec.switches.merge(SetupSwitches());
@@ -223,6 +225,25 @@ int RunDeploy(std::span<char* const> args) {
   if (!ref_text.ok()) return fail(ref_text.message());
   Result<registry::Reference> ref = registry::ParseReference(*ref_text);
   if (!ref.ok()) return fail(ref.message());
+  // The gate is on unless turned off by name: an image deployed without a
+  // policy is a choice the command line shows, never a forgotten flag.
+  const std::optional<std::string> policy_file = flags->Get("policy");
+  const bool skip_verify = flags->GetBool("insecure-skip-verify");
+  if (!policy_file.has_value() && !skip_verify) {
+    return fail(
+        "no --policy: deploy checks the image's signature, attestations and "
+        "SBOM against a release policy before it pulls a layer "
+        "(release/policy/README.md); pass --policy FILE, or "
+        "--insecure-skip-verify to deploy it unverified");
+  }
+  if (policy_file.has_value() && skip_verify) {
+    return fail("--policy and --insecure-skip-verify contradict each other");
+  }
+  if (policy_file.has_value() && ref->digest.empty()) {
+    return fail(
+        "--policy needs --ref by digest (REPO@sha256:…): a tag can "
+        "move after the check");
+  }
   Result<std::string> name = flags->Require("name");
   if (!name.ok()) return fail(name.message());
   if (!ValidName(*name))
@@ -263,13 +284,19 @@ int RunDeploy(std::span<char* const> args) {
   registry::RegistryClient& client = (*connection)->client();
   // The gate comes before anything is unpacked or stopped: a refused image
   // leaves the running one alone.
-  if (auto policy_file = flags->Get("policy")) {
-    if (ref->digest.empty()) return fail("--policy needs --ref by digest");
+  if (policy_file.has_value()) {
     Result<std::vector<std::string>> refusals =
         verify::Refusals(client, ref->digest, *policy_file);
     if (!refusals.ok()) return fail(refusals.message());
     for (const std::string& line : *refusals) fail(line);
     if (!refusals->empty()) return 1;
+    std::printf("deploy: %s@%s passes %s\n", ref->Name().c_str(),
+                ref->digest.c_str(), policy_file->c_str());
+  } else {
+    std::fprintf(stderr,
+                 "deploy: warning: --insecure-skip-verify: %s is not checked "
+                 "against any policy\n",
+                 ref->ManifestReference().c_str());
   }
 
   std::error_code ec;

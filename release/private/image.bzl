@@ -69,8 +69,13 @@ StaticImageInfo = provider(
         "digest": "a file holding the manifest (or index) digest",
         "sboms": "list of SPDX SBOM files, one per platform",
         "service": "the binary's name in the image",
+        "target_triple": "the binary's target, e.g. x86_64-linux-musl (\"\" for an index)",
     },
 )
+
+def _target_triple(arch, libc):
+    cpu = {"amd64": "x86_64", "arm64": "aarch64"}[arch]
+    return "%s-linux-%s" % (cpu, "gnu" if libc == "glibc" else libc)
 
 # --- Shared pieces ------------------------------------------------------------
 
@@ -284,6 +289,7 @@ def _static_image_impl(ctx):
             digest = out.digest,
             sboms = [out.sbom],
             service = out.service,
+            target_triple = _target_triple(ctx.attr.architecture, ctx.attr.libc),
         ),
         OutputGroupInfo(
             layout = depset([out.layout]),
@@ -387,6 +393,7 @@ def _static_image_index_impl(ctx):
             digest = digest,
             sboms = sboms,
             service = services[0],
+            target_triple = "",
         ),
         OutputGroupInfo(
             layout = depset([layout]),

@@ -57,14 +57,22 @@ Result<ordered_json> MakeProvenance(
   if (!r.target.starts_with("//") && !r.target.starts_with("@")) {
     return invalid("--target '" + r.target + "' is not a Bazel label");
   }
-  if (r.source_repository.empty())
-    return invalid("--source-repository is empty");
-  if (!r.source_ref.starts_with("refs/")) {
+  const bool has_source = !r.source_repository.empty();
+  if (has_source != !r.source_commit.empty()) {
+    return invalid(
+        "--source-repository and --source-commit go together (neither: an "
+        "image built outside a checkout)");
+  }
+  if (!has_source && !r.source_ref.empty()) {
+    return invalid("--source-ref without --source-repository");
+  }
+  if (!r.source_ref.empty() && !r.source_ref.starts_with("refs/")) {
     return invalid("--source-ref '" + r.source_ref +
                    "' is not a full ref (refs/heads/…, refs/tags/…)");
   }
-  if (!IsHex(r.source_commit) ||
-      (r.source_commit.size() != 40 && r.source_commit.size() != 64)) {
+  if (has_source &&
+      (!IsHex(r.source_commit) ||
+       (r.source_commit.size() != 40 && r.source_commit.size() != 64))) {
     return invalid("--source-commit '" + r.source_commit +
                    "' is not a full lowercase hex commit id");
   }
@@ -84,24 +92,29 @@ Result<ordered_json> MakeProvenance(
     return invalid("deps.json has no zig_sdk entry (the toolchain)");
   }
 
-  ordered_json source;
-  source["repository"] = r.source_repository;
-  source["ref"] = r.source_ref;
-  source["commit"] = r.source_commit;
   ordered_json external;
   external["target"] = r.target;
   external["flags"] = r.flags;
-  external["source"] = std::move(source);
+  if (has_source) {
+    ordered_json source;
+    source["repository"] = r.source_repository;
+    if (!r.source_ref.empty()) source["ref"] = r.source_ref;
+    source["commit"] = r.source_commit;
+    external["source"] = std::move(source);
+  }
 
   ordered_json internal;
   internal["toolchain"]["zig"] = zig->second.version;
   internal["toolchain"]["target"] = r.target_triple;
 
   ordered_json dependencies = ordered_json::array();
-  ordered_json commit;
-  commit["uri"] = "git+" + r.source_repository + "@" + r.source_ref;
-  commit["digest"]["gitCommit"] = r.source_commit;
-  dependencies.push_back(std::move(commit));
+  if (has_source) {
+    ordered_json commit;
+    commit["uri"] = "git+" + r.source_repository + "@" +
+                    (r.source_ref.empty() ? r.source_commit : r.source_ref);
+    commit["digest"]["gitCommit"] = r.source_commit;
+    dependencies.push_back(std::move(commit));
+  }
   for (const auto& [id, c] : locked) {  // std::map: sorted, reproducible
     ordered_json dep;
     dep["name"] = id;

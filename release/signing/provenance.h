@@ -10,6 +10,7 @@
 //       "source":{"repository":…,"ref":…,"commit":…}},
 //     "internalParameters":{"toolchain":{"zig":…,"target":…}},
 //     "resolvedDependencies":[{"uri":"git+REPO@REF","digest":{"gitCommit":…}},
+//       (REF: the commit when there is no ref; no entry without a source)
 //       {"name":<lock id>,"uri":<purl>,"digest":{"sha256":…}}, …]},
 //    "runDetails":{"builder":{"id":…},
 //     "metadata":{"invocationId":…,"startedOn":…,"finishedOn":…}}}
@@ -34,11 +35,15 @@ inline constexpr char kBuildType[] =
 struct ProvenanceRequest {
   std::string target;              // "//services/gateway:gateway_image"
   std::vector<std::string> flags;  // Bazel flags of the build
-  std::string source_repository;   // the clone URL
-  std::string source_ref;          // "refs/heads/main"
-  std::string source_commit;       // 40 (or 64) hex digits
-  std::string target_triple;       // "x86_64-linux-musl"
-  std::string builder_id;          // URI of the CI builder
+  // The source: repository and commit together, or neither (an image
+  // packed outside a checkout: then the provenance names no source, and a
+  // policy with a source rule refuses it). The ref is left out on a
+  // detached HEAD, which has none.
+  std::string source_repository;  // the clone URL
+  std::string source_ref;         // "refs/heads/main", or ""
+  std::string source_commit;      // 40 (or 64) hex digits
+  std::string target_triple;      // "x86_64-linux-musl"
+  std::string builder_id;         // URI of the CI builder
   std::string invocation_id;
   std::string started_on;   // RFC 3339
   std::string finished_on;  // RFC 3339

@@ -12,8 +12,10 @@ namespace staticship::signing {
 int RunProvenance(std::span<char* const> args) {
   constexpr char kUsage[] =
       "usage: shipctl provenance --target //pkg:image [--flag=F ...]\n"
-      "         --source-repository URL --source-ref refs/heads/main\n"
-      "         --source-commit HEX --target-triple x86_64-linux-musl\n"
+      "         [--source-repository URL --source-commit HEX\n"
+      "          [--source-ref refs/heads/main]]   (none: built outside a "
+      "checkout)\n"
+      "         --target-triple x86_64-linux-musl\n"
       "         --builder-id URI --invocation-id ID\n"
       "         --started-on RFC3339 --finished-on RFC3339\n"
       "         --deps-json deps.json --out FILE\n"
@@ -32,9 +34,6 @@ int RunProvenance(std::span<char* const> args) {
   ProvenanceRequest request;
   const std::pair<const char*, std::string*> required[] = {
       {"target", &request.target},
-      {"source-repository", &request.source_repository},
-      {"source-ref", &request.source_ref},
-      {"source-commit", &request.source_commit},
       {"target-triple", &request.target_triple},
       {"builder-id", &request.builder_id},
       {"invocation-id", &request.invocation_id},
@@ -45,6 +44,9 @@ int RunProvenance(std::span<char* const> args) {
     if (!value.ok()) return fail(value.message());
     *field = *value;
   }
+  request.source_repository = flags->GetOr("source-repository", "");
+  request.source_ref = flags->GetOr("source-ref", "");
+  request.source_commit = flags->GetOr("source-commit", "");
   request.flags = flags->GetAll("flag");
   Result<std::string> deps_path = flags->Require("deps-json");
   if (!deps_path.ok()) return fail(deps_path.message());

@@ -97,6 +97,37 @@ TEST(Provenance, RejectsBadRequests) {
       with([](auto& r) { r.finished_on = "2026-12-06 23:25:54"; }).ok());
   EXPECT_FALSE(with([](auto& r) { r.builder_id.clear(); }).ok());
   EXPECT_FALSE(MakeProvenance(Request(), {}).ok());
+  // The repository and the commit go together; a ref needs them.
+  EXPECT_FALSE(with([](auto& r) { r.source_commit.clear(); }).ok());
+  EXPECT_FALSE(with([](auto& r) { r.source_repository.clear(); }).ok());
+  EXPECT_FALSE(with([](auto& r) {
+                 r.source_repository.clear();
+                 r.source_commit.clear();
+               }).ok());
+}
+
+TEST(Provenance, WithoutRefOrSource) {
+  const auto locked = Lock();
+  ProvenanceRequest detached = Request();
+  detached.source_ref.clear();
+  auto p = MakeProvenance(detached, locked);
+  ASSERT_TRUE(p.ok()) << p.message();
+  const auto& def = (*p)["buildDefinition"];
+  EXPECT_FALSE(def["externalParameters"]["source"].contains("ref"));
+  EXPECT_EQ(def["resolvedDependencies"][0]["uri"],
+            "git+https://git.example.invalid/staticship.git@"
+            "27446c358ed1e6954a03dc3e89f0853fae9b2516");
+
+  ProvenanceRequest outside = Request();
+  outside.source_repository.clear();
+  outside.source_ref.clear();
+  outside.source_commit.clear();
+  p = MakeProvenance(outside, locked);
+  ASSERT_TRUE(p.ok()) << p.message();
+  EXPECT_FALSE(
+      (*p)["buildDefinition"]["externalParameters"].contains("source"));
+  EXPECT_EQ((*p)["buildDefinition"]["resolvedDependencies"].size(),
+            locked.size());
 }
 
 TEST(Provenance, Rfc3339) {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # What static_service() gives every service to release it by hand:
 # `bazel run //services/gateway:gateway_deploy` against the real docker-registry and
-# runc. Deploys, checks /health, deploys again (replaces), undeploys, and
-# checks that nothing is left; a missing registry is one clear line.
+# runc. Deploys (signed, and verified against the default policy before
+# anything is pulled), checks /health, deploys again unverified when told
+# (replaces), is refused by a policy that trusts another key (the running
+# one stays), undeploys, and checks that nothing is left; a missing registry
+# is one clear line.
 #
 #   deploy_target_test.sh DEPLOY_SCRIPT
 set -euo pipefail
@@ -18,6 +21,7 @@ if ss -ltnH "sport = :${port}" | grep -q .; then fail "port ${port} is busy"; fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/deploy_target.XXXXXX")"
 export STATICSHIP_STATE="${work}/state"
+export STATICSHIP_KEYS="${work}/keys"
 cleanup() {
   local rc=$?
   "${deploy}" --undeploy >/dev/null 2>&1 || true
@@ -34,11 +38,27 @@ grep -q "no registry: pass --registry" "${work}/err" || fail "unclear error: $(c
 eval "$("${repo}/ci/registry" start)"
 "${deploy}" | tee "${work}/first.out"
 grep -q "healthy on http://127.0.0.1:${port}/health" "${work}/first.out" || fail "first deploy not healthy"
+grep -q "^deploy: .*@sha256:[0-9a-f]\{64\} passes .*policy.yaml$" "${work}/first.out" ||
+  fail "first deploy was not verified against the default policy"
+[[ -f "${STATICSHIP_KEYS}/pipeline.key" && -f "${STATICSHIP_KEYS}/pipeline.pub" ]] || fail "no key made"
 [[ $(curl -fsS --max-time 2 "http://127.0.0.1:${port}/health") == OK ]] || fail "/health after deploy"
 
-"${deploy}" --tag again | tee "${work}/second.out"
+"${deploy}" --tag again --insecure-skip-verify 2>"${work}/second.err" | tee "${work}/second.out"
 grep -q "stopped the previous staticship-gateway" "${work}/second.out" || fail "second deploy did not replace the first"
+grep -q "warning: --insecure-skip-verify" "${work}/second.err" || fail "no warning when unverified"
 [[ $(runc list -q | grep -c '^staticship-staticship-gateway$') == 1 ]] || fail "not exactly one container"
+
+# A policy that trusts only another key: refused before anything is pulled
+# or stopped, with the reason; the running deploy answers as before.
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "${work}/other.pub"
+printf 'trusted_keys: [other.pub]\nrequired_attestations: [slsaprovenance, spdx]\n' >"${work}/other.yaml"
+if "${deploy}" --tag refused --policy "${work}/other.yaml" >"${work}/refused.out" 2>"${work}/refused.err"; then
+  fail "deployed an image signed by an untrusted key"
+fi
+grep -q "^deploy: refused sha256:[0-9a-f]\{64\}: signature" "${work}/refused.err" ||
+  fail "unclear refusal: $(cat "${work}/refused.err")"
+grep -q "stopped the previous" "${work}/refused.out" && fail "the refused deploy stopped the running one"
+[[ $(curl -fsS --max-time 2 "http://127.0.0.1:${port}/health") == OK ]] || fail "/health after the refusal"
 
 "${deploy}" --undeploy
 if runc list -q | grep -q 'staticship-gateway'; then fail "container left behind"; fi

@@ -131,8 +131,20 @@ deploy() {  # name port [extra flags]
   local name="$1" port="$2"
   shift 2
   "${shipctl}" deploy --ref "${repo_ref}@${layout_digest}" --name "${name}" --port "${port}" \
-    --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "${tls[@]}" "$@"
+    --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "${tls[@]}" \
+    --insecure-skip-verify "$@"
 }
+# This image was pushed unsigned: deploy refuses it unless told, by name,
+# not to verify (the signed path is tests/e2e:sign_e2e_test's).
+if "${shipctl}" deploy --ref "${repo_ref}@${layout_digest}" --name e2e-a --port "${port_a}" \
+  --state-dir "${state_dir}" --auth-file "${STATICSHIP_REGISTRY_AUTH_FILE}" "${tls[@]}" \
+  >"${work}/unverified.out" 2>&1; then
+  fail "deployed with neither --policy nor --insecure-skip-verify"
+fi
+[[ $(wc -l <"${work}/unverified.out") -eq 1 ]] && grep -q "^deploy: no --policy: " "${work}/unverified.out" ||
+  fail "unclear refusal without --policy: $(cat "${work}/unverified.out")"
+[[ ! -e "${state_dir}/e2e-a" ]] || fail "a bundle was written without --policy"
+pass "no --policy: $(cat "${work}/unverified.out")"
 out_a="$(deploy e2e-a "${port_a}" --report "${work}/deploy.json")"
 echo "${out_a}"
 grep -q '^deploy: [0-9]\+ ms$' <<<"${out_a}" || fail "deploy printed no duration"
