@@ -31,12 +31,14 @@ proxy_wait_port() {  # proxy_wait_port PORT
   exit 1
 }
 
-proxy_write_upstream() {  # proxy_write_upstream DIR PORT
-  local body
-  body=$(printf '%064d' 0)  # 64 bytes
+# DIR/nginx.conf: the settings every nginx here shares (foreground, no
+# access log, keep-alive without a request cap), WORKERS workers, and the
+# http block's own lines from stdin.
+nginx_conf() {  # nginx_conf DIR WORKERS < HTTP_BLOCK_LINES
   mkdir -p "$1"
-  cat >"$1/nginx.conf" <<CONF
-worker_processes 1;
+  {
+    cat <<CONF
+worker_processes $2;
 daemon off;
 pid $1/nginx.pid;
 error_log $1/error.log;
@@ -44,11 +46,20 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
+CONF
+    cat
+    echo "}"
+  } >"$1/nginx.conf"
+}
+
+proxy_write_upstream() {  # proxy_write_upstream DIR PORT
+  local body
+  body=$(printf '%064d' 0)  # 64 bytes
+  nginx_conf "$1" 1 <<CONF
   server {
     listen 127.0.0.1:$2 reuseport backlog=4096;
     location / { return 200 "$body"; }
   }
-}
 CONF
 }
 
@@ -67,16 +78,7 @@ CONF
 }
 
 proxy_write_nginx() {  # proxy_write_nginx DIR PORT UPSTREAM_PORT
-  mkdir -p "$1"
-  cat >"$1/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $1/nginx.pid;
-error_log $1/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
+  nginx_conf "$1" 2 <<CONF
   upstream up { server 127.0.0.1:$3; keepalive 64; }
   server {
     listen 127.0.0.1:$2 reuseport backlog=4096;
@@ -86,7 +88,6 @@ http {
       proxy_set_header Connection "";
     }
   }
-}
 CONF
 }
 

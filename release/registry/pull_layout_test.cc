@@ -11,12 +11,14 @@
 #include "release/common/oci_layout.h"
 #include "release/registry/push.h"
 #include "release/registry/testing/fake_registry.h"
+#include "release/registry/testing/test_image.h"
 
 namespace staticship::registry {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::FakeRegistry;
+using testing::WriteTestImage;
 
 // Every file of a directory tree, by relative path.
 std::map<std::string, std::string> Tree(const fs::path& root) {
@@ -30,39 +32,11 @@ std::map<std::string, std::string> Tree(const fs::path& root) {
   return files;
 }
 
-release::Descriptor WriteImage(release::OciLayout& layout,
-                               const std::string& arch,
-                               const std::string& layer_bytes) {
-  auto layer = layout.WriteBlob(layer_bytes);
-  nlohmann::ordered_json config;
-  config["architecture"] = arch;
-  config["os"] = "linux";
-  config["rootfs"] = {{"type", "layers"}, {"diff_ids", {layer->digest}}};
-  auto config_desc = layout.WriteBlob(config.dump());
-  nlohmann::ordered_json manifest;
-  manifest["schemaVersion"] = 2;
-  manifest["mediaType"] = release::kMediaTypeImageManifest;
-  manifest["config"] = {{"mediaType", release::kMediaTypeImageConfig},
-                        {"digest", config_desc->digest},
-                        {"size", config_desc->size}};
-  manifest["layers"] = {{{"mediaType", release::kMediaTypeLayerGzip},
-                         {"digest", layer->digest},
-                         {"size", layer->size}}};
-  auto desc = layout.WriteBlob(manifest.dump());
-  release::Descriptor out = *desc;
-  out.media_type = release::kMediaTypeImageManifest;
-  out.platform = release::Platform{"linux", arch, ""};
-  return out;
-}
-
 class PullLayoutTest : public ::testing::Test {
  protected:
   RegistryClient Client() {
-    ClientOptions options;
-    options.scheme = "http";  // the fake registry
-    options.sleep = [](std::chrono::milliseconds) {};
-    return RegistryClient(transport_, registry_.authority(), "svc/app",
-                          std::nullopt, options);
+    return testing::FakeRegistryClient(transport_, registry_.authority(),
+                                       "svc/app");
   }
   std::string Push(const fs::path& layout_dir, const std::string& tag) {
     auto layout = release::OciLayout::Open(layout_dir);
@@ -82,7 +56,7 @@ class PullLayoutTest : public ::testing::Test {
 TEST_F(PullLayoutTest, SingleImageRoundTripsByteForByte) {
   auto layout = release::OciLayout::Create(root_ / "in");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer bytes");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer bytes");
   image.annotations[std::string(release::kAnnotationRefName)] = "v1";
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   const std::string digest = Push(root_ / "in", "v1");
@@ -98,8 +72,8 @@ TEST_F(PullLayoutTest, IndexRoundTripsWithEveryImage) {
   // What `shipctl index` writes: one index blob over two images.
   auto layout = release::OciLayout::Create(root_ / "in");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor amd = WriteImage(*layout, "amd64", "amd layer");
-  release::Descriptor arm = WriteImage(*layout, "arm64", "arm layer");
+  release::Descriptor amd = WriteTestImage(*layout, "amd64", "amd layer");
+  release::Descriptor arm = WriteTestImage(*layout, "arm64", "arm layer");
   const std::string index_json = release::SerializeImageIndex({amd, arm});
   auto index = layout->WriteBlob(index_json);
   ASSERT_TRUE(index.ok());

@@ -12,6 +12,7 @@
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 #include "release/registry/testing/fake_registry.h"
+#include "release/registry/testing/test_image.h"
 #include "release/sbom/linked_inputs.h"
 #include "release/signing/cosign_artifact.h"
 #include "release/signing/dsse.h"
@@ -26,51 +27,13 @@ namespace fs = std::filesystem;
 using testing::AuthMode;
 using testing::FakeRegistry;
 using testing::FakeRegistryOptions;
-
-// Writes a one-layer image; returns the manifest descriptor.
-release::Descriptor WriteImage(release::OciLayout& layout,
-                               const std::string& arch,
-                               const std::string& layer_bytes,
-                               const std::string& linked_inputs = "") {
-  auto layer = layout.WriteBlob(layer_bytes, release::kMediaTypeLayerGzip);
-  EXPECT_TRUE(layer.ok());
-  nlohmann::ordered_json config;
-  config["architecture"] = arch;
-  config["os"] = "linux";
-  config["rootfs"] = {{"type", "layers"},
-                      {"diff_ids", {release::Sha256Digest("x")}}};
-  if (!linked_inputs.empty()) {
-    config["config"]["Labels"][release::kLinkedInputsLabel] = linked_inputs;
-  }
-  auto config_desc =
-      layout.WriteBlob(config.dump(), release::kMediaTypeImageConfig);
-  EXPECT_TRUE(config_desc.ok());
-  nlohmann::ordered_json manifest;
-  manifest["schemaVersion"] = 2;
-  manifest["mediaType"] = release::kMediaTypeImageManifest;
-  manifest["config"] = {{"mediaType", release::kMediaTypeImageConfig},
-                        {"digest", config_desc->digest},
-                        {"size", config_desc->size}};
-  manifest["layers"] = {{{"mediaType", release::kMediaTypeLayerGzip},
-                         {"digest", layer->digest},
-                         {"size", layer->size}}};
-  auto desc =
-      layout.WriteBlob(manifest.dump(), release::kMediaTypeImageManifest);
-  EXPECT_TRUE(desc.ok());
-  release::Descriptor out = *desc;
-  out.media_type = release::kMediaTypeImageManifest;
-  out.platform = release::Platform{"linux", arch, ""};
-  return out;
-}
+using testing::WriteTestImage;
 
 class PushTest : public ::testing::Test {
  protected:
   RegistryClient Client(FakeRegistry& registry) {
-    ClientOptions options;
-    options.scheme = "http";  // the fake registry
-    options.sleep = [](std::chrono::milliseconds) {};
-    return RegistryClient(transport_, registry.authority(), "svc/gateway",
-                          std::nullopt, options);
+    return testing::FakeRegistryClient(transport_, registry.authority(),
+                                       "svc/gateway");
   }
   staticship::testing::TempDir dir_;
   const fs::path root_{dir_.path()};
@@ -80,7 +43,7 @@ class PushTest : public ::testing::Test {
 TEST_F(PushTest, PushesImageThenSecondPushUploadsNothing) {
   auto layout = release::OciLayout::Create(root_ / "layout");
   ASSERT_TRUE(layout.ok()) << layout.message();
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-1");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-1");
   image.annotations[std::string(release::kAnnotationRefName)] = "v1";
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
 
@@ -111,8 +74,8 @@ TEST_F(PushTest, PushesImageThenSecondPushUploadsNothing) {
 TEST_F(PushTest, PushesMultiPlatformIndexWithChildrenByDigest) {
   auto layout = release::OciLayout::Create(root_ / "multi");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor amd = WriteImage(*layout, "amd64", "layer-amd");
-  release::Descriptor arm = WriteImage(*layout, "arm64", "layer-arm");
+  release::Descriptor amd = WriteTestImage(*layout, "amd64", "layer-amd");
+  release::Descriptor arm = WriteTestImage(*layout, "arm64", "layer-arm");
   ASSERT_TRUE(layout->WriteIndex({amd, arm}).ok());
   FakeRegistry registry({});
   RegistryClient client = Client(registry);
@@ -133,7 +96,7 @@ TEST_F(PushTest, PushesMultiPlatformIndexWithChildrenByDigest) {
 TEST_F(PushTest, AttachesSbomUnderCosignTag) {
   auto layout = release::OciLayout::Create(root_ / "withsbom");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-s");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-s");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   const std::string sbom = R"({"spdxVersion":"SPDX-2.3"})";
   ASSERT_TRUE(WriteFileAtomically(root_ / "img.spdx.json", sbom).ok());
@@ -157,7 +120,7 @@ TEST_F(PushTest, AttachesSbomUnderCosignTag) {
 TEST_F(PushTest, CorruptLayoutBlobIsNotPushed) {
   auto layout = release::OciLayout::Create(root_ / "corrupt");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-c");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-c");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   auto manifest = nlohmann::json::parse(*layout->ReadBlob(image.digest));
   std::string layer_digest = manifest["layers"][0]["digest"];
@@ -175,7 +138,7 @@ TEST_F(PushTest, CorruptLayoutBlobIsNotPushed) {
 TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
   auto layout = release::OciLayout::Create(root_ / "cli");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-cli");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-cli");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   FakeRegistryOptions options;
   options.auth = AuthMode::kBasic;
@@ -230,7 +193,7 @@ TEST_F(PushTest, CommandLineWrongPasswordFailsWithoutPrintingIt) {
 TEST_F(PushTest, TagIsTheLastWriteAfterSbomAndSigning) {
   auto layout = release::OciLayout::Create(root_ / "order");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-o");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-o");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   ASSERT_TRUE(WriteFileAtomically(root_ / "o.spdx.json", "{}").ok());
   FakeRegistry registry({});
@@ -265,7 +228,7 @@ TEST_F(PushTest, TagIsTheLastWriteAfterSbomAndSigning) {
 TEST_F(PushTest, FailedSigningLeavesTheTagAlone) {
   auto layout = release::OciLayout::Create(root_ / "nosign");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-n");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-n");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   FakeRegistry registry({});
   RegistryClient client = Client(registry);
@@ -280,8 +243,8 @@ TEST_F(PushTest, FailedSigningLeavesTheTagAlone) {
 TEST_F(PushTest, SbomMustNameEveryLinkedInput) {
   auto layout = release::OciLayout::Create(root_ / "complete");
   ASSERT_TRUE(layout.ok());
-  release::Descriptor image = WriteImage(*layout, "amd64", "layer-l",
-                                         "pkg:generic/a@1 pkg:generic/b@2");
+  release::Descriptor image = WriteTestImage(*layout, "amd64", "layer-l",
+                                             "pkg:generic/a@1 pkg:generic/b@2");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   auto sbom_naming = [&](std::vector<std::string> purls) {
     nlohmann::json doc;
@@ -304,7 +267,7 @@ TEST_F(PushTest, SbomMustNameEveryLinkedInput) {
 
   auto unlabelled = release::OciLayout::Create(root_ / "unlabelled");
   ASSERT_TRUE(unlabelled.ok());
-  release::Descriptor plain = WriteImage(*unlabelled, "amd64", "layer-u");
+  release::Descriptor plain = WriteTestImage(*unlabelled, "amd64", "layer-u");
   ASSERT_TRUE(unlabelled->WriteIndex({plain}).ok());
   Status no_label = CheckSbomComplete(*unlabelled, root_ / "s.json");
   ASSERT_FALSE(no_label.ok());
@@ -316,7 +279,7 @@ TEST_F(PushTest, CommandLineSignsAndAttestsBeforeTagging) {
   auto layout = release::OciLayout::Create(root_ / "signed");
   ASSERT_TRUE(layout.ok());
   release::Descriptor image =
-      WriteImage(*layout, "amd64", "layer-signed", "pkg:generic/a@1");
+      WriteTestImage(*layout, "amd64", "layer-signed", "pkg:generic/a@1");
   ASSERT_TRUE(layout->WriteIndex({image}).ok());
   const std::string sbom =
       R"({"packages":[{"externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:generic/a@1"}]}]})";
