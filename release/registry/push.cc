@@ -370,10 +370,6 @@ int RunPush(std::span<char* const> args) {
   BeforeTag sign = [&](const std::string& digest) -> Status {
     if (!key.has_value()) return Status::Ok();
     const auto sign_started = std::chrono::steady_clock::now();
-    Result<signing::Attached> signature =
-        signing::PushSignature(client, ref->Name(), digest, *key, *random);
-    if (!signature.ok()) return signature.error();
-    attached.push_back(*signature);
     std::vector<signing::Predicate> predicates;
     for (auto [type, text] :
          {std::pair{signing::kSpdxDocument, &sbom_text},
@@ -382,13 +378,12 @@ int RunPush(std::span<char* const> args) {
         predicates.push_back({type, nlohmann::ordered_json::parse(**text)});
       }
     }
-    if (!predicates.empty()) {
-      Result<signing::Attached> attestations = signing::PushAttestations(
-          client, ref->Name(), digest, predicates, *key, *random);
-      if (!attestations.ok()) return attestations.error();
-      attached.push_back(*attestations);
-      attestation_count = static_cast<int>(predicates.size());
-    }
+    Result<std::vector<signing::Attached>> written =
+        signing::PushSignatureAndAttestations(client, ref->Name(), digest,
+                                              predicates, *key, *random);
+    if (!written.ok()) return written.error();
+    attached = std::move(*written);
+    attestation_count = static_cast<int>(predicates.size());
     sign_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - sign_started)
                   .count();

@@ -86,6 +86,19 @@ RegistryClient::RegistryClient(HttpTransport& transport, std::string registry,
       backoff_(options_.jitter ? options_.jitter : SeededRng(RandomSeed()),
                options_.max_backoff.count()) {}
 
+RegistryClient RegistryClient::Fork() const {
+  RegistryClient fork(*this);
+  fork.stats_ = TransferStats();
+  return fork;
+}
+
+void RegistryClient::AddStats(const TransferStats& other) {
+  stats_.blobs_uploaded += other.blobs_uploaded;
+  stats_.blobs_present += other.blobs_present;
+  stats_.bytes_uploaded += other.bytes_uploaded;
+  stats_.retries += other.retries;
+}
+
 Url RegistryClient::RepoUrl(std::string_view suffix) const {
   Result<Url> url = ParseUrl(options_.scheme + "://" + registry_ + "/v2/" +
                              repository_ + std::string(suffix));

@@ -87,6 +87,14 @@ class RegistryClient {
   // Fetches a blob and checks its sha256 against digest.
   Result<std::string> GetBlob(std::string_view digest);
 
+  // A second client for another thread, on the same transport (whose
+  // connection pool is thread-safe: it opens a connection of its own), with
+  // the authorization this one already holds, so it asks for none; its
+  // stats start at zero. One client is never used by two threads at once.
+  RegistryClient Fork() const;
+  // Adds a fork's figures to this client's, once the fork is done.
+  void AddStats(const TransferStats& other);
+
   const TransferStats& stats() const { return stats_; }
   const std::string& registry() const { return registry_; }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "common/testing/ports.h"
@@ -171,6 +172,35 @@ TEST_F(RegistryClientTest, FollowsBearerTokenFlow) {
     }
   }
   EXPECT_TRUE(token_requested);
+}
+
+TEST_F(RegistryClientTest, ForkUploadsOnItsOwnThreadWithTheSameToken) {
+  FakeRegistryOptions options;
+  options.auth = AuthMode::kBearer;
+  FakeRegistry registry(options);
+  RegistryClient client = MakeClient(registry, kGood);
+  ASSERT_TRUE(client.Authenticate("pull,push").ok());
+  const std::string first = release::Sha256Digest("first");
+  ASSERT_TRUE(client.UploadBlob(first, "first").ok());
+
+  RegistryClient fork = client.Fork();
+  EXPECT_EQ(fork.stats().blobs_uploaded, 0);
+  const std::string second = release::Sha256Digest("second");
+  Status forked = MakeError("not run");
+  std::thread writer([&] { forked = fork.UploadBlob(second, "second"); });
+  const std::string third = release::Sha256Digest("third");
+  Status own = client.UploadBlob(third, "third");
+  writer.join();
+  ASSERT_TRUE(forked.ok()) << forked.message();
+  ASSERT_TRUE(own.ok()) << own.message();
+  for (const std::string& d : {first, second, third}) {
+    EXPECT_TRUE(registry.HasBlob(d)) << d;
+  }
+  // The fork asked for no token of its own.
+  EXPECT_EQ(registry.CountRequests("GET", "/token"), 1);
+  client.AddStats(fork.stats());
+  EXPECT_EQ(client.stats().blobs_uploaded, 3);
+  EXPECT_EQ(client.stats().bytes_uploaded, 16);
 }
 
 TEST_F(RegistryClientTest, BearerWithWrongPasswordFailsClearly) {

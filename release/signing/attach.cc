@@ -1,5 +1,8 @@
 #include "release/signing/attach.h"
 
+#include <optional>
+#include <thread>
+
 #include "common/base/base64.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
@@ -43,24 +46,33 @@ Result<Attached> AttachLayers(registry::RegistryClient& client,
   return Attached{std::string(tag), std::move(*digest)};
 }
 
-Result<Attached> PushSignature(registry::RegistryClient& client,
-                               std::string_view image_name,
-                               std::string_view image_digest,
-                               const PrivateKey& key, RandomSource& random) {
+Result<ArtifactLayer> SignatureLayer(std::string_view image_name,
+                                     std::string_view image_digest,
+                                     const PrivateKey& key,
+                                     RandomSource& random) {
   ArtifactLayer layer;
   layer.media_type = kSimpleSigningMediaType;
   layer.bytes = SimpleSigningPayload(image_name, image_digest);
   Result<std::string> signature = key.Sign(layer.bytes, random);
   if (!signature.ok()) return signature.error();
   layer.annotations[kSignatureAnnotation] = Base64Encode(*signature);
-  return AttachLayers(client, SignatureTag(image_digest), {&layer, 1});
+  return layer;
 }
 
-Result<Attached> PushAttestations(registry::RegistryClient& client,
-                                  std::string_view image_name,
-                                  std::string_view image_digest,
-                                  std::span<const Predicate> predicates,
-                                  const PrivateKey& key, RandomSource& random) {
+Result<Attached> PushSignature(registry::RegistryClient& client,
+                               std::string_view image_name,
+                               std::string_view image_digest,
+                               const PrivateKey& key, RandomSource& random) {
+  Result<ArtifactLayer> layer =
+      SignatureLayer(image_name, image_digest, key, random);
+  if (!layer.ok()) return layer.error();
+  return AttachLayers(client, SignatureTag(image_digest), {&*layer, 1});
+}
+
+Result<std::vector<ArtifactLayer>> AttestationLayers(
+    std::string_view image_name, std::string_view image_digest,
+    std::span<const Predicate> predicates, const PrivateKey& key,
+    RandomSource& random) {
   std::vector<ArtifactLayer> layers;
   for (const Predicate& predicate : predicates) {
     Result<DsseEnvelope> envelope = SignEnvelope(
@@ -76,7 +88,52 @@ Result<Attached> PushAttestations(registry::RegistryClient& client,
     layer.annotations[kSignatureAnnotation] = "";
     layer.annotations[kPredicateTypeAnnotation] = predicate.type;
   }
-  return AttachLayers(client, AttestationTag(image_digest), layers);
+  return layers;
+}
+
+Result<Attached> PushAttestations(registry::RegistryClient& client,
+                                  std::string_view image_name,
+                                  std::string_view image_digest,
+                                  std::span<const Predicate> predicates,
+                                  const PrivateKey& key, RandomSource& random) {
+  Result<std::vector<ArtifactLayer>> layers =
+      AttestationLayers(image_name, image_digest, predicates, key, random);
+  if (!layers.ok()) return layers.error();
+  return AttachLayers(client, AttestationTag(image_digest), *layers);
+}
+
+Result<std::vector<Attached>> PushSignatureAndAttestations(
+    registry::RegistryClient& client, std::string_view image_name,
+    std::string_view image_digest, std::span<const Predicate> predicates,
+    const PrivateKey& key, RandomSource& random) {
+  Result<ArtifactLayer> signature =
+      SignatureLayer(image_name, image_digest, key, random);
+  if (!signature.ok()) return signature.error();
+  Result<std::vector<ArtifactLayer>> attestations =
+      AttestationLayers(image_name, image_digest, predicates, key, random);
+  if (!attestations.ok()) return attestations.error();
+
+  registry::RegistryClient fork = client.Fork();
+  std::optional<Result<Attached>> signed_tag;
+  std::thread writer([&] {
+    signed_tag =
+        AttachLayers(fork, SignatureTag(image_digest), {&*signature, 1});
+  });
+  std::optional<Result<Attached>> attested_tag;
+  if (!attestations->empty()) {
+    attested_tag =
+        AttachLayers(client, AttestationTag(image_digest), *attestations);
+  }
+  writer.join();
+  client.AddStats(fork.stats());
+
+  if (!signed_tag->ok()) return signed_tag->error();
+  std::vector<Attached> attached = {**signed_tag};
+  if (attested_tag.has_value()) {
+    if (!attested_tag->ok()) return attested_tag->error();
+    attached.push_back(**attested_tag);
+  }
+  return attached;
 }
 
 }  // namespace staticship::signing

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/base/result.h"
 #include "release/registry/registry_client.h"
@@ -29,8 +30,14 @@ Result<Attached> AttachLayers(registry::RegistryClient& client,
                               std::string_view tag,
                               std::span<const ArtifactLayer> layers);
 
-// Signs `image_digest` (cosign's simple-signing payload naming `image_name`,
-// "HOST:PORT/REPO") and appends the signature under sha256-<hex>.sig.
+// The signature layer of `image_digest`: cosign's simple-signing payload
+// naming `image_name` ("HOST:PORT/REPO"), its signature in the annotation.
+Result<ArtifactLayer> SignatureLayer(std::string_view image_name,
+                                     std::string_view image_digest,
+                                     const PrivateKey& key,
+                                     RandomSource& random);
+
+// Signs `image_digest` and appends the signature under sha256-<hex>.sig.
 Result<Attached> PushSignature(registry::RegistryClient& client,
                                std::string_view image_name,
                                std::string_view image_digest,
@@ -41,14 +48,31 @@ struct Predicate {
   nlohmann::ordered_json body;
 };
 
-// Wraps each predicate in an in-toto Statement about the image, signs it as
-// a DSSE envelope and appends them all under sha256-<hex>.att in one
-// manifest write.
+// Each predicate in an in-toto Statement about the image, signed as a DSSE
+// envelope: the layers of sha256-<hex>.att.
+Result<std::vector<ArtifactLayer>> AttestationLayers(
+    std::string_view image_name, std::string_view image_digest,
+    std::span<const Predicate> predicates, const PrivateKey& key,
+    RandomSource& random);
+
+// AttestationLayers, appended under sha256-<hex>.att in one manifest write.
 Result<Attached> PushAttestations(registry::RegistryClient& client,
                                   std::string_view image_name,
                                   std::string_view image_digest,
                                   std::span<const Predicate> predicates,
                                   const PrivateKey& key, RandomSource& random);
+
+// What `push --sign-key` writes before it moves the tag: the signature,
+// and the attestations when there are predicates. Everything is signed
+// first, on this thread; then the two tags, which do not depend on each
+// other, are written at once, the signature on a fork of `client` (its own
+// connection) on a second thread, since each is several registry round
+// trips. Returns what was attached (the signature first); the first error
+// otherwise. The fork's transfers are added to `client`'s stats.
+Result<std::vector<Attached>> PushSignatureAndAttestations(
+    registry::RegistryClient& client, std::string_view image_name,
+    std::string_view image_digest, std::span<const Predicate> predicates,
+    const PrivateKey& key, RandomSource& random);
 
 }  // namespace staticship::signing
 
