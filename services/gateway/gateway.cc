@@ -356,6 +356,22 @@ std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config,
     // Until the prober says otherwise, as Envoy does with no prior verdict.
     ur->healthy = std::make_unique<std::atomic<bool>[]>(u.endpoints.size());
     for (size_t i = 0; i < u.endpoints.size(); ++i) ur->healthy[i].store(true);
+    // A reload keeps the verdicts on endpoints it keeps checking: an
+    // endpoint that is down stays out until probes say otherwise.
+    if (previous != nullptr && u.health_check) {
+      auto old = previous->upstreams.find(name);
+      if (old != previous->upstreams.end() &&
+          old->second->config.health_check) {
+        const UpstreamRuntime& o = *old->second;
+        for (size_t i = 0; i < u.endpoints.size(); ++i) {
+          for (size_t j = 0; j < o.keys.size(); ++j) {
+            if (o.keys[j] == ur->keys[i]) {
+              ur->healthy[i].store(o.healthy[j].load());
+            }
+          }
+        }
+      }
+    }
     if (u.health_check) {
       for (size_t i = 0; i < u.endpoints.size(); ++i) {
         ur->healthy_gauges.push_back(&metrics_->endpoint_healthy.WithLabels(

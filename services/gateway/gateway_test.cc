@@ -1126,7 +1126,7 @@ routes:
 }
 
 TEST_F(GatewayTest, ActiveHealthChecksTakeEndpointsOutAndBack) {
-  StartGateway(R"(
+  const std::string config = R"(
 upstreams:
   checked:
     endpoints: [$A, $B]
@@ -1137,7 +1137,8 @@ upstreams:
 routes:
   - { match: /c/*, dest: checked }
   - { match: /r/*, dest: refused }
-)");
+)";
+  StartGateway(config);
   auto healthy = [this](const std::string& upstream,
                         const std::string& endpoint, int value) {
     return Metrics().find("gateway_endpoint_healthy{upstream=\"" + upstream +
@@ -1177,6 +1178,12 @@ routes:
   http::Response none = Get("/c/x");
   EXPECT_EQ(none.status, 503);
   EXPECT_EQ(none.body, "{\"error\":\"no healthy upstream endpoint\"}\n");
+  EXPECT_EQ(a_.hits() + b_.hits(), hits_before);
+  // A reload keeps the verdicts: still out, before any new probe.
+  auto same = TestConfig(config);
+  ASSERT_TRUE(same.ok()) << same.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*same)).ok());
+  EXPECT_EQ(Get("/c/x").status, 503);
   EXPECT_EQ(a_.hits() + b_.hits(), hits_before);
 }
 
