@@ -1089,6 +1089,26 @@ routes:
       << m;
 }
 
+TEST_F(GatewayTest, ReloadKeepsTheInFlightCountOfAnUnchangedRoute) {
+  const std::string config = R"(
+routes:
+  - { match: /slow/*, dest: $A, max_in_flight: 1 }
+)";
+  StartGateway(config);
+  RawConnection held(gateway_->port());
+  ASSERT_TRUE(held.Send("GET /slow/delay/1500 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(Eventually([this] { return a_.hits() == 1; }));
+  auto same = TestConfig(config);
+  ASSERT_TRUE(same.ok()) << same.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*same)).ok());
+  // The request from before the reload still holds the one slot.
+  EXPECT_EQ(Get("/slow/x").status, 503);
+  auto r = held.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Get("/slow/x").status, 200);
+}
+
 TEST_F(GatewayTest, RouteRateLimitAnswers429WithRetryAfter) {
   StartGateway(R"(
 routes:

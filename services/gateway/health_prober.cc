@@ -81,8 +81,12 @@ bool ProbeOnce(const Endpoint& endpoint, std::string_view path,
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &err_len);
     if (err != 0) return false;
   }
+  std::string host =
+      endpoint.host.find(':') == std::string::npos
+          ? endpoint.key()
+          : "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
   std::string request = "GET " + std::string(path) +
-                        " HTTP/1.1\r\nHost: " + endpoint.key() +
+                        " HTTP/1.1\r\nHost: " + host +
                         "\r\nUser-Agent: staticship-gateway-health\r\n"
                         "Connection: close\r\n\r\n";
   size_t sent = 0;
