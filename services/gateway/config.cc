@@ -125,6 +125,55 @@ BreakerConfig ParseBreaker(const YAML::Node& node, BreakerConfig b) {
   return b;
 }
 
+// "HOST:PORT" or {address: HOST:PORT, weight: N}.
+Endpoint ParseEndpoint(const YAML::Node& node) {
+  if (!node.IsMap()) return HostPort(node, "endpoint");
+  CheckKeys(node, "endpoint", {"address", "weight"});
+  if (!node["address"]) Fail(node, "endpoint without 'address'");
+  Endpoint e = HostPort(node["address"], "endpoint address");
+  if (node["weight"]) {
+    e.weight = static_cast<int>(Integer(node["weight"], "weight", 1, 1000));
+  }
+  return e;
+}
+
+HealthCheckConfig ParseHealthCheck(const YAML::Node& node) {
+  CheckKeys(node, "health_check",
+            {"path", "interval", "timeout", "healthy_threshold",
+             "unhealthy_threshold"});
+  HealthCheckConfig h;
+  if (node["path"]) {
+    h.path = Scalar(node["path"], "health_check.path");
+    if (h.path.empty() || h.path.front() != '/') {
+      Fail(node["path"],
+           "health_check.path must start with '/', got '" + h.path + "'");
+    }
+  }
+  if (node["interval"]) {
+    h.interval = Duration(node["interval"], "health_check.interval");
+  }
+  if (node["timeout"]) {
+    h.timeout = Duration(node["timeout"], "health_check.timeout");
+  }
+  if (h.interval.count() < 10) {
+    Fail(node, "health_check.interval must be at least 10ms");
+  }
+  if (h.timeout.count() <= 0 || h.timeout > h.interval) {
+    Fail(node,
+         "health_check.timeout must be positive and at most the interval");
+  }
+  if (node["healthy_threshold"]) {
+    h.healthy_threshold = static_cast<uint32_t>(Integer(
+        node["healthy_threshold"], "health_check.healthy_threshold", 1, 100));
+  }
+  if (node["unhealthy_threshold"]) {
+    h.unhealthy_threshold = static_cast<uint32_t>(
+        Integer(node["unhealthy_threshold"], "health_check.unhealthy_threshold",
+                1, 100));
+  }
+  return h;
+}
+
 void ParseUpstreams(const YAML::Node& node, Config* config) {
   if (!node.IsMap())
     Fail(node, "upstreams must be a mapping of name to upstream");
@@ -134,13 +183,17 @@ void ParseUpstreams(const YAML::Node& node, Config* config) {
     if (u.name.empty()) Fail(kv.first, "empty upstream name");
     const YAML::Node& body = kv.second;
     CheckKeys(body, "upstream '" + u.name + "'",
-              {"endpoints", "max_idle", "max_connections", "fail_timeout"});
+              {"endpoints", "max_idle", "max_connections", "fail_timeout",
+               "health_check"});
     const YAML::Node eps = body["endpoints"];
     if (!eps) Fail(body, "upstream '" + u.name + "' has no endpoints");
     if (!eps.IsSequence() || eps.size() == 0) {
       Fail(eps, "endpoints of '" + u.name + "' must be a non-empty list");
     }
-    for (const auto& e : eps) u.endpoints.push_back(HostPort(e, "endpoint"));
+    for (const auto& e : eps) u.endpoints.push_back(ParseEndpoint(e));
+    if (body["health_check"]) {
+      u.health_check = ParseHealthCheck(body["health_check"]);
+    }
     if (body["max_idle"]) {
       u.max_idle =
           static_cast<size_t>(Integer(body["max_idle"], "max_idle", 0, 100000));
@@ -162,7 +215,7 @@ void ParseUpstreams(const YAML::Node& node, Config* config) {
 RouteConfig ParseRoute(const YAML::Node& node, const Config& config) {
   CheckKeys(node, "route",
             {"name", "match", "methods", "headers", "query", "dest", "timeout",
-             "fallback", "respond", "breaker"});
+             "fallback", "respond", "breaker", "max_in_flight", "rate_limit"});
   RouteConfig r;
   r.line = LineOf(node);
   if (!node["match"]) Fail(node, "route without 'match'");
@@ -196,6 +249,22 @@ RouteConfig ParseRoute(const YAML::Node& node, const Config& config) {
   if (node["fallback"]) r.fallback = Scalar(node["fallback"], "fallback");
   r.breaker = config.breaker;
   if (node["breaker"]) r.breaker = ParseBreaker(node["breaker"], r.breaker);
+  if (node["max_in_flight"]) {
+    r.max_in_flight = static_cast<size_t>(
+        Integer(node["max_in_flight"], "max_in_flight", 1, 10000000));
+  }
+  if (node["rate_limit"]) {
+    const YAML::Node rl = node["rate_limit"];
+    CheckKeys(rl, "rate_limit", {"qps", "burst"});
+    if (!rl["qps"]) Fail(rl, "rate_limit without 'qps'");
+    RateLimitConfig limit;
+    limit.qps = Number(rl["qps"], "rate_limit.qps", 0, 1e9);
+    if (limit.qps <= 0) Fail(rl["qps"], "rate_limit.qps must be positive");
+    limit.burst = limit.qps < 1 ? 1 : limit.qps;
+    if (rl["burst"])
+      limit.burst = Number(rl["burst"], "rate_limit.burst", 1, 1e9);
+    r.rate_limit = limit;
+  }
 
   bool has_dest = static_cast<bool>(node["dest"]);
   bool has_respond = static_cast<bool>(node["respond"]);

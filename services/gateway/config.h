@@ -22,7 +22,22 @@ using Millis = std::chrono::milliseconds;
 struct Endpoint {
   std::string host;
   uint16_t port = 0;
+  // Share of the requests relative to the upstream's other endpoints
+  // (smooth weighted round robin, as nginx's `weight=`).
+  int weight = 1;
   std::string key() const { return host + ":" + std::to_string(port); }
+};
+
+// Active health checks (as Envoy's and haproxy's): one prober per process
+// GETs `path` on every endpoint each `interval`; an endpoint leaves the
+// rotation after `unhealthy_threshold` consecutive failures (non-2xx,
+// timeout, refused) and returns after `healthy_threshold` successes.
+struct HealthCheckConfig {
+  std::string path = "/health";
+  Millis interval{1000};
+  Millis timeout{500};
+  uint32_t healthy_threshold = 2;
+  uint32_t unhealthy_threshold = 2;
 };
 
 struct UpstreamConfig {
@@ -32,6 +47,7 @@ struct UpstreamConfig {
   size_t max_connections = 1024;  // per endpoint and worker; 503 beyond
   Millis fail_timeout{2000};      // skip an endpoint this long after a
                                   // connect failure (nginx fail_timeout)
+  std::optional<HealthCheckConfig> health_check;
 };
 
 // The defaults are the write-up's (§3.1): open at a 60 % error ratio over
@@ -52,6 +68,12 @@ struct RespondConfig {
   std::string content_type = "text/plain";
 };
 
+// A route's own QPS limit (token bucket, 429 beyond it).
+struct RateLimitConfig {
+  double qps = 0;
+  double burst = 0;  // at least 1
+};
+
 struct RouteConfig {
   std::string name;   // metrics/log label; defaults to `match`
   std::string match;  // "/exact" or "/prefix/*"
@@ -66,6 +88,10 @@ struct RouteConfig {
   std::optional<size_t> fallback_route;  // index into routes
   std::optional<RespondConfig> respond;
   BreakerConfig breaker;
+  // Requests of this route in flight at once, all workers together; 503
+  // beyond (Envoy's max_requests). 0: unlimited.
+  size_t max_in_flight = 0;
+  std::optional<RateLimitConfig> rate_limit;
   int line = 0;  // 1-based line in the config file, for messages
 };
 

@@ -183,7 +183,45 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"routes: [\n", "gw.yaml:2: "},
         BadConfig{"limits:\n  qps: lots\n",
                   "gw.yaml:2: limits.qps must be a number"},
-        BadConfig{"", "gw.yaml:1: empty configuration"}));
+        BadConfig{"", "gw.yaml:1: empty configuration"},
+        BadConfig{"upstreams:\n  u:\n    endpoints:\n"
+                  "      - { address: 127.0.0.1:1, weight: 0 }\n",
+                  "gw.yaml:4: weight must be an integer in [1, 1000], got '0'"},
+        BadConfig{"upstreams:\n  u:\n    endpoints:\n"
+                  "      - { address: 127.0.0.1:1, weight: -2 }\n",
+                  "gw.yaml:4: weight must be an integer in [1, 1000]"},
+        BadConfig{"upstreams:\n  u:\n    endpoints:\n"
+                  "      - { address: 127.0.0.1:1, weight: 1001 }\n",
+                  "gw.yaml:4: weight must be an integer in [1, 1000]"},
+        BadConfig{"upstreams:\n  u:\n    endpoints:\n"
+                  "      - { weight: 2 }\n",
+                  "gw.yaml:4: endpoint without 'address'"},
+        BadConfig{"upstreams:\n  u:\n    endpoints:\n"
+                  "      - { address: 127.0.0.1:1, wieght: 2 }\n",
+                  "gw.yaml:4: unknown key 'wieght' in endpoint"},
+        BadConfig{"routes:\n  - match: /*\n    dest: 127.0.0.1:1\n"
+                  "    max_in_flight: 0\n",
+                  "gw.yaml:4: max_in_flight must be an integer in [1, "},
+        BadConfig{"routes:\n  - match: /*\n    dest: 127.0.0.1:1\n"
+                  "    rate_limit: { qps: 0 }\n",
+                  "gw.yaml:4: rate_limit.qps must be positive"},
+        BadConfig{"routes:\n  - match: /*\n    dest: 127.0.0.1:1\n"
+                  "    rate_limit: { burst: 3 }\n",
+                  "gw.yaml:4: rate_limit without 'qps'"},
+        BadConfig{"routes:\n  - match: /*\n    dest: 127.0.0.1:1\n"
+                  "    rate_limit: { qps: 5, burst: 0.5 }\n",
+                  "gw.yaml:4: rate_limit.burst must be a number in [1, "},
+        BadConfig{"upstreams:\n  u:\n    endpoints: [127.0.0.1:1]\n"
+                  "    health_check: { interval: 1s, timeout: 2s }\n",
+                  "gw.yaml:4: health_check.timeout must be positive and at "
+                  "most the interval"},
+        BadConfig{"upstreams:\n  u:\n    endpoints: [127.0.0.1:1]\n"
+                  "    health_check:\n      path: health\n",
+                  "gw.yaml:5: health_check.path must start with '/'"},
+        BadConfig{"upstreams:\n  u:\n    endpoints: [127.0.0.1:1]\n"
+                  "    health_check: { unhealthy_threshold: 0 }\n",
+                  "gw.yaml:4: health_check.unhealthy_threshold must be an "
+                  "integer in [1, 100]"}));
 
 TEST(ConfigTest, DurationsAndHostPorts) {
   EXPECT_EQ(*ParseDuration("250ms"), Millis(250));
@@ -208,6 +246,37 @@ routes:
   ASSERT_TRUE(c.ok()) << c.message();
   EXPECT_DOUBLE_EQ(c->routes[0].breaker.error_ratio, 0.6);
   EXPECT_EQ(c->routes[0].breaker.window, Millis(60000));
+}
+
+TEST(ConfigTest, WeightsLimitsAndHealthChecks) {
+  auto c = ParseConfig(R"(upstreams:
+  app:
+    endpoints: [127.0.0.1:9000, { address: 127.0.0.1:9001, weight: 3 }]
+    health_check: { path: /healthz, interval: 2s, timeout: 250ms, healthy_threshold: 3, unhealthy_threshold: 4 }
+routes:
+  - { match: /a/*, dest: app, max_in_flight: 7, rate_limit: { qps: 10, burst: 20 } }
+  - { match: /b/*, dest: app, rate_limit: { qps: 0.5 } }
+)",
+                       "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.message();
+  const UpstreamConfig& app = c->upstreams.at("app");
+  ASSERT_EQ(app.endpoints.size(), 2u);
+  EXPECT_EQ(app.endpoints[0].weight, 1);  // the plain form
+  EXPECT_EQ(app.endpoints[1].key(), "127.0.0.1:9001");
+  EXPECT_EQ(app.endpoints[1].weight, 3);
+  ASSERT_TRUE(app.health_check.has_value());
+  EXPECT_EQ(app.health_check->path, "/healthz");
+  EXPECT_EQ(app.health_check->interval, Millis(2000));
+  EXPECT_EQ(app.health_check->timeout, Millis(250));
+  EXPECT_EQ(app.health_check->healthy_threshold, 3u);
+  EXPECT_EQ(app.health_check->unhealthy_threshold, 4u);
+  EXPECT_EQ(c->routes[0].max_in_flight, 7u);
+  ASSERT_TRUE(c->routes[0].rate_limit.has_value());
+  EXPECT_DOUBLE_EQ(c->routes[0].rate_limit->qps, 10);
+  EXPECT_DOUBLE_EQ(c->routes[0].rate_limit->burst, 20);
+  EXPECT_EQ(c->routes[1].max_in_flight, 0u);  // unlimited
+  // Without a burst: one second's worth, and at least one request.
+  EXPECT_DOUBLE_EQ(c->routes[1].rate_limit->burst, 1);
 }
 
 TEST(ConfigTest, MissingFileIsAnError) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <span>
@@ -13,6 +14,8 @@
 #include "services/gateway/access_log.h"
 #include "services/gateway/forwarding.h"
 #include "services/gateway/gzip.h"
+#include "services/gateway/health_prober.h"
+#include "services/gateway/in_flight_limit.h"
 #include "services/gateway/route_matcher.h"
 #include "services/gateway/token_bucket.h"
 #include "services/gateway/upstream_client.h"
@@ -43,7 +46,18 @@ struct Metrics {
         rejected(r.AddCounter("gateway_rejected_total",
                               "Requests or connections rejected by a limit.")),
         reloads(r.AddCounter("gateway_config_reloads_total",
-                             "Configuration reloads by result.")) {}
+                             "Configuration reloads by result.")),
+        route_rejected(r.AddCounter(
+            "gateway_route_rejected_total",
+            "Requests turned away by a route's own limit, by route and "
+            "reason (max_in_flight: 503, qps: 429).")),
+        route_in_flight(r.AddGauge("gateway_route_in_flight",
+                                   "Requests in flight on routes with "
+                                   "max_in_flight.")),
+        endpoint_healthy(r.AddGauge(
+            "gateway_endpoint_healthy",
+            "Active health check verdict by upstream and endpoint: 1 in "
+            "rotation, 0 out.")) {}
 
   metrics::Family<metrics::Counter>& requests;
   metrics::Family<metrics::Histogram>& latency;
@@ -53,15 +67,25 @@ struct Metrics {
   metrics::Family<metrics::Gauge>& open_connections;
   metrics::Family<metrics::Counter>& rejected;
   metrics::Family<metrics::Counter>& reloads;
+  metrics::Family<metrics::Counter>& route_rejected;
+  metrics::Family<metrics::Gauge>& route_in_flight;
+  metrics::Family<metrics::Gauge>& endpoint_healthy;
 };
 
 struct UpstreamRuntime {
   UpstreamConfig config;
   std::vector<std::string> keys;  // endpoint "host:port", computed once
-  std::atomic<uint64_t> next{0};
+  // Smooth weighted round robin state, one row per worker (a worker only
+  // touches its own row: no atomics, no locks), as each nginx worker keeps
+  // its own. Rows are a cache line apart.
+  size_t row_stride = 0;
+  std::unique_ptr<int64_t[]> current_weight;
   // Passive health: a connect failure takes an endpoint out of the rotation
   // until this time (ns on the steady clock); shared by all workers.
   std::unique_ptr<std::atomic<int64_t>[]> down_until;
+  // Active health (health_check): written by the prober, read by workers.
+  std::unique_ptr<std::atomic<bool>[]> healthy;
+  std::vector<metrics::Gauge*> healthy_gauges;  // with health_check only
 };
 
 struct RouteRuntime {
@@ -75,6 +99,15 @@ struct RouteRuntime {
   metrics::Counter* connect_errors = nullptr;
   metrics::Counter* other_errors = nullptr;
   metrics::Gauge* breaker_state = nullptr;
+  // Shared with the runtimes before and after a reload that keeps the
+  // route's name and limit, so that requests in flight across a reload
+  // stay counted.
+  std::shared_ptr<InFlightLimit> in_flight;
+  metrics::Counter* rejected_in_flight = nullptr;
+  metrics::Gauge* in_flight_gauge = nullptr;
+  std::unique_ptr<TokenBucket> bucket;  // rate_limit
+  std::string retry_after;              // seconds, for 429s of `bucket`
+  metrics::Counter* rejected_qps = nullptr;
 };
 
 struct Runtime {
@@ -85,6 +118,7 @@ struct Runtime {
 };
 
 struct WorkerState {
+  size_t index = 0;  // the server loop's
   std::shared_ptr<const Runtime> runtime;
   uint64_t version = 0;
   std::unique_ptr<UpstreamClient> upstream;
@@ -97,6 +131,9 @@ struct Call {
   http::Request request;
   http::Responder responder;
   std::shared_ptr<const Runtime> runtime;  // kept for the whole exchange
+  // Released by Complete, or at the latest when the call dies (after
+  // `runtime`, which owns the limit).
+  InFlightLimit::Slot in_flight;
   Clock::time_point start;
   std::string request_id;
   bool generated_id = false;  // not in request.headers: added when forwarding
@@ -156,23 +193,54 @@ int64_t SteadyNanos(Clock::time_point t) {
       .count();
 }
 
-// Round robin from a shared counter, skipping endpoints marked down; when
-// all are down, plain round robin (better a try than a certain failure).
-// Fills `out` (no allocation: this runs per request) and returns how many.
-size_t PickCandidates(UpstreamRuntime& u, Clock::time_point now,
+// nginx's smooth weighted round robin over this worker's row: every live
+// endpoint gains its weight, the largest total wins and pays the sum, so
+// weights 1 and 3 give B A B B, never bursts. Endpoints out of the
+// rotation do not take part, so their share goes to the others in
+// proportion. Out: failed a connect within fail_timeout (passive) or
+// judged unhealthy by the prober (active). When every endpoint failed a
+// connect, the healthy ones are tried anyway (better a try than a certain
+// failure); when the prober judged all unhealthy, none is: returns 0.
+// The second candidate is the runner-up, for a connect failure. Fills
+// `out` (no allocation: this runs per request) and returns how many.
+size_t PickCandidates(UpstreamRuntime& u, size_t worker, Clock::time_point now,
                       std::array<Candidate, 2>& out) {
-  size_t n = u.config.endpoints.size();
-  uint64_t start = u.next.fetch_add(1, std::memory_order_relaxed);
-  int64_t now_ns = SteadyNanos(now);
-  std::array<size_t, 2> order{};
-  size_t count = 0;
-  for (size_t i = 0; i < n && count < order.size(); ++i) {
-    size_t idx = static_cast<size_t>((start + i) % n);
-    if (u.down_until[idx].load(std::memory_order_relaxed) <= now_ns) {
-      order[count++] = idx;
+  const size_t n = u.config.endpoints.size();
+  const int64_t now_ns = SteadyNanos(now);
+  int64_t* current = &u.current_weight[worker * u.row_stride];
+  auto healthy = [&u](size_t i) {
+    return u.healthy[i].load(std::memory_order_relaxed);
+  };
+  auto up = [&u, now_ns](size_t i) {
+    return u.down_until[i].load(std::memory_order_relaxed) <= now_ns;
+  };
+  bool any_up = false;
+  bool any_healthy = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (healthy(i)) {
+      any_healthy = true;
+      if (up(i)) any_up = true;
     }
   }
-  if (count == 0) order[count++] = static_cast<size_t>(start % n);
+  if (!any_healthy) return 0;
+  auto eligible = [&](size_t i) { return healthy(i) && (!any_up || up(i)); };
+  int64_t total = 0;
+  size_t best = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (!eligible(i)) continue;
+    int64_t w = u.config.endpoints[i].weight;
+    current[i] += w;
+    total += w;
+    if (best == n || current[i] > current[best]) best = i;
+  }
+  current[best] -= total;
+  size_t second = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (i == best || !eligible(i)) continue;
+    if (second == n || current[i] > current[second]) second = i;
+  }
+  std::array<size_t, 2> order{best, second};
+  size_t count = second == n ? 1 : 2;
   int64_t fail_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         u.config.fail_timeout)
                         .count();
@@ -221,6 +289,7 @@ Gateway::Gateway(GatewayOptions options)
 }
 
 Gateway::~Gateway() {
+  prober_.Stop();
   // Loops (and the exchanges they hold) go before the upstream pools.
   if (server_) server_->Stop();
   for (auto& w : workers_) {
@@ -250,6 +319,26 @@ bool SameBreakerScope(const RouteRuntime& a, const RouteConfig& b,
 
 }  // namespace
 
+namespace {
+
+// The endpoints of upstreams with a health_check; the set keeps the runtime
+// (which owns the verdict atomics) alive while the prober uses it.
+ProbeSet ProbeTargets(const std::shared_ptr<const Runtime>& rt) {
+  ProbeSet set;
+  set.owner = rt;
+  for (const auto& [name, u] : rt->upstreams) {
+    if (!u->config.health_check) continue;
+    for (size_t i = 0; i < u->config.endpoints.size(); ++i) {
+      set.targets.push_back({.endpoint = u->config.endpoints[i],
+                             .config = *u->config.health_check,
+                             .healthy = &u->healthy[i]});
+    }
+  }
+  return set;
+}
+
+}  // namespace
+
 std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config,
                                                      const Runtime* previous) {
   auto rt = std::make_shared<Runtime>();
@@ -264,11 +353,42 @@ std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config,
     ur->down_until =
         std::make_unique<std::atomic<int64_t>[]>(u.endpoints.size());
     for (size_t i = 0; i < u.endpoints.size(); ++i) ur->down_until[i].store(0);
+    // Until the prober says otherwise, as Envoy does with no prior verdict.
+    ur->healthy = std::make_unique<std::atomic<bool>[]>(u.endpoints.size());
+    for (size_t i = 0; i < u.endpoints.size(); ++i) ur->healthy[i].store(true);
+    // A reload keeps the verdicts on endpoints it keeps checking: an
+    // endpoint that is down stays out until probes say otherwise.
+    if (previous != nullptr && u.health_check) {
+      auto old = previous->upstreams.find(name);
+      if (old != previous->upstreams.end() &&
+          old->second->config.health_check) {
+        const UpstreamRuntime& o = *old->second;
+        for (size_t i = 0; i < u.endpoints.size(); ++i) {
+          for (size_t j = 0; j < o.keys.size(); ++j) {
+            if (o.keys[j] == ur->keys[i]) {
+              ur->healthy[i].store(o.healthy[j].load());
+            }
+          }
+        }
+      }
+    }
+    if (u.health_check) {
+      for (size_t i = 0; i < u.endpoints.size(); ++i) {
+        ur->healthy_gauges.push_back(&metrics_->endpoint_healthy.WithLabels(
+            {{"upstream", name}, {"endpoint", ur->keys[i]}}));
+      }
+    }
+    constexpr size_t kPerCacheLine = 64 / sizeof(int64_t);
+    ur->row_stride = (u.endpoints.size() + kPerCacheLine - 1) / kPerCacheLine *
+                     kPerCacheLine;
+    ur->current_weight =
+        std::make_unique<int64_t[]>(ur->row_stride * workers_.size());
     rt->upstreams.emplace(name, std::move(ur));
   }
   // Each old breaker goes to one new route at most, in file order, so that
   // identical routes keep theirs pairwise.
   std::vector<bool> adopted(previous ? previous->routes.size() : 0, false);
+  std::vector<bool> adopted_limit(adopted.size(), false);
   for (const RouteConfig& rc : rt->config.routes) {
     auto r = std::make_unique<RouteRuntime>();
     r->config = rc;
@@ -297,6 +417,32 @@ std::shared_ptr<const Runtime> Gateway::BuildRuntime(Config config,
         {{"route", rc.name}, {"kind", "other"}});
     r->breaker_state =
         &metrics_->breaker_state.WithLabels({{"route", rc.name}});
+    if (rc.max_in_flight > 0) {
+      for (size_t i = 0; i < adopted_limit.size() && !r->in_flight; ++i) {
+        const RouteRuntime& old = *previous->routes[i];
+        if (!adopted_limit[i] && old.in_flight && old.config.name == rc.name &&
+            old.in_flight->max() == rc.max_in_flight) {
+          adopted_limit[i] = true;
+          r->in_flight = old.in_flight;
+        }
+      }
+      if (!r->in_flight) {
+        r->in_flight = std::make_shared<InFlightLimit>(rc.max_in_flight);
+      }
+      r->rejected_in_flight = &metrics_->route_rejected.WithLabels(
+          {{"route", rc.name}, {"reason", "max_in_flight"}});
+      r->in_flight_gauge =
+          &metrics_->route_in_flight.WithLabels({{"route", rc.name}});
+    }
+    if (rc.rate_limit) {
+      r->bucket = std::make_unique<TokenBucket>(rc.rate_limit->qps,
+                                                rc.rate_limit->burst);
+      // The time one token takes to refill, in whole seconds (at least 1).
+      r->retry_after = std::to_string(static_cast<int64_t>(
+          std::max(1.0, std::ceil(1.0 / rc.rate_limit->qps))));
+      r->rejected_qps = &metrics_->route_rejected.WithLabels(
+          {{"route", rc.name}, {"reason", "qps"}});
+    }
     rt->routes.push_back(std::move(r));
   }
   return rt;
@@ -320,10 +466,12 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(Config config,
   so.trace = gw->options_.trace;
   for (int i = 0; i < so.workers; ++i) {
     auto w = std::make_unique<WorkerState>();
+    w->index = static_cast<size_t>(i);
     w->rng.seed(RandomSeed() ^ (static_cast<uint64_t>(i) << 32));
     gw->workers_.push_back(std::move(w));
   }
   gw->runtime_ = gw->BuildRuntime(std::move(config), nullptr);
+  gw->prober_.SetTargets(ProbeTargets(gw->runtime_));
   Gateway* self = gw.get();
   auto server =
       http::Server::Create(so, [self](http::Request req, http::Responder r) {
@@ -334,7 +482,11 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(Config config,
   return gw;
 }
 
-Status Gateway::Start() { return server_->Start(); }
+Status Gateway::Start() {
+  Status s = server_->Start();
+  if (s.ok()) prober_.Start();
+  return s;
+}
 
 Result<std::string> Gateway::Reload(Config config) {
   std::string notes;
@@ -361,6 +513,7 @@ Result<std::string> Gateway::Reload(Config config) {
     std::lock_guard<std::mutex> lock(runtime_mu_);
     runtime_ = std::move(rt);
     runtime_version_.fetch_add(1);
+    prober_.SetTargets(ProbeTargets(runtime_));
   }
   metrics_->reloads.WithLabels({{"result", "ok"}}).Inc();
   return notes;
@@ -433,10 +586,30 @@ void Gateway::Handle(http::Request request, http::Responder responder) {
     Complete(w, call, JsonResponse(404, "{\"error\":\"no route\"}\n"));
     return;
   }
-  call->route_rt = rt.routes[*index].get();
+  RouteRuntime& route = *rt.routes[*index];
+  call->route_rt = &route;
   if (options_.trace != nullptr && options_.trace->active()) {
     options_.trace->End("gateway", "route", SteadyNanos(call->start),
                         {"route", call->route_rt->config.name});
+  }
+  if (route.bucket && !route.bucket->TryTake(call->start)) {
+    route.rejected_qps->Inc();
+    http::Response r =
+        JsonResponse(429, "{\"error\":\"route rate limited\"}\n");
+    r.headers.Add("Retry-After", route.retry_after);
+    Complete(w, call, std::move(r));
+    return;
+  }
+  if (route.in_flight) {
+    call->in_flight = route.in_flight->TryAcquire();
+    if (!call->in_flight) {
+      route.rejected_in_flight->Inc();
+      Complete(w, call,
+               JsonResponse(503,
+                            "{\"error\":\"too many requests in flight on "
+                            "this route\"}\n"));
+      return;
+    }
   }
   Serve(w, call, *index, /*allow_fallback=*/true);
 }
@@ -466,7 +639,20 @@ void Gateway::Serve(WorkerState& w, std::shared_ptr<Call> call,
   const http::Request& in = call->request;
   std::array<Candidate, 2> candidates;
   size_t num_candidates =
-      PickCandidates(*route.upstream, call->start, candidates);
+      PickCandidates(*route.upstream, w.index, call->start, candidates);
+  if (num_candidates == 0) {
+    // Nothing was sent: no verdict on the upstream for the breaker.
+    route.breaker->Cancel(ticket);
+    if (allow_fallback && route.config.fallback_route) {
+      ServeFallback(w, call, route_index);
+      return;
+    }
+    Complete(w, call,
+             JsonResponse(503,
+                          "{\"error\":\"no healthy upstream "
+                          "endpoint\"}\n"));
+    return;
+  }
   std::string bytes = w.upstream->TakeBuffer();
   AppendForwardedRequest(
       in,
@@ -566,6 +752,9 @@ void Gateway::ServeFallback(WorkerState& w, std::shared_ptr<Call> call,
 void Gateway::Complete(WorkerState& w, std::shared_ptr<Call> call,
                        http::Response response) {
   const int64_t respond_start = trace::StartNs(options_.trace);
+  // Every path ends here (success, upstream error, timeout, and a client
+  // that left, whose exchange still runs to its end).
+  call->in_flight.Release();
   const Runtime& rt = *call->runtime;
   bool log = rt.config.access_log;
   if (!call->request_id.empty()) {
@@ -637,6 +826,14 @@ std::string Gateway::RenderMetrics() {
   }
   for (const auto& r : rt->routes) {
     r->breaker_state->Set(static_cast<double>(r->breaker->state()));
+    if (r->in_flight) {
+      r->in_flight_gauge->Set(static_cast<double>(r->in_flight->in_flight()));
+    }
+  }
+  for (const auto& [name, u] : rt->upstreams) {
+    for (size_t i = 0; i < u->healthy_gauges.size(); ++i) {
+      u->healthy_gauges[i]->Set(u->healthy[i].load() ? 1 : 0);
+    }
   }
   const http::ServerStats& s = server_->stats();
   metrics_->open_connections.WithLabels({}).Set(
@@ -664,6 +861,7 @@ void Gateway::Drain() {
     timeout = runtime_->config.drain_timeout;
   }
   server_->Drain(timeout);
+  prober_.Stop();
   for (auto& w : workers_) FlushLog(*w);
 }
 

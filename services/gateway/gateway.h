@@ -25,6 +25,7 @@
 #include "common/trace/trace_recorder.h"
 #include "services/gateway/circuit_breaker.h"
 #include "services/gateway/config.h"
+#include "services/gateway/health_prober.h"
 
 namespace staticship::gateway {
 
@@ -106,6 +107,8 @@ class Gateway {
   std::atomic<uint64_t> runtime_version_{1};
   std::vector<std::unique_ptr<internal::WorkerState>> workers_;
   std::mutex render_mu_;
+  // One per process: active health checks of the current runtime.
+  HealthProber prober_;
 };
 
 }  // namespace staticship::gateway

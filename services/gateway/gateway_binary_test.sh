@@ -56,6 +56,12 @@ start() {  # start CONFIG: runs the gateway on a kernel-chosen port
 printf 'routes:\n  - match: /a\n    dest: nowhere\n' >"$WORK/bad.yaml"
 if "$GATEWAY" --check-config "$WORK/bad.yaml" 2>"$WORK/out"; then fail "bad config accepted"; fi
 grep -q "^$WORK/bad.yaml:3: " "$WORK/out" || fail "error does not name the line: $(cat "$WORK/out")"
+# A zero weight is refused with one line naming the file and line.
+printf 'upstreams:\n  u:\n    endpoints:\n      - { address: 127.0.0.1:1, weight: 0 }\n' >"$WORK/weight.yaml"
+if "$GATEWAY" --check-config "$WORK/weight.yaml" 2>"$WORK/out"; then fail "weight 0 accepted"; fi
+[[ $(wc -l <"$WORK/out") -eq 1 ]] || fail "more than one error line: $(cat "$WORK/out")"
+grep -q "^$WORK/weight.yaml:4: weight must be an integer in \[1, 1000\], got '0'$" "$WORK/out" ||
+  fail "weight error: $(cat "$WORK/out")"
 if "$GATEWAY" --config "$WORK/bad.yaml" --listen 127.0.0.1:0 2>"$WORK/out"; then
   fail "gateway started with a bad config"
 fi

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -32,7 +33,9 @@ using staticship::testing::DeadPort;
 
 // A test upstream: /echo reports what it received, /status/N answers N,
 // /delay/MS answers after MS milliseconds (without blocking its loop),
-// /big and /encoded return 4 KiB of text, /hop sends hop-by-hop headers.
+// /big and /encoded return 4 KiB of text, /hop sends hop-by-hop headers,
+// /health answers set_health()'s status (200 at first; 0: never answers)
+// and is not counted in hits().
 class TestUpstream {
  public:
   explicit TestUpstream(std::string name) : name_(std::move(name)) {
@@ -49,6 +52,8 @@ class TestUpstream {
   uint16_t port() const { return server_->port(); }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port()); }
   int hits() const { return hits_.load(); }
+  int health_hits() const { return health_hits_.load(); }
+  void set_health(int status) { health_status_ = status; }
   uint64_t connections() const {
     return server_->stats().accepted_total.load();
   }
@@ -62,6 +67,13 @@ class TestUpstream {
 
  private:
   void Handle(http::Request req, http::Responder r) {
+    if (req.path == "/health") {
+      health_hits_++;
+      int status = health_status_.load();
+      if (status != 0) r.Send(http::Response(status, "health"));
+      // 0: the responder goes unanswered, as a hung process would.
+      return;
+    }
     hits_++;
     std::string seen = req.method + " " + req.target + "\n";
     for (const http::Header& h : req.headers)
@@ -103,6 +115,8 @@ class TestUpstream {
   std::string name_;
   std::unique_ptr<http::Server> server_;
   std::atomic<int> hits_{0};
+  std::atomic<int> health_hits_{0};
+  std::atomic<int> health_status_{200};
   std::mutex mu_;
   std::string last_;
 };
@@ -963,6 +977,233 @@ TEST_F(GatewayTest, MetricsHaveTheProcessFamilies) {
     EXPECT_NE(metrics.find(std::string("\n") + name + " "), std::string::npos)
         << name;
   }
+}
+
+// Sequential requests on one connection: one worker, whose smooth
+// weighted round robin is deterministic.
+std::string UpstreamsOf(RawConnection& c, const std::string& path, int n) {
+  std::string order;
+  for (int i = 0; i < n; ++i) {
+    EXPECT_TRUE(c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = c.ReadResponse();
+    if (!r) return order + "?";
+    const std::string* from = r->headers.Get("x-upstream");
+    order += r->status == 200 && from != nullptr ? *from : "!";
+  }
+  return order;
+}
+
+TEST_F(GatewayTest, WeightedEndpointsInterleaveSmoothly) {
+  StartGateway(R"(
+upstreams:
+  weighted: { endpoints: [$A, { address: $B, weight: 3 }] }
+  with-dead:
+    fail_timeout: 30s  # longer than the test, even under emulation
+    endpoints:
+      - { address: $DEAD, weight: 4 }
+      - $A
+      - { address: $B, weight: 3 }
+routes:
+  - { match: /w/*, dest: weighted }
+  - { match: /d/*, dest: with-dead }
+)");
+  RawConnection c(gateway_->port());
+  // nginx's order for weights 1 and 3: interleaved, never B B B A.
+  EXPECT_EQ(UpstreamsOf(c, "/w/x", 8), "BABBBABB");
+  // The dead endpoint wins the first pick; its connect is refused and the
+  // runner-up (B) serves. Skipped for fail_timeout, its share goes to A and
+  // B in their 1:3 proportion.
+  EXPECT_EQ(UpstreamsOf(c, "/d/x", 9), "BBBABBBAB");
+  EXPECT_NE(Metrics().find("gateway_upstream_errors_total{route=\"/d/*\","
+                           "kind=\"connect\"} 0\n"),
+            std::string::npos);
+}
+
+TEST_F(GatewayTest, MaxInFlightRejectsBeyondTheLimitAndAlwaysReleases) {
+  StartGateway(R"(
+routes:
+  - { match: /slow/*, dest: $A, max_in_flight: 2 }
+  - { match: /short/*, dest: $A, max_in_flight: 1, timeout: 500ms }
+  - { match: /dead/*, dest: $DEAD, max_in_flight: 1 }
+  - { match: /other/*, dest: $B }
+)");
+  const std::string slow = "GET /slow/delay/1500 HTTP/1.1\r\nHost: x\r\n\r\n";
+  RawConnection c1(gateway_->port());
+  RawConnection c2(gateway_->port());
+  ASSERT_TRUE(c1.Send(slow));
+  ASSERT_TRUE(c2.Send(slow));
+  ASSERT_TRUE(Eventually([this] { return a_.hits() == 2; }));
+  // A third is answered at once, without reaching the upstream.
+  RawConnection c3(gateway_->port());
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c3.Send(slow));
+  auto rejected = c3.ReadResponse();
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 503);
+  EXPECT_EQ(rejected->body,
+            "{\"error\":\"too many requests in flight on this route\"}\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
+  EXPECT_EQ(a_.hits(), 2);
+  EXPECT_EQ(Get("/other/x").status, 200);  // other routes are not limited
+  std::string m = Metrics();
+  EXPECT_NE(m.find("gateway_route_in_flight{route=\"/slow/*\"} 2\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("gateway_route_rejected_total{route=\"/slow/*\","
+                   "reason=\"max_in_flight\"} 1\n"),
+            std::string::npos)
+      << m;
+  for (RawConnection* c : {&c1, &c2}) {
+    auto r = c->ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  // Released after success: two fit again.
+  EXPECT_EQ(Get("/slow/x").status, 200);
+  // After a timeout and after an upstream error, the one slot is free
+  // again (a 503 here would mean it leaked).
+  EXPECT_EQ(Get("/short/delay/3000").status, 504);
+  EXPECT_EQ(Get("/short/x").status, 200);
+  EXPECT_EQ(Get("/dead/x").status, 502);
+  EXPECT_EQ(Get("/dead/x").status, 502);
+  // A client that leaves: its slot is freed when the exchange ends (here
+  // when the upstream answers), not held forever.
+  {
+    RawConnection gone(gateway_->port());
+    ASSERT_TRUE(gone.Send(slow));
+    ASSERT_TRUE(Eventually([this] {
+      return Metrics().find("gateway_route_in_flight{route=\"/slow/*\"} 1\n") !=
+             std::string::npos;
+    }));
+  }
+  EXPECT_TRUE(Eventually([this] {
+    return Metrics().find("gateway_route_in_flight{route=\"/slow/*\"} 0\n") !=
+           std::string::npos;
+  }));
+  m = Metrics();
+  EXPECT_NE(m.find("gateway_route_in_flight{route=\"/short/*\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("gateway_route_rejected_total{route=\"/short/*\","
+                   "reason=\"max_in_flight\"} 0\n"),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(GatewayTest, ReloadKeepsTheInFlightCountOfAnUnchangedRoute) {
+  const std::string config = R"(
+routes:
+  - { match: /slow/*, dest: $A, max_in_flight: 1 }
+)";
+  StartGateway(config);
+  RawConnection held(gateway_->port());
+  ASSERT_TRUE(held.Send("GET /slow/delay/1500 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(Eventually([this] { return a_.hits() == 1; }));
+  auto same = TestConfig(config);
+  ASSERT_TRUE(same.ok()) << same.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*same)).ok());
+  // The request from before the reload still holds the one slot.
+  EXPECT_EQ(Get("/slow/x").status, 503);
+  auto r = held.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Get("/slow/x").status, 200);
+}
+
+TEST_F(GatewayTest, RouteRateLimitAnswers429WithRetryAfter) {
+  StartGateway(R"(
+routes:
+  - { match: /limited/*, dest: $A, rate_limit: { qps: 0.2, burst: 2 } }
+  - { match: /free/*, dest: $B }
+)");
+  int ok = 0;
+  int limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    http::Response r = Get("/limited/x");
+    if (r.status == 200) ok++;
+    if (r.status == 429) {
+      limited++;
+      EXPECT_EQ(r.body, "{\"error\":\"route rate limited\"}\n");
+      ASSERT_NE(r.headers.Get("retry-after"), nullptr);
+      EXPECT_EQ(*r.headers.Get("retry-after"), "5");  // 1 / 0.2 qps
+    }
+  }
+  EXPECT_EQ(ok, 2);  // the burst
+  EXPECT_EQ(limited, 3);
+  EXPECT_EQ(a_.hits(), 2);
+  // The other route is unaffected.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Get("/free/x").status, 200);
+  std::string m = Metrics();
+  EXPECT_NE(m.find("gateway_route_rejected_total{route=\"/limited/*\","
+                   "reason=\"qps\"} 3\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("gateway_requests_total{route=\"/limited/*\","
+                   "code=\"4xx\"} 3\n"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("route=\"/free/*\",reason=\"qps\""), std::string::npos);
+}
+
+TEST_F(GatewayTest, ActiveHealthChecksTakeEndpointsOutAndBack) {
+  const std::string config = R"(
+upstreams:
+  checked:
+    endpoints: [$A, $B]
+    health_check: { path: /health, interval: 100ms, timeout: 100ms, healthy_threshold: 2, unhealthy_threshold: 2 }
+  refused:
+    endpoints: [$DEAD, $A]
+    health_check: { interval: 100ms, timeout: 100ms }
+routes:
+  - { match: /c/*, dest: checked }
+  - { match: /r/*, dest: refused }
+)";
+  StartGateway(config);
+  auto healthy = [this](const std::string& upstream,
+                        const std::string& endpoint, int value) {
+    return Metrics().find("gateway_endpoint_healthy{upstream=\"" + upstream +
+                          "\",endpoint=\"" + endpoint + "\"} " +
+                          std::to_string(value) + "\n") != std::string::npos;
+  };
+  ASSERT_TRUE(Eventually([&] { return b_.health_hits() >= 2; }));
+  EXPECT_TRUE(healthy("checked", b_.endpoint(), 1));
+  // A refused probe counts as a failure.
+  EXPECT_TRUE(Eventually([&] { return healthy("refused", dead_, 0); }));
+  RawConnection c(gateway_->port());
+  EXPECT_EQ(UpstreamsOf(c, "/r/x", 4), "AAAA");
+
+  b_.set_health(500);
+  auto out_since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Eventually([&] { return healthy("checked", b_.endpoint(), 0); }));
+  // Two failures at 100 ms intervals, with slack for emulated runs.
+  EXPECT_LT(std::chrono::steady_clock::now() - out_since, 2500ms);
+  int b_before = b_.hits();
+  EXPECT_EQ(UpstreamsOf(c, "/c/x", 6), "AAAAAA");
+  EXPECT_EQ(b_.hits(), b_before);
+
+  b_.set_health(200);
+  ASSERT_TRUE(Eventually([&] { return healthy("checked", b_.endpoint(), 1); }));
+  std::string back = UpstreamsOf(c, "/c/x", 6);
+  EXPECT_EQ(std::count(back.begin(), back.end(), 'B'), 3) << back;
+
+  // A probe that gets no answer within its timeout fails too; with every
+  // endpoint out, requests get a clear 503 and reach nobody.
+  a_.set_health(0);
+  b_.set_health(503);
+  ASSERT_TRUE(Eventually([&] {
+    return healthy("checked", a_.endpoint(), 0) &&
+           healthy("checked", b_.endpoint(), 0);
+  }));
+  int hits_before = a_.hits() + b_.hits();
+  http::Response none = Get("/c/x");
+  EXPECT_EQ(none.status, 503);
+  EXPECT_EQ(none.body, "{\"error\":\"no healthy upstream endpoint\"}\n");
+  EXPECT_EQ(a_.hits() + b_.hits(), hits_before);
+  // A reload keeps the verdicts: still out, before any new probe.
+  auto same = TestConfig(config);
+  ASSERT_TRUE(same.ok()) << same.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*same)).ok());
+  EXPECT_EQ(Get("/c/x").status, 503);
+  EXPECT_EQ(a_.hits() + b_.hits(), hits_before);
 }
 
 }  // namespace
