@@ -174,6 +174,23 @@ TEST_F(ShiptimeTest, DynamicClangIsRecordedAndReported) {
       << md;
 }
 
+// What ci/pipeline records for each shipped image, through the command
+// line: the signing row of the report comes from `record --stage sign` and
+// `--stage verify`.
+TEST_F(ShiptimeTest, PublishingStagesAreRecordedAndReported) {
+  for (const auto& [stage, ms] :
+       {std::pair{"push", 150.0}, std::pair{"sign", 12.0},
+        std::pair{"verify", 9.0}, std::pair{"deploy", 190.0}}) {
+    ASSERT_EQ(Record("static", stage, ms), kExitOk) << stage << err_.str();
+  }
+  ASSERT_EQ(Report(1, false), kExitOk) << err_.str();
+  const std::string md = Slurp(Out() / "report.md");
+  EXPECT_NE(md.find("| signing (sign + attest, verify against policy) | n/a | "
+                    "21 ms |"),
+            std::string::npos)
+      << md;
+}
+
 TEST_F(ShiptimeTest, UnknownVariantIsAUsageError) {
   EXPECT_EQ(Record("dynamic-gcc", "image", 40), kExitUsage);
   EXPECT_NE(err_.str().find("static, dynamic or dynamic-clang"),

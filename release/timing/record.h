@@ -14,9 +14,12 @@
 namespace staticship::timing {
 
 // Stages whose value is a duration. build_wall is the wall span of a
-// service's actions; compile and link are sums of action durations.
+// service's actions; compile and link are sums of action durations; sign
+// (signature and attestations, inside push) and verify (against the
+// release policy) are what publishing adds.
 inline constexpr const char* kDurationStages[] = {
-    "compile", "link", "build_wall", "image", "push", "deploy"};
+    "compile", "link", "build_wall", "image",
+    "push",    "sign", "verify",     "deploy"};
 // Stages whose value is a size in bytes; they carry no duration.
 inline constexpr const char* kSizeStages[] = {"binary_size", "image_size"};
 
