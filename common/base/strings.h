@@ -19,6 +19,11 @@ std::string_view Trim(std::string_view text, std::string_view chars = kOws);
 // locale must not change how they compare.
 std::string AsciiLower(std::string_view text);
 
+// RFC 3986 percent-encoding: every byte but the unreserved characters
+// (ALPHA DIGIT - . _ ~), and '/' when `keep_slash`, becomes %XX (upper-case
+// hex), as package URLs want their components.
+std::string PercentEncode(std::string_view text, bool keep_slash = false);
+
 }  // namespace staticship
 
 #endif  // STATICSHIP_COMMON_BASE_STRINGS_H_

@@ -32,5 +32,12 @@ TEST(AsciiLowerTest, LowersAsciiOnly) {
   EXPECT_EQ(AsciiLower(""), "");
 }
 
+TEST(PercentEncodeTest, UnreservedStayOthersEncoded) {
+  EXPECT_EQ(PercentEncode("libc++abi.so.1"), "libc%2B%2Babi.so.1");
+  EXPECT_EQ(PercentEncode("a/b c~_-."), "a%2Fb%20c~_-.");
+  EXPECT_EQ(PercentEncode("a/b", true), "a/b");
+  EXPECT_EQ(PercentEncode("sha256:ab"), "sha256%3Aab");
+}
+
 }  // namespace
 }  // namespace staticship

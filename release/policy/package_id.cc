@@ -37,24 +37,6 @@ Result<std::string> PercentDecode(std::string_view text,
 
 // purl-spec's character set for unencoded parts; everything else is
 // percent-encoded in the canonical form.
-std::string PercentEncode(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                       c == '_' || c == '~' || (keep_slash && c == '/');
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool CaseInsensitiveType(std::string_view type) {
   static const std::set<std::string_view> kTypes = {
       "deb", "github", "bitbucket", "gitlab", "pypi", "apk"};

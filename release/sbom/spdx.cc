@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/base/strings.h"
+
 namespace staticship::release {
 namespace {
 
@@ -52,25 +54,6 @@ OrderedJson Relationship(const std::string& from, const std::string& type,
   return r;
 }
 
-// Percent-encodes what a purl must not carry raw.
-std::string PurlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                       c == '_' || c == '~';
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string StringField(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
@@ -79,7 +62,7 @@ std::string StringField(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::string SharedLibraryPurl(const SharedLibrary& library) {
-  return "pkg:generic/" + PurlEncode(library.soname) +
+  return "pkg:generic/" + PercentEncode(library.soname) +
          "?checksum=sha256:" + library.sha256_hex;
 }
 
@@ -185,9 +168,9 @@ std::string SpdxJson(const SbomRequest& r) {
   image["copyrightText"] = "NOASSERTION";
   OrderedJson image_refs = OrderedJson::array();
   image_refs.push_back(ExternalRef("PACKAGE-MANAGER", "purl",
-                                   "pkg:oci/" + PurlEncode(last_component) +
-                                       "@" + PurlEncode(r.manifest_digest) +
-                                       "?tag=" + PurlEncode(r.tag)));
+                                   "pkg:oci/" + PercentEncode(last_component) +
+                                       "@" + PercentEncode(r.manifest_digest) +
+                                       "?tag=" + PercentEncode(r.tag)));
   image["externalRefs"] = std::move(image_refs);
   image["primaryPackagePurpose"] = "CONTAINER";
   packages.push_back(std::move(image));
