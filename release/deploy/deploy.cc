@@ -19,6 +19,7 @@
 #include "release/deploy/container_setup.h"
 #include "release/deploy/layer_unpack.h"
 #include "release/deploy/runtime_spec.h"
+#include "release/policy/policy.h"
 #include "release/registry/connection_flags.h"
 #include "release/registry/http_transport.h"
 #include "release/registry/pull.h"
@@ -284,20 +285,23 @@ int RunDeploy(std::span<char* const> args) {
   registry::RegistryClient& client = (*connection)->client();
   // The gate comes before anything is unpacked or stopped: a refused image
   // leaves the running one alone.
+  const auto verify_started = Clock::now();
   if (policy_file.has_value()) {
-    Result<std::vector<std::string>> refusals =
-        verify::Refusals(client, ref->digest, *policy_file);
+    // The layers are left to PrepareBundle, which checks each one's digest
+    // and diff_id as it pulls them: fetching them here too would download
+    // the image twice.
+    Result<std::vector<std::string>> refusals = verify::Refusals(
+        client, ref->digest, *policy_file, {.fetch_layers = false});
     if (!refusals.ok()) return fail(refusals.message());
     for (const std::string& line : *refusals) fail(line);
     if (!refusals->empty()) return 1;
-    std::printf("deploy: %s@%s passes %s\n", ref->Name().c_str(),
-                ref->digest.c_str(), policy_file->c_str());
   } else {
     std::fprintf(stderr,
                  "deploy: warning: --insecure-skip-verify: %s is not checked "
                  "against any policy\n",
                  ref->ManifestReference().c_str());
   }
+  const auto verified = Clock::now();
 
   std::error_code ec;
   fs::create_directories(state_dir, ec);
@@ -313,9 +317,20 @@ int RunDeploy(std::span<char* const> args) {
                     &digest, &pulled_bytes);
   if (!prepared.ok()) {
     fs::remove_all(staging, ec);
+    // The gate left the layers to this pull; a layer that is not what the
+    // signed manifest names is refused as the gate would have refused it.
+    if (policy_file.has_value() && prepared.code() == ErrorCode::kDataLoss) {
+      return fail(policy::FormatViolation({"digest", "", prepared.message()},
+                                          ref->digest));
+    }
     return fail(prepared.message());
   }
   const auto unpacked = Clock::now();
+  if (policy_file.has_value()) {
+    // Said once the pulled layers matched too: only then has it passed.
+    std::printf("deploy: %s@%s passes %s\n", ref->Name().c_str(),
+                ref->digest.c_str(), policy_file->c_str());
+  }
   std::printf("deploy: pulled %lld bytes and unpacked %s in %lld ms\n",
               static_cast<long long>(pulled_bytes), digest.c_str(),
               Ms(unpacked - started));
@@ -360,17 +375,20 @@ int RunDeploy(std::span<char* const> args) {
       name->c_str(), id.c_str(), port, health.c_str(), Ms(done - start_run));
   std::printf("deploy: %lld ms\n", Ms(done - started));
   if (auto report = flags->Get("report")) {
-    Status written = release::WriteReport(
-        *report, {{"command", "deploy"},
-                  {"name", *name},
-                  {"container_id", id},
-                  {"digest", digest},
-                  {"port", port},
-                  {"volumes", container->volume_paths},
-                  {"pulled_bytes", pulled_bytes},
-                  {"pull_unpack_ms", Ms(unpacked - started)},
-                  {"healthy_after_run_ms", Ms(done - start_run)},
-                  {"duration_ms", Ms(done - started)}});
+    nlohmann::json data = {{"command", "deploy"},
+                           {"name", *name},
+                           {"container_id", id},
+                           {"digest", digest},
+                           {"port", port},
+                           {"volumes", container->volume_paths},
+                           {"pulled_bytes", pulled_bytes},
+                           {"pull_unpack_ms", Ms(unpacked - started)},
+                           {"healthy_after_run_ms", Ms(done - start_run)},
+                           {"duration_ms", Ms(done - started)}};
+    if (policy_file.has_value()) {
+      data["verify_ms"] = Ms(verified - verify_started);
+    }
+    Status written = release::WriteReport(*report, data);
     // The container runs and is healthy; the report is the caller's
     // record, so its loss is an error the caller sees, not a rollback.
     if (!written.ok()) return fail(written.message());

@@ -74,7 +74,8 @@ Result<PulledImage> PullImage(RegistryClient& client,
     pulled.digest = digest_of(layer);
     pulled.media_type = layer.value("mediaType", "");
     Result<std::string> bytes = client.GetBlob(pulled.digest);
-    if (!bytes.ok()) return bytes.error();
+    if (!bytes.ok())
+      return WithContext(bytes.error(), "layer " + pulled.digest);
     image.bytes += static_cast<std::int64_t>(bytes->size());
     pulled.bytes = std::move(bytes.value());
     image.layers.push_back(std::move(pulled));

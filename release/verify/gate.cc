@@ -14,10 +14,10 @@ namespace staticship::verify {
 
 Result<std::vector<std::string>> Refusals(
     registry::RegistryClient& client, const std::string& digest,
-    const std::filesystem::path& policy_file) {
+    const std::filesystem::path& policy_file, const VerifyOptions& options) {
   Result<policy::Policy> loaded = policy::LoadPolicy(policy_file);
   if (!loaded.ok()) return loaded.error();
-  Result<Verdict> verdict = VerifyImage(client, digest, *loaded);
+  Result<Verdict> verdict = VerifyImage(client, digest, *loaded, options);
   if (!verdict.ok()) return verdict.error();
   std::vector<std::string> lines;
   for (const policy::Violation& v : verdict->violations) {

@@ -10,6 +10,7 @@
 
 #include "common/base/result.h"
 #include "release/registry/registry_client.h"
+#include "release/verify/image_verifier.h"
 
 namespace staticship::verify {
 
@@ -18,7 +19,8 @@ namespace staticship::verify {
 // the policy itself is bad.
 Result<std::vector<std::string>> Refusals(
     registry::RegistryClient& client, const std::string& digest,
-    const std::filesystem::path& policy_file);
+    const std::filesystem::path& policy_file,
+    const VerifyOptions& options = {});
 
 // `shipctl verify --policy FILE --ref HOST:PORT/REPO@sha256:…
 //  [--auth-file F] [--insecure-http] [--timeout 60s] [--report FILE]`

@@ -1,7 +1,10 @@
 #include "release/verify/image_verifier.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "common/base/base64.h"
 #include "release/common/sha256.h"
@@ -31,19 +34,62 @@ std::string DigestOf(const nlohmann::json& descriptor) {
              : "";
 }
 
+// What one cosign tag (.sig or .att) holds: its manifest and its layers'
+// blobs, fetched as raw answers; the Verifier judges them afterwards.
+struct FetchedArtifact {
+  std::optional<Result<registry::Manifest>> manifest;
+  std::map<std::string, Result<std::string>, std::less<>> blobs;
+};
+
+FetchedArtifact FetchArtifact(registry::RegistryClient& client,
+                              const std::string& tag) {
+  FetchedArtifact fetched;
+  fetched.manifest = client.GetManifest(tag);
+  if (!fetched.manifest->ok()) return fetched;
+  auto layers = signing::ArtifactLayers((*fetched.manifest)->bytes);
+  if (!layers.ok()) return fetched;
+  for (const signing::ArtifactLayerRef& layer : *layers) {
+    if (!fetched.blobs.contains(layer.digest)) {
+      fetched.blobs.emplace(layer.digest, client.GetBlob(layer.digest));
+    }
+  }
+  return fetched;
+}
+
 class Verifier {
  public:
   Verifier(registry::RegistryClient& client, std::string digest,
-           const policy::Policy& policy, std::vector<signing::PublicKey> keys)
+           const policy::Policy& policy, std::vector<signing::PublicKey> keys,
+           const VerifyOptions& options)
       : client_(client),
         digest_(std::move(digest)),
         policy_(policy),
-        keys_(std::move(keys)) {}
+        keys_(std::move(keys)),
+        options_(options) {}
 
   Verdict Run() {
+    // Each request to a registry is a round trip of several milliseconds,
+    // and the three parts do not depend on each other: the signature and
+    // attestation tags download on forks of the client (connections of
+    // their own) while the image is checked here. The signatures are
+    // checked on this thread, after the joins, since Mbed TLS's key state
+    // is not shared across threads.
+    registry::RegistryClient signature_client = client_.Fork();
+    registry::RegistryClient attestation_client = client_.Fork();
+    FetchedArtifact signatures, attestations;
+    std::thread signature_fetch([&] {
+      signatures =
+          FetchArtifact(signature_client, signing::SignatureTag(digest_));
+    });
+    std::thread attestation_fetch([&] {
+      attestations =
+          FetchArtifact(attestation_client, signing::AttestationTag(digest_));
+    });
     const bool content_ok = CheckContent();
-    CheckSignatures();
-    CheckAttestations();
+    signature_fetch.join();
+    attestation_fetch.join();
+    CheckSignatures(signatures);
+    CheckAttestations(attestations);
     for (Violation& v :
          policy::CheckRequiredAttestations(policy_, verdict_.attestations)) {
       Add(std::move(v));
@@ -126,6 +172,7 @@ class Verifier {
           labelled_ = true;
         }
       }
+      if (!options_.fetch_layers) continue;
       for (const auto& layer : doc.value("layers", nlohmann::json::array())) {
         const std::string layer_digest = DigestOf(layer);
         Result<std::string> bytes = Blob(layer_digest);
@@ -148,9 +195,21 @@ class Verifier {
 
   // The layers of the artifact under `tag`, none when the tag does not
   // exist; nullopt after adding a violation when it cannot be read.
+  // A layer's blob as fetched with its tag (fetched again if it was not).
+  Result<std::string> ArtifactBlob(FetchedArtifact& fetched,
+                                   const std::string& digest) {
+    auto it = fetched.blobs.find(digest);
+    if (it == fetched.blobs.end()) return Blob(digest);
+    if (it->second.ok()) {
+      verdict_.bytes_fetched += static_cast<std::int64_t>(it->second->size());
+    }
+    return it->second;
+  }
+
   std::optional<std::vector<signing::ArtifactLayerRef>> ArtifactLayers(
-      const std::string& tag, const char* rule) {
-    Result<registry::Manifest> manifest = client_.GetManifest(tag);
+      const FetchedArtifact& fetched, const std::string& tag,
+      const char* rule) {
+    const Result<registry::Manifest>& manifest = *fetched.manifest;
     if (manifest.code() == ErrorCode::kNotFound) {
       return std::vector<signing::ArtifactLayerRef>();
     }
@@ -167,9 +226,9 @@ class Verifier {
     return std::move(*layers);
   }
 
-  void CheckSignatures() {
+  void CheckSignatures(FetchedArtifact& fetched) {
     const std::string tag = signing::SignatureTag(digest_);
-    auto layers = ArtifactLayers(tag, "signature");
+    auto layers = ArtifactLayers(fetched, tag, "signature");
     if (!layers.has_value()) return;
     if (layers->empty()) {
       Add("signature", "tag " + tag, "no signature");
@@ -183,7 +242,7 @@ class Verifier {
                 ", not a cosign simple-signing payload");
         continue;
       }
-      Result<std::string> payload = Blob(layer.digest);
+      Result<std::string> payload = ArtifactBlob(fetched, layer.digest);
       if (!payload.ok()) {
         Add("digest", subject, payload.message());
         continue;
@@ -216,9 +275,9 @@ class Verifier {
     }
   }
 
-  void CheckAttestations() {
+  void CheckAttestations(FetchedArtifact& fetched) {
     const std::string tag = signing::AttestationTag(digest_);
-    auto layers = ArtifactLayers(tag, "attestation");
+    auto layers = ArtifactLayers(fetched, tag, "attestation");
     if (!layers.has_value()) return;  // CheckRequiredAttestations says so
     std::set<std::string> types;
     for (const signing::ArtifactLayerRef& layer : *layers) {
@@ -229,7 +288,7 @@ class Verifier {
                                        ? annotated->second
                                        : std::string("(no predicateType)")) +
                                   " " + layer.digest;
-      Result<std::string> bytes = Blob(layer.digest);
+      Result<std::string> bytes = ArtifactBlob(fetched, layer.digest);
       if (!bytes.ok()) {
         Add("digest", subject, bytes.message());
         continue;
@@ -332,6 +391,7 @@ class Verifier {
   const std::string digest_;
   const policy::Policy& policy_;
   const std::vector<signing::PublicKey> keys_;
+  const VerifyOptions options_;
   Verdict verdict_;
   std::set<std::string> linked_purls_;
   bool labelled_ = false;
@@ -342,7 +402,8 @@ class Verifier {
 
 Result<Verdict> VerifyImage(registry::RegistryClient& client,
                             const std::string& digest,
-                            const policy::Policy& policy) {
+                            const policy::Policy& policy,
+                            const VerifyOptions& options) {
   if (!release::IsSha256Digest(digest)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "'" + digest + "' is not a sha256 digest");
@@ -353,7 +414,8 @@ Result<Verdict> VerifyImage(registry::RegistryClient& client,
     if (!key.ok()) return WithContext(key.error(), "policy trusted_keys");
     keys.push_back(std::move(*key));
   }
-  Verdict verdict = Verifier(client, digest, policy, std::move(keys)).Run();
+  Verdict verdict =
+      Verifier(client, digest, policy, std::move(keys), options).Run();
   if (policy.trusted_keys.empty()) {
     verdict.violations.insert(
         verdict.violations.begin(),

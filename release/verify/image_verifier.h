@@ -36,12 +36,21 @@ struct Verdict {
   std::int64_t bytes_fetched = 0;
 };
 
+struct VerifyOptions {
+  // false: the image's layers are not fetched; only for a caller that pulls
+  // them next and checks each against its digest itself (`deploy`), so
+  // the gate does not download the image twice. Manifests and configs are
+  // always fetched and checked: the SBOM rule reads the configs.
+  bool fetch_layers = true;
+};
+
 // `digest` is "sha256:<hex>" in the client's repository. An error only
 // when the check could not be made (a trusted key file unreadable); what
 // the registry serves or lacks is a violation.
 Result<Verdict> VerifyImage(registry::RegistryClient& client,
                             const std::string& digest,
-                            const policy::Policy& policy);
+                            const policy::Policy& policy,
+                            const VerifyOptions& options = {});
 
 }  // namespace staticship::verify
 

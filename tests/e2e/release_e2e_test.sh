@@ -154,6 +154,7 @@ r = json.load(open(sys.argv[1]))
 assert r["command"] == "deploy" and r["name"] == "e2e-a", r
 assert r["digest"] == sys.argv[2] and r["port"] == int(sys.argv[3]), r
 assert r["duration_ms"] >= r["pull_unpack_ms"] >= 0, r
+assert "verify_ms" not in r, r  # --insecure-skip-verify: nothing verified
 PY
 deploy e2e-b "${port_b}"
 for port in "${port_a}" "${port_b}"; do

@@ -115,6 +115,13 @@ vuln="$(COSIGN_PASSWORD=release-Pa55-e2e push vuln e2e/vuln release)"
 tamper="$(push tamper e2e/tamper release --password-file "${work}/password")"
 other="$(push good e2e/other other)"
 pass "pushed and signed ${good}"
+# Push signs beside its own uploads and waits only for the rest.
+/usr/bin/python3 - "${work}/push-good.json" <<'PY' || fail "push --report: $(cat "${work}/push-good.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["attestations"] == 2 and r["signature_tag"].endswith(".sig"), r
+assert 0 <= r["sign_added_ms"] <= r["sign_ms"] + 1 <= r["duration_ms"] + 1, r
+PY
 
 set +e
 wrong="$(COSIGN_PASSWORD=Wrong-Pa55-e2e "${shipctl}" sign --insecure-http --key "${work}/release.key" \
@@ -226,9 +233,9 @@ verify base e2e/signed "${good}"
 
 # --- deploy --policy ----------------------------------------------------------------
 port="$(free_port)"
-deploy() {  # name repository digest
+deploy() {  # name repository digest [extra flags]
   "${shipctl}" deploy --insecure-http --ref "${registry}/$2@$3" --name "$1" --port "${port}" \
-    --state-dir "${state_dir}" --auth-file "${auth}" --policy "${work}/base.yaml" --timeout 10s
+    --state-dir "${state_dir}" --auth-file "${auth}" --policy "${work}/base.yaml" --timeout 10s "${@:4}"
 }
 nothing_started() {  # name
   runc list -q | grep -qx "staticship-$1" && fail "$1: a container was started"
@@ -245,7 +252,12 @@ grep -q "^deploy: refused ${other}: signature:" <<<"${deny}" || fail "deploy gav
 nothing_started sign-bad
 pass "deploy --policy refuses another key's image: ${deny}"
 
-deploy sign-good e2e/signed "${good}" >/dev/null
+deploy sign-good e2e/signed "${good}" --report "${work}/deploy-good.json" >/dev/null
+/usr/bin/python3 - "${work}/deploy-good.json" <<'PY' || fail "deploy --report: $(cat "${work}/deploy-good.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert 0 <= r["verify_ms"] <= r["pull_unpack_ms"] <= r["duration_ms"], r
+PY
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port}/health")" == 200 ]] ||
   fail "the verified image is not healthy"
 "${shipctl}" undeploy --name sign-good --state-dir "${state_dir}" >/dev/null
@@ -271,6 +283,7 @@ deny_rc=$?
 set -e
 [[ ${deny_rc} -ne 0 ]] || fail "deploy --policy started a tampered image"
 grep -q "^deploy: refused ${tamper}: digest: layer ${layer}" <<<"${deny}" || fail "deploy gave no reason: ${deny}"
+[[ "$(wc -l <<<"${deny}")" -eq 1 ]] || fail "the tampered layer's refusal is not one line: ${deny}"
 nothing_started sign-bad
 pass "deploy --policy refuses the tampered layer: $(head -1 <<<"${deny}")"
 echo "PASS"
