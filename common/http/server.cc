@@ -1,6 +1,7 @@
 #include "common/http/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/base/unique_fd.h"
 #include "common/http/connection_phase.h"
 
 namespace staticship::http {
@@ -138,9 +140,19 @@ class Worker {
 
   EventLoop& loop() { return *loop_; }
 
+  // All the server's workers (this one included), for handing new
+  // connections of a shared listener to the least loaded.
+  void SetPeers(const std::vector<std::unique_ptr<Worker>>* peers) {
+    peers_ = peers;
+  }
+
   Status Init() {
+    // EPOLLEXCLUSIVE: a connection on a shared listener wakes one waiting
+    // worker, not all of them.
+    const uint32_t events =
+        options_.shared_listener ? EPOLLIN | EPOLLEXCLUSIVE : EPOLLIN;
     auto watch =
-        loop_->Watch(listen_fd_, EPOLLIN, [this](uint32_t) { AcceptReady(); });
+        loop_->Watch(listen_fd_, events, [this](uint32_t) { AcceptReady(); });
     if (!watch.ok()) return watch.error();
     listen_watch_ = *watch;
     ScheduleSweep();
@@ -234,7 +246,10 @@ class Worker {
   }
 
   void AcceptReady() {
-    for (int i = 0; i < 64 && listen_fd_ >= 0; ++i) {
+    // On a shared listener, one connection per wakeup: the next wakes
+    // whichever worker waits then.
+    const int batch = options_.shared_listener ? 1 : 64;
+    for (int i = 0; i < batch && listen_fd_ >= 0; ++i) {
       const int64_t trace_start = trace::StartNs(options_.trace);
       sockaddr_storage addr{};
       socklen_t len = sizeof(addr);
@@ -263,23 +278,71 @@ class Worker {
       }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      auto conn = std::make_unique<Connection>(
-          next_connection_id_++, fd, PeerAddress(addr), options_.limits);
-      Connection* c = conn.get();
-      c->last_active = loop_->now();
-      auto watch = loop_->Watch(
-          fd, EPOLLIN, [this, c](uint32_t events) { OnEvent(c, events); });
-      if (!watch.ok()) {
+      Worker* target = LeastLoaded();
+      target->held_.fetch_add(1, std::memory_order_relaxed);
+      if (target == this) {
+        Adopt(UniqueFd(fd), PeerAddress(addr), trace_start);
+        continue;
+      }
+      // Keep-alive connections stay where they land, so they are spread
+      // here, as haproxy's accepting thread hands each to its least
+      // loaded thread: an even split keeps one worker from queueing
+      // while the other idles. The fd rides in a shared_ptr because a
+      // task must be copyable; if the loop is gone, it closes with it.
+      auto handed = std::make_shared<UniqueFd>(fd);
+      std::string peer = PeerAddress(addr);
+      const bool posted =
+          target->loop().Post([target, handed, peer, trace_start] {
+            target->Adopt(std::move(*handed), peer, trace_start);
+          });
+      if (!posted) {
+        target->held_.fetch_sub(1, std::memory_order_relaxed);
         stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-        continue;  // conn's destructor closes fd
       }
-      c->watch_id = *watch;
-      connections_.emplace(c->id, std::move(conn));
-      if (trace_start != 0) {
-        options_.trace->End(
-            "http", "accept", trace_start,
-            {"peer", c->peer, "connection", static_cast<int64_t>(c->id)});
+    }
+  }
+
+  // The worker that holds the fewest connections, this one on a tie (a
+  // reuseport listener's worker keeps what it accepts).
+  Worker* LeastLoaded() {
+    Worker* best = this;
+    if (!options_.shared_listener || peers_ == nullptr) return best;
+    int64_t fewest = held_.load(std::memory_order_relaxed);
+    for (const auto& peer : *peers_) {
+      const int64_t held = peer->held_.load(std::memory_order_relaxed);
+      if (held < fewest) {
+        fewest = held;
+        best = peer.get();
       }
+    }
+    return best;
+  }
+
+  // Loop thread. `held_` already counts the connection.
+  void Adopt(UniqueFd fd, std::string peer, int64_t trace_start) {
+    if (draining_.load(std::memory_order_relaxed)) {
+      held_.fetch_sub(1, std::memory_order_relaxed);
+      stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      return;  // fd closes
+    }
+    const int raw = fd.get();
+    auto conn = std::make_unique<Connection>(
+        next_connection_id_++, fd.Release(), std::move(peer), options_.limits);
+    Connection* c = conn.get();
+    c->last_active = loop_->now();
+    auto watch = loop_->Watch(
+        raw, EPOLLIN, [this, c](uint32_t events) { OnEvent(c, events); });
+    if (!watch.ok()) {
+      held_.fetch_sub(1, std::memory_order_relaxed);
+      stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      return;  // conn's destructor closes fd
+    }
+    c->watch_id = *watch;
+    connections_.emplace(c->id, std::move(conn));
+    if (trace_start != 0) {
+      options_.trace->End(
+          "http", "accept", trace_start,
+          {"peer", c->peer, "connection", static_cast<int64_t>(c->id)});
     }
   }
 
@@ -508,6 +571,7 @@ class Worker {
     auto it = connections_.find(c->id);
     if (it == connections_.end()) return;
     stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    held_.fetch_sub(1, std::memory_order_relaxed);
     // Destroyed later: we may be inside one of its member calls.
     graveyard_.push_back(std::move(it->second));
     connections_.erase(it);
@@ -518,6 +582,10 @@ class Worker {
 
   int listen_fd_;
   uint64_t listen_watch_ = 0;
+  // Connections this worker holds or has been handed and not yet adopted;
+  // read by the other workers to pick where a new connection goes.
+  std::atomic<int64_t> held_{0};
+  const std::vector<std::unique_ptr<Worker>>* peers_ = nullptr;
   std::unique_ptr<EventLoop> loop_;
   const ServerOptions& options_;
   const Handler& handler_;
@@ -601,6 +669,14 @@ Result<int> BindListener(const ServerOptions& options, uint16_t port) {
                    ": " + last_error);
 }
 
+Result<int> DuplicateListener(int fd) {
+  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    return MakeError(std::string("dup listener: ") + std::strerror(errno));
+  }
+  return copy;
+}
+
 uint16_t LocalPort(int fd) {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
@@ -620,14 +696,22 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
                                                Handler handler) {
   if (options.workers < 1) options.workers = 1;
   // Without SO_REUSEPORT a second listener could not bind the same port.
-  if (!options.reuse_port) options.workers = 1;
+  if (!options.reuse_port && !options.shared_listener) options.workers = 1;
   std::unique_ptr<Server> server(
       new Server(std::move(options), std::move(handler)));
   uint16_t port = server->options_.port;
+  int first_fd = -1;
   for (int i = 0; i < server->options_.workers; ++i) {
-    Result<int> fd = BindListener(server->options_, port);
+    // A shared listener is one socket; each worker holds a descriptor of
+    // its own for it, so each can stop accepting (drain) on its own.
+    Result<int> fd = server->options_.shared_listener && i > 0
+                         ? DuplicateListener(first_fd)
+                         : BindListener(server->options_, port);
     if (!fd.ok()) return fd.error();
-    if (i == 0) port = LocalPort(*fd);
+    if (i == 0) {
+      port = LocalPort(*fd);
+      first_fd = *fd;
+    }
     auto loop = EventLoop::Create(i);
     if (!loop.ok()) {
       ::close(*fd);
@@ -642,6 +726,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
     if (!init.ok()) return init.error();
     server->workers_.push_back(std::move(worker));
   }
+  for (auto& worker : server->workers_) worker->SetPeers(&server->workers_);
   server->port_ = port;
   return server;
 }

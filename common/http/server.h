@@ -95,6 +95,14 @@ struct ServerOptions {
   // Off for a listener that must never share its port with another socket
   // (the admin listener): binding a port in use then fails.
   bool reuse_port = true;
+  // With several workers: one listening socket that every worker watches
+  // with EPOLLEXCLUSIVE, each accepting one connection per wakeup, so a
+  // new connection goes to a worker that is waiting for work (nginx's
+  // default: a shared socket, multi_accept off). false: a listener per
+  // worker (SO_REUSEPORT), where the kernel hashes each connection to one
+  // of them however busy its worker is; with 64 keep-alive connections
+  // over 2 workers the split is often 28/36.
+  bool shared_listener = false;
   // Each worker loop's lag probe (Server::loop_lag()); 0 turns it off.
   std::chrono::milliseconds lag_probe_interval{100};
   // Optional: "accept" and "parse" spans while a trace runs; must outlive

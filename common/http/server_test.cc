@@ -1,6 +1,7 @@
 #include "common/http/server.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -369,6 +371,39 @@ TEST_F(ServerTest, WithoutReusePortTheListenerDoesNotShareItsPort) {
   auto alone = Server::Create(options, TestHandler);
   ASSERT_TRUE(alone.ok()) << alone.message();
   EXPECT_EQ((*alone)->workers(), 1);
+}
+
+// A shared listener spreads keep-alive connections evenly over the
+// workers, whichever one the kernel wakes to accept them: each new one
+// goes to the worker holding the fewest.
+TEST_F(ServerTest, SharedListenerSpreadsConnectionsEvenly) {
+  ServerOptions options;
+  options.shared_listener = true;
+  options.thread_name = "spread";
+  StartServer(options, [](Request, Responder r) {
+    char name[16] = {0};
+    ::pthread_getname_np(::pthread_self(), name, sizeof(name));
+    r.Send(Response(200, name));
+  });
+  ASSERT_EQ(server_->workers(), 2);
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  std::map<std::string, int> per_worker;
+  for (int i = 0; i < 8; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(port()));
+    ASSERT_TRUE(connections.back()->connected());
+    ASSERT_TRUE(connections.back()->Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = connections.back()->ReadResponse();
+    ASSERT_TRUE(r.has_value());
+    ++per_worker[r->body];
+  }
+  EXPECT_EQ(per_worker,
+            (std::map<std::string, int>{{"spread-0", 4}, {"spread-1", 4}}));
+  // Each connection stays with its worker.
+  for (auto& c : connections) {
+    ASSERT_TRUE(c->Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c->ReadResponse().has_value());
+  }
+  EXPECT_EQ(server_->stats().accepted_total.load(), 8u);
 }
 
 TEST_F(ServerTest, RecordsAcceptAndParseWhileATraceRuns) {

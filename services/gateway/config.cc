@@ -329,8 +329,8 @@ Config ParseRoot(const YAML::Node& root, std::string_view source) {
   c.source = std::string(source);
   if (!root.IsMap()) Fail(root, "the configuration must be a mapping");
   CheckKeys(root, "the configuration",
-            {"listen", "workers", "upstreams", "routes", "breaker", "limits",
-             "gzip", "access_log", "drain_timeout"});
+            {"listen", "workers", "listener", "upstreams", "routes", "breaker",
+             "limits", "gzip", "access_log", "drain_timeout"});
   if (root["listen"]) {
     Endpoint e = HostPort(root["listen"], "listen");
     c.listen_host = e.host;
@@ -338,6 +338,14 @@ Config ParseRoot(const YAML::Node& root, std::string_view source) {
   }
   if (root["workers"]) {
     c.workers = static_cast<int>(Integer(root["workers"], "workers", 1, 256));
+  }
+  if (root["listener"]) {
+    const std::string mode = Scalar(root["listener"], "listener");
+    if (mode != "shared" && mode != "reuseport") {
+      Fail(root["listener"],
+           "listener must be shared or reuseport, not '" + mode + "'");
+    }
+    c.shared_listener = mode == "shared";
   }
   if (root["breaker"]) c.breaker = ParseBreaker(root["breaker"], c.breaker);
   if (root["limits"]) ParseLimits(root["limits"], &c.limits);

@@ -116,6 +116,10 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
   int workers = 0;  // 0: number of cores
+  // `listener: shared` (one socket, a waiting worker takes each new
+  // connection) or `reuseport` (one per worker, hashed by the kernel); see
+  // http::ServerOptions::shared_listener.
+  bool shared_listener = true;
   std::map<std::string, UpstreamConfig> upstreams;
   std::vector<RouteConfig> routes;
   BreakerConfig breaker;

@@ -32,6 +32,7 @@ TEST(ConfigTest, ParsesTheIssueExample) {
   EXPECT_EQ(c->listen_host, "127.0.0.1");
   EXPECT_EQ(c->listen_port, 8080);
   EXPECT_EQ(c->workers, 2);
+  EXPECT_TRUE(c->shared_listener);  // the default
 
   const UpstreamConfig& user = c->upstreams.at("user-svc");
   ASSERT_EQ(user.endpoints.size(), 2u);
@@ -90,6 +91,7 @@ TEST(ConfigTest, ParsesTheIssueExample) {
 TEST(ConfigTest, ReadsEveryKey) {
   auto c = ParseConfig(R"(listen: 0.0.0.0:9090
 workers: 3
+listener: reuseport
 access_log: false
 drain_timeout: 2s
 upstreams:
@@ -109,6 +111,7 @@ gzip: { enabled: false, min_bytes: 512, level: 9 }
   EXPECT_EQ(c->listen_host, "0.0.0.0");
   EXPECT_EQ(c->listen_port, 9090);
   EXPECT_EQ(c->workers, 3);
+  EXPECT_FALSE(c->shared_listener);
   EXPECT_FALSE(c->access_log);
   EXPECT_EQ(c->drain_timeout, Millis(2000));
   const UpstreamConfig& u = c->upstreams.at("u");
@@ -158,6 +161,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadConfig{"listen: nope\n", "gw.yaml:1: listen: expected HOST:PORT"},
         BadConfig{"listen: 1.2.3.4:99999\n", "gw.yaml:1: listen: port out"},
+        BadConfig{"listener: fair\n",
+                  "gw.yaml:1: listener must be shared or reuseport, not "
+                  "'fair'"},
         BadConfig{"workers: 2\nroutes:\n  - match: /a\n    dest: x\n",
                   "gw.yaml:4: dest 'x' is neither"},
         BadConfig{

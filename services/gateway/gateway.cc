@@ -458,6 +458,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(Config config,
       config.workers > 0
           ? config.workers
           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  so.shared_listener = config.shared_listener;
   so.max_connections = config.limits.max_connections;
   so.limits.max_header_bytes = config.limits.max_header_bytes;
   so.limits.max_body_bytes = config.limits.max_body_bytes;
@@ -498,13 +499,15 @@ Result<std::string> Gateway::Reload(Config config) {
     if (old.listen_host != config.listen_host ||
         old.listen_port != config.listen_port ||
         old.workers != config.workers ||
+        old.shared_listener != config.shared_listener ||
         old.limits.max_connections != config.limits.max_connections ||
         old.limits.max_header_bytes != config.limits.max_header_bytes ||
         old.limits.max_body_bytes != config.limits.max_body_bytes ||
         old.limits.header_timeout != config.limits.header_timeout ||
         old.limits.idle_timeout != config.limits.idle_timeout) {
       notes =
-          "listen, workers and connection limits keep their old values "
+          "listen, workers, listener and connection limits keep their old "
+          "values "
           "until restart";
     }
   }
