@@ -23,7 +23,9 @@
 #include "common/http/client.h"
 #include "common/testing/child_process.h"
 #include "common/testing/temp_dir.h"
+#include "services/scheduler/etcd_client.h"
 #include "services/scheduler/testing/etcd_cluster.h"
+#include "services/scheduler/testing/etcd_tcp_proxy.h"
 #include "services/scheduler/testing/port_file.h"
 
 namespace staticship::scheduler {
@@ -103,6 +105,12 @@ class EtcdZonesTest : public ::testing::Test {
   }
   int PutZone(const std::string& zone, const std::string& value) {
     return PutWithEtcdctl(std::string(kPrefix) + "zones/" + zone, value);
+  }
+  int DeleteZone(const std::string& zone) {
+    ChildProcess p({g_etcdctl, "--endpoints", etcd_->url(0), "del",
+                    std::string(kPrefix) + "zones/" + zone},
+                   dir_.path() + "/etcdctl.log");
+    return p.Wait();
   }
 
   int Submit(const std::string& id) {
@@ -247,6 +255,55 @@ TEST_F(EtcdZonesTest, ZonesFromEtcdAreFollowedLiveAndAFailingServerEjected) {
     EXPECT_EQ(Task(id).value("attempts", 0), 1) << Task(id).dump();
     EXPECT_EQ(Received(b).count(id + " /dispatch"), 1u) << id;
   }
+}
+
+TEST_F(EtcdZonesTest, ZoneChangesMissedDuringACompactionAreReListed) {
+  etcd_ = std::make_unique<testing::EtcdCluster>(dir_.path(), 1, g_etcd);
+  etcd_->Start();
+  ASSERT_TRUE(etcd_->WaitHealthy(15s));
+  testing::TcpProxy proxy(etcd_->client_port(0));
+  Standin a = StartStandin();
+  Standin b = StartStandin();
+  ASSERT_TRUE(
+      StartScheduler("http://127.0.0.1:" + std::to_string(proxy.port())))
+      << Log();
+  ASSERT_EQ(PutZone("cn-1", R"({"endpoints":[")" + a.address() + R"("]})"), 0);
+  ASSERT_EQ(PutZone("eu-1", R"({"endpoints":[")" + a.address() + R"("]})"), 0);
+  ASSERT_TRUE(WaitFor([&] { return Metric("scheduler_zones") == 2; }, 5s))
+      << Log();
+  EXPECT_EQ(Metric("scheduler_zone_relists_total"), 1);
+
+  // Cut off while cn-1 moves, eu-1 goes and us-1 comes, and the history of
+  // those changes is compacted away: only a fresh list can tell.
+  proxy.Cut();
+  ASSERT_EQ(PutZone("cn-1", R"({"endpoints":[")" + b.address() + R"("]})"), 0);
+  ASSERT_EQ(DeleteZone("eu-1"), 0);
+  ASSERT_EQ(PutZone("us-1", R"({"endpoints":[")" + b.address() + R"("]})"), 0);
+  auto endpoints = etcd::ParseEndpoints(etcd_->endpoints());
+  ASSERT_TRUE(endpoints.ok());
+  etcd::EtcdClient client(*endpoints);
+  auto range = client.RangePrefix(kPrefix);
+  ASSERT_TRUE(range.ok()) << range.message();
+  ASSERT_TRUE(client.Compact(range->revision).ok());
+  proxy.Restore();
+
+  ASSERT_TRUE(
+      WaitFor([&] { return Metric("scheduler_zone_relists_total") >= 2; }, 15s))
+      << Log();
+  ASSERT_TRUE(WaitFor([&] { return Metric(Ejected(b)) == 0; }, 5s)) << Log();
+  EXPECT_EQ(Metric("scheduler_zones"), 2);
+  EXPECT_EQ(Metric("scheduler_game_server_ejected{zone=\"eu-1\",server=\"" +
+                   a.address() + "\"}"),
+            -1);
+  EXPECT_EQ(Metric("scheduler_game_server_ejected{zone=\"us-1\",server=\"" +
+                   b.address() + "\"}"),
+            0);
+  EXPECT_NE(Log().find("re-listing " + std::string(kPrefix) + "zones/"),
+            std::string::npos)
+      << Log();
+  ASSERT_EQ(Submit("after-relist"), 201);
+  ASSERT_TRUE(Succeeds("after-relist")) << Log();
+  EXPECT_EQ(Received(b).count("after-relist /dispatch"), 1u);
 }
 
 }  // namespace
