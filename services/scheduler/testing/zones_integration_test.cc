@@ -1,11 +1,11 @@
-// Zones kept in etcd and game-server ejection, against a real etcd on
+// Zones changed live and game-server ejection, against a real etcd on
 // loopback and game_server_standin processes: a scheduler started with
 // --zones-from-etcd and no zones file learns a zone from `etcdctl put`,
-// follows a live change of its endpoints, shrugs off a bad value, and ejects
-// a stand-in that was killed while its tasks go to the other one.
+// follows a live change of its endpoints, shrugs off a bad value, ejects a
+// stand-in that was killed while its tasks go to the other one, and re-lists
+// what a compaction hid; in file mode it re-reads --zones on SIGHUP.
 //
-//   etcd_zones_integration_test <scheduler> <game_server_standin> [etcd]
-//                               [etcdctl]
+//   zones_integration_test <scheduler> <game_server_standin> [etcd] [etcdctl]
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -53,7 +53,7 @@ bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
   return condition();
 }
 
-class EtcdZonesTest : public ::testing::Test {
+class ZonesTest : public ::testing::Test {
  protected:
   struct Standin {
     std::unique_ptr<ChildProcess> process;
@@ -75,16 +75,19 @@ class EtcdZonesTest : public ::testing::Test {
 
   // The scheduler in etcd mode with zones from etcd only.
   bool StartScheduler(const std::string& endpoints) {
+    return StartScheduler(std::vector<std::string>{
+        "--etcd", endpoints, "--etcd-prefix", kPrefix, "--zones-from-etcd"});
+  }
+  bool StartScheduler(const std::vector<std::string>& mode_args) {
     std::string port_file = dir_.path() + "/scheduler.port";
     log_ = dir_.path() + "/scheduler.log";
-    scheduler_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{
-            g_scheduler, "--etcd", endpoints, "--etcd-prefix", kPrefix,
-            "--zones-from-etcd", "--listen", "127.0.0.1:0", "--port-file",
-            port_file, "--workers", "8", "--eject-after-failures", "2",
-            // Long enough that the ejection outlasts the test.
-            "--eject-base-ms", "120000"},
-        log_);
+    std::vector<std::string> args{g_scheduler, "--listen", "127.0.0.1:0",
+                                  "--port-file", port_file, "--workers", "8",
+                                  "--eject-after-failures", "2",
+                                  // Long enough to outlast the test.
+                                  "--eject-base-ms", "120000"};
+    args.insert(args.end(), mode_args.begin(), mode_args.end());
+    scheduler_ = std::make_unique<ChildProcess>(args, log_);
     port_ = static_cast<int>(testing::ReadPort(port_file));
     return port_ > 0 && WaitFor(
                             [&] {
@@ -177,7 +180,7 @@ class EtcdZonesTest : public ::testing::Test {
   http::Client http_;
 };
 
-TEST_F(EtcdZonesTest, ZonesFromEtcdAreFollowedLiveAndAFailingServerEjected) {
+TEST_F(ZonesTest, ZonesFromEtcdAreFollowedLiveAndAFailingServerEjected) {
   etcd_ = std::make_unique<testing::EtcdCluster>(dir_.path(), 1, g_etcd);
   etcd_->Start();
   ASSERT_TRUE(etcd_->WaitHealthy(15s));
@@ -257,7 +260,7 @@ TEST_F(EtcdZonesTest, ZonesFromEtcdAreFollowedLiveAndAFailingServerEjected) {
   }
 }
 
-TEST_F(EtcdZonesTest, ZoneChangesMissedDuringACompactionAreReListed) {
+TEST_F(ZonesTest, ZoneChangesMissedDuringACompactionAreReListed) {
   etcd_ = std::make_unique<testing::EtcdCluster>(dir_.path(), 1, g_etcd);
   etcd_->Start();
   ASSERT_TRUE(etcd_->WaitHealthy(15s));
@@ -306,6 +309,45 @@ TEST_F(EtcdZonesTest, ZoneChangesMissedDuringACompactionAreReListed) {
   EXPECT_EQ(Received(b).count("after-relist /dispatch"), 1u);
 }
 
+TEST_F(ZonesTest, FileModeReReadsTheZonesFileOnSighup) {
+  Standin a = StartStandin();
+  Standin b = StartStandin();
+  const std::string zones = dir_.path() + "/zones.yaml";
+  auto write_zones = [&](const std::string& text) {
+    ASSERT_TRUE(WriteFileAtomically(zones, text).ok());
+  };
+  write_zones("zones:\n  cn-1: { endpoints: [" + a.address() + "] }\n");
+  ASSERT_TRUE(StartScheduler(std::vector<std::string>{
+      "--data-dir", dir_.path() + "/data", "--zones", zones}))
+      << Log();
+  ASSERT_EQ(Submit("f1"), 201);
+  ASSERT_TRUE(Succeeds("f1")) << Log();
+  EXPECT_EQ(Received(a).count("f1 /dispatch"), 1u);
+
+  write_zones("zones:\n  cn-1: { endpoints: [" + b.address() +
+              "], path: /go }\n");
+  scheduler_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Metric(Ejected(b)) == 0; }, 5s)) << Log();
+  ASSERT_EQ(Submit("f2"), 201);
+  ASSERT_TRUE(Succeeds("f2"));
+  EXPECT_EQ(Received(b).count("f2 /go"), 1u);
+
+  // A broken file is one log line; the zones in force stay.
+  write_zones("zones:\n  cn-1: { endpoints: [] }\n");
+  scheduler_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Log().find("SIGHUP: zones file not applied") !=
+               std::string::npos;
+      },
+      5s))
+      << Log();
+  ASSERT_EQ(Submit("f3"), 201);
+  ASSERT_TRUE(Succeeds("f3"));
+  EXPECT_EQ(Received(b).count("f3 /go"), 1u);
+  EXPECT_EQ(Received(a).size(), 1u);
+}
+
 }  // namespace
 }  // namespace staticship::scheduler
 
@@ -313,7 +355,7 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: etcd_zones_integration_test <scheduler> "
+                 "usage: zones_integration_test <scheduler> "
                  "<game_server_standin> [etcd] [etcdctl]\n");
     return 2;
   }
