@@ -26,6 +26,12 @@ std::string Describe(const DispatchOutcome& outcome) {
   return "HTTP " + std::to_string(outcome.status);
 }
 
+void ReportHealth(GameServerPicker* picker, std::string_view zone,
+                  std::string_view endpoint, const DispatchOutcome& outcome) {
+  picker->Report(zone, endpoint, GameServerFailed(outcome), Describe(outcome),
+                 SteadyNowMs());
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(SchedulerCore* core, const ZoneDirectory* zones,
@@ -74,17 +80,11 @@ std::optional<DispatchOutcome> Dispatcher::BuildRequest(
   return std::nullopt;
 }
 
-void Dispatcher::Report(const Task& task, const DispatchRequest& request,
-                        const DispatchOutcome& outcome) {
-  picker_->Report(task.zone_id, request.endpoint, GameServerFailed(outcome),
-                  Describe(outcome), SteadyNowMs());
-}
-
 DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
   DispatchRequest request;
   if (auto no_route = BuildRequest(task, &request)) return *no_route;
   DispatchOutcome outcome = transport_->Send(request);
-  Report(task, request, outcome);
+  ReportHealth(picker_, task.zone_id, request.endpoint, outcome);
   return outcome;
 }
 
@@ -121,8 +121,7 @@ void Dispatcher::RunAsync() {
             trace->End("scheduler", "dispatch", trace_start,
                        {"task", id, "status", outcome.status});
           }
-          picker->Report(zone, endpoint, GameServerFailed(outcome),
-                         Describe(outcome), SteadyNowMs());
+          ReportHealth(picker, zone, endpoint, outcome);
           core->Complete(id, attempt, outcome);
         });
   }

@@ -45,9 +45,6 @@ class Dispatcher {
   // Fills `request`, or returns the kNoRoute outcome.
   std::optional<DispatchOutcome> BuildRequest(const Task& task,
                                               DispatchRequest* request);
-  // Tells the picker how the game server did.
-  void Report(const Task& task, const DispatchRequest& request,
-              const DispatchOutcome& outcome);
   void Run();
   void RunAsync();
 

@@ -265,8 +265,9 @@ int Run(const Flags& flags) {
     timespec tick{1, 0};
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) break;
-    if (sig == SIGHUP)
+    if (sig == SIGHUP) {
       ReloadZonesFile(flags.zones_file, &zones, etcd_zones.get());
+    }
     if (flags.retain_finished_seconds > 0) {
       core.ForgetFinishedBefore(clock.NowMs() -
                                 flags.retain_finished_seconds * 1000);

@@ -31,8 +31,9 @@ Result<GameServer> ParseServer(const YAML::Node& node,
         return MakeError(where + ": unknown endpoint field '" + key + "'");
       }
     }
-    if (!node["address"])
+    if (!node["address"]) {
       return MakeError(where + ": endpoint needs 'address'");
+    }
     server.address = node["address"].as<std::string>();
     if (node["weight"]) {
       server.weight = node["weight"].as<int>();
