@@ -85,7 +85,7 @@ http::Response Api::RefusedByServer(int status) {
 void Api::Submit(const http::Request& request, http::Responder responder) {
   SubmitParse parse = ParseSubmitRequest(
       request.body,
-      [this](std::string_view zone) { return zones_->Find(zone) != nullptr; });
+      [this](std::string_view zone) { return zones_->Known(zone); });
   if (!parse.task) {
     return responder.Send(Json(400, SubmitErrorJson(parse.error)));
   }
@@ -232,7 +232,8 @@ void Api::Health(http::Responder responder) {
 void Api::Metrics(http::Responder responder) {
   http::Response response(
       200,
-      metrics_->Render(core_->Stats(), store_->Health(), store_->Counters()));
+      metrics_->Render(core_->Stats(), store_->Health(), store_->Counters(),
+                       extra_metrics_ ? extra_metrics_() : std::string()));
   response.headers.Set("Content-Type", std::string(metrics::kContentType));
   responder.Send(std::move(response));
 }

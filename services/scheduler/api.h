@@ -9,7 +9,7 @@
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/scheduler_metrics.h"
 #include "services/scheduler/task_store.h"
-#include "services/scheduler/zones_config.h"
+#include "services/scheduler/zone_directory.h"
 
 namespace staticship::scheduler {
 
@@ -18,9 +18,16 @@ inline constexpr size_t kMaxListLimit = 10000;
 
 class Api {
  public:
-  Api(SchedulerCore* core, const ZonesConfig* zones, TaskStore* store,
-      SchedulerMetrics* metrics)
-      : core_(core), zones_(zones), store_(store), metrics_(metrics) {}
+  // `extra_metrics` (optional) adds Prometheus text of other parts (game
+  // server health, zones) to /metrics.
+  Api(SchedulerCore* core, const ZoneDirectory* zones, TaskStore* store,
+      SchedulerMetrics* metrics,
+      std::function<std::string()> extra_metrics = nullptr)
+      : core_(core),
+        zones_(zones),
+        store_(store),
+        metrics_(metrics),
+        extra_metrics_(std::move(extra_metrics)) {}
 
   // Never blocks on the disk: submissions answer from the store's thread.
   void Handle(http::Request request, http::Responder responder);
@@ -45,9 +52,10 @@ class Api {
   void Metrics(http::Responder responder);
 
   SchedulerCore* const core_;
-  const ZonesConfig* const zones_;
+  const ZoneDirectory* const zones_;
   TaskStore* const store_;
   SchedulerMetrics* const metrics_;
+  const std::function<std::string()> extra_metrics_;
 };
 
 }  // namespace staticship::scheduler

@@ -24,6 +24,14 @@ class SystemClock final : public Clock {
   }
 };
 
+// Monotonic milliseconds, for periods that a wall-clock step must not
+// stretch or cut short (ejections).
+inline int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t start_ms = 1'000'000) : now_ms_(start_ms) {}

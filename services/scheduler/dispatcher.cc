@@ -1,19 +1,48 @@
 #include "services/scheduler/dispatcher.h"
 
-namespace staticship::scheduler {
+#include "services/scheduler/clock.h"
 
-Dispatcher::Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
-                       GameServerTransport* transport, int workers,
-                       trace::TraceRecorder* trace)
+namespace staticship::scheduler {
+namespace {
+
+// What counts against a game server's health: it could not be reached, did
+// not answer in time, or answered with a server error. A 4xx is the task's
+// fault, not the server's.
+bool GameServerFailed(const DispatchOutcome& outcome) {
+  switch (outcome.kind) {
+    case DispatchOutcome::Kind::kConnectError:
+    case DispatchOutcome::Kind::kTimeout:
+      return true;
+    case DispatchOutcome::Kind::kResponse:
+      return outcome.status >= 500;
+    case DispatchOutcome::Kind::kNoRoute:
+      return false;
+  }
+  return false;
+}
+
+std::string Describe(const DispatchOutcome& outcome) {
+  if (!outcome.error.empty()) return outcome.error;
+  return "HTTP " + std::to_string(outcome.status);
+}
+
+void ReportHealth(GameServerPicker* picker, std::string_view zone,
+                  std::string_view endpoint, const DispatchOutcome& outcome) {
+  picker->Report(zone, endpoint, GameServerFailed(outcome), Describe(outcome),
+                 SteadyNowMs());
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(SchedulerCore* core, const ZoneDirectory* zones,
+                       GameServerPicker* picker, GameServerTransport* transport,
+                       int workers, trace::TraceRecorder* trace)
     : core_(core),
       zones_(zones),
+      picker_(picker),
       transport_(transport),
       workers_(workers),
-      trace_(trace) {
-  for (const auto& [id, zone] : zones_->zones) {
-    cursors_.emplace(id, std::make_unique<std::atomic<uint64_t>>(0));
-  }
-}
+      trace_(trace) {}
 
 Dispatcher::~Dispatcher() { Join(); }
 
@@ -34,16 +63,16 @@ void Dispatcher::Join() {
 
 std::optional<DispatchOutcome> Dispatcher::BuildRequest(
     const Task& task, DispatchRequest* request) {
-  const Zone* zone = zones_->Find(task.zone_id);
-  auto cursor = cursors_.find(task.zone_id);
-  if (zone == nullptr || cursor == cursors_.end()) {
+  // Held for this dispatch only: a reload may replace the zones meanwhile.
+  std::shared_ptr<const ZonesConfig> zones = zones_->Snapshot();
+  const Zone* zone = zones->Find(task.zone_id);
+  if (zone == nullptr) {
     DispatchOutcome outcome;
     outcome.kind = DispatchOutcome::Kind::kNoRoute;
-    outcome.error = "zone '" + task.zone_id + "' is not in the zones file";
+    outcome.error = "zone '" + task.zone_id + "' is not configured";
     return outcome;
   }
-  uint64_t n = cursor->second->fetch_add(1, std::memory_order_relaxed);
-  request->endpoint = zone->endpoints[n % zone->endpoints.size()];
+  request->endpoint = picker_->Pick(*zone, SteadyNowMs());
   request->path = zone->path;
   request->task_id = task.id;
   request->body = task.payload_json;
@@ -54,7 +83,9 @@ std::optional<DispatchOutcome> Dispatcher::BuildRequest(
 DispatchOutcome Dispatcher::DispatchOnce(const Task& task) {
   DispatchRequest request;
   if (auto no_route = BuildRequest(task, &request)) return *no_route;
-  return transport_->Send(request);
+  DispatchOutcome outcome = transport_->Send(request);
+  ReportHealth(picker_, task.zone_id, request.endpoint, outcome);
+  return outcome;
 }
 
 void Dispatcher::Run() {
@@ -79,14 +110,18 @@ void Dispatcher::RunAsync() {
       continue;
     }
     const int64_t trace_start = trace::StartNs(trace_);
+    std::string endpoint = request.endpoint;
     transport_->SendAsync(
         std::move(request),
-        [core = core_, id = std::move(task->id), attempt = task->attempts,
-         trace = trace_, trace_start](DispatchOutcome outcome) {
+        [core = core_, picker = picker_, id = std::move(task->id),
+         zone = std::move(task->zone_id), endpoint = std::move(endpoint),
+         attempt = task->attempts, trace = trace_,
+         trace_start](DispatchOutcome outcome) {
           if (trace_start != 0) {
             trace->End("scheduler", "dispatch", trace_start,
                        {"task", id, "status", outcome.status});
           }
+          ReportHealth(picker, zone, endpoint, outcome);
           core->Complete(id, attempt, outcome);
         });
   }

@@ -1,5 +1,7 @@
-// The worker pool: takes the next task from the core, sends it to one game
-// server of its zone (round robin) and reports the outcome.
+// The worker pool: takes the next task from the core, sends it to the game
+// server of its zone that GameServerPicker chooses (weighted round robin
+// over the healthy ones), and reports the outcome to the core and to the
+// picker.
 //
 // With an asynchronous transport one thread hands tasks to the transport and
 // the transport's loop reports outcomes, so `workers` stays the in-flight cap
@@ -9,18 +11,15 @@
 #ifndef STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
 #define STATICSHIP_SERVICES_SCHEDULER_DISPATCHER_H_
 
-#include <atomic>
-#include <map>
-#include <memory>
 #include <optional>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "common/trace/trace_recorder.h"
+#include "services/scheduler/game_server_picker.h"
 #include "services/scheduler/game_server_transport.h"
 #include "services/scheduler/scheduler_core.h"
-#include "services/scheduler/zones_config.h"
+#include "services/scheduler/zone_directory.h"
 
 namespace staticship::scheduler {
 
@@ -28,9 +27,9 @@ class Dispatcher {
  public:
   // `trace` (optional) gets a "dispatch" span per attempt while a trace
   // runs: from the request built to the game server's answer.
-  Dispatcher(SchedulerCore* core, const ZonesConfig* zones,
-             GameServerTransport* transport, int workers,
-             trace::TraceRecorder* trace = nullptr);
+  Dispatcher(SchedulerCore* core, const ZoneDirectory* zones,
+             GameServerPicker* picker, GameServerTransport* transport,
+             int workers, trace::TraceRecorder* trace = nullptr);
   ~Dispatcher();  // Join()s
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -50,13 +49,11 @@ class Dispatcher {
   void RunAsync();
 
   SchedulerCore* const core_;
-  const ZonesConfig* const zones_;
+  const ZoneDirectory* const zones_;
+  GameServerPicker* const picker_;
   GameServerTransport* const transport_;
   const int workers_;
   trace::TraceRecorder* const trace_;
-  // Round-robin cursors, one per zone; the map itself never changes.
-  std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>>
-      cursors_;
   std::vector<std::thread> threads_;
 };
 

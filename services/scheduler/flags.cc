@@ -50,7 +50,12 @@ std::string FlagsUsage() {
          "                 [--retain-finished-seconds N (default 86400)] "
          "[--version]\n"
          "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
-         "                 [--etcd-lease-ttl SECONDS] [--listen ...] ...\n";
+         "                 [--etcd-lease-ttl SECONDS] [--zones-from-etcd]\n"
+         "                 [--listen ...] ...\n"
+         "       game server ejection: [--eject-after-failures N (default 5, "
+         "0: never)]\n"
+         "                 [--eject-base-ms N (default 10000)] "
+         "[--eject-max-ms N (default 300000)]\n";
 }
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
@@ -60,11 +65,13 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     if (arg == "-h") arg = "--help";
   }
   Result<staticship::Flags> parsed = staticship::Flags::Parse(
-      spelt, {.values = {"listen", "data-dir", "workers", "zones", "fsync",
-                         "port-file", "http-threads", "compact-after-bytes",
-                         "drain-grace-ms", "retain-finished-seconds", "etcd",
-                         "etcd-prefix", "etcd-lease-ttl", "admin-listen"},
-              .switches = {"version", "help"}});
+      spelt,
+      {.values = {"listen", "data-dir", "workers", "zones", "fsync",
+                  "port-file", "http-threads", "compact-after-bytes",
+                  "drain-grace-ms", "retain-finished-seconds", "etcd",
+                  "etcd-prefix", "etcd-lease-ttl", "admin-listen",
+                  "eject-after-failures", "eject-base-ms", "eject-max-ms"},
+       .switches = {"version", "help", "zones-from-etcd"}});
   if (!parsed.ok()) return parsed.error();
   Flags flags;
   flags.version = parsed->GetBool("version");
@@ -143,6 +150,28 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
           integer("etcd-lease-ttl", 2, 3600, &flags.etcd_lease_ttl_seconds);
       !s.ok()) {
     return s.error();
+  }
+  flags.zones_from_etcd = parsed->GetBool("zones-from-etcd");
+  if (flags.zones_from_etcd && flags.etcd_endpoints.empty()) {
+    return MakeError("--zones-from-etcd needs --etcd");
+  }
+  if (Status s =
+          integer("eject-after-failures", 0, 1000, &flags.eject_after_failures);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = integer("eject-base-ms", 1, 3600000, &flags.eject_base_ms);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = integer("eject-max-ms", 1, 86400000, &flags.eject_max_ms);
+      !s.ok()) {
+    return s.error();
+  }
+  if (flags.eject_max_ms < flags.eject_base_ms) {
+    return MakeError("--eject-max-ms (" + std::to_string(flags.eject_max_ms) +
+                     ") is below --eject-base-ms (" +
+                     std::to_string(flags.eject_base_ms) + ")");
   }
   if (!flags.data_dir.empty() && !flags.etcd_endpoints.empty()) {
     return MakeError(

@@ -36,6 +36,15 @@ struct Flags {
   // How long the tasks of an instance that died stay claimed; shorter means
   // faster takeover but more keepalive traffic and less slack for pauses.
   int etcd_lease_ttl_seconds = 5;
+  // Zones also from <etcd-prefix>zones/<id>, watched and applied live, on
+  // top of --zones (etcd mode only).
+  bool zones_from_etcd = false;
+  // A game server is ejected after this many failed dispatches in a row
+  // (0: never), for eject_base_ms doubling per ejection in a row up to
+  // eject_max_ms.
+  int eject_after_failures = 5;
+  int64_t eject_base_ms = 10000;
+  int64_t eject_max_ms = 300000;
   // The admin listener (common/diagnostics: /debug/pprof/profile,
   // /debug/threads, /debug/vars, /debug/trace); none unless given.
   bool admin_listen = false;

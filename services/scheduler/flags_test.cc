@@ -54,6 +54,26 @@ TEST(FlagsTest, EtcdModeNeedsNoDataDir) {
   ASSERT_TRUE(d.ok()) << d.message();
   EXPECT_EQ(d->etcd_prefix, "/staticship/scheduler/");
   EXPECT_EQ(d->etcd_lease_ttl_seconds, 5);
+  EXPECT_FALSE(d->zones_from_etcd);
+}
+
+TEST(FlagsTest, ZonesFromEtcdAndEjection) {
+  auto f = ParseFlags({"--etcd=http://127.0.0.1:2379", "--zones-from-etcd",
+                       "--eject-after-failures", "3", "--eject-base-ms=500",
+                       "--eject-max-ms", "4000"});
+  ASSERT_TRUE(f.ok()) << f.message();
+  EXPECT_TRUE(f->zones_from_etcd);
+  EXPECT_EQ(f->eject_after_failures, 3);
+  EXPECT_EQ(f->eject_base_ms, 500);
+  EXPECT_EQ(f->eject_max_ms, 4000);
+  auto d = ParseFlags({"--data-dir=d"});
+  ASSERT_TRUE(d.ok()) << d.message();
+  EXPECT_EQ(d->eject_after_failures, 5);
+  EXPECT_EQ(d->eject_base_ms, 10000);
+  EXPECT_EQ(d->eject_max_ms, 300000);
+  auto off = ParseFlags({"--data-dir=d", "--eject-after-failures=0"});
+  ASSERT_TRUE(off.ok()) << off.message();
+  EXPECT_EQ(off->eject_after_failures, 0);
 }
 
 TEST(FlagsTest, ErrorsNameTheFlag) {
@@ -81,6 +101,14 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
            {{"--etcd", "http://e:2379", "--etcd-lease-ttl", "soon"}, "'soon'"},
            {{"--etcd", "http://e:2379", "--data-dir", "d"},
             "--data-dir and --etcd"},
+           {{"--data-dir", "d", "--zones-from-etcd"},
+            "--zones-from-etcd needs --etcd"},
+           {{"--data-dir", "d", "--eject-after-failures", "-1"},
+            "--eject-after-failures"},
+           {{"--data-dir", "d", "--eject-base-ms", "0"}, "--eject-base-ms"},
+           {{"--data-dir", "d", "--eject-base-ms", "5000", "--eject-max-ms",
+             "1000"},
+            "--eject-max-ms (1000) is below --eject-base-ms (5000)"},
        }) {
     auto f = ParseFlags(c.args);
     ASSERT_FALSE(f.ok());

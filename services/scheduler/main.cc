@@ -23,12 +23,16 @@
 #include "services/scheduler/dispatcher.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/etcd_store.h"
+#include "services/scheduler/etcd_zone_source.h"
 #include "services/scheduler/flags.h"
+#include "services/scheduler/game_server_picker.h"
 #include "services/scheduler/game_server_transport.h"
 #include "services/scheduler/local_store.h"
 #include "services/scheduler/retry_policy.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/scheduler_metrics.h"
+#include "services/scheduler/zone_directory.h"
+#include "services/scheduler/zone_metrics.h"
 #include "services/scheduler/zones_config.h"
 
 namespace staticship::scheduler {
@@ -44,16 +48,39 @@ void Log(const std::string& message) {
   std::fprintf(stderr, "scheduler: %s\n", message.c_str());
 }
 
+// SIGHUP: the --zones file again. A file that does not load changes nothing.
+void ReloadZonesFile(const std::string& path, ZoneDirectory* zones,
+                     EtcdZoneSource* etcd_zones) {
+  if (path.empty()) {
+    Log("SIGHUP ignored: no --zones file to re-read");
+    return;
+  }
+  auto loaded = LoadZonesFile(path);
+  if (!loaded.ok()) {
+    Log("SIGHUP: zones file not applied, keeping the zones in force: " +
+        loaded.message());
+    return;
+  }
+  size_t n = loaded->zones.size();
+  if (etcd_zones != nullptr) {
+    etcd_zones->SetFileZones(std::move(loaded).value());
+  } else {
+    zones->Replace(std::move(loaded).value());
+  }
+  Log("SIGHUP: " + std::to_string(n) + " zones re-read from " + path);
+}
+
 int Run(const Flags& flags) {
-  ZonesConfig zones;
+  ZonesConfig file_zones;
   if (!flags.zones_file.empty()) {
     auto loaded = LoadZonesFile(flags.zones_file);
     if (!loaded.ok()) {
       Log("bad zones file: " + loaded.message());
       return 2;
     }
-    zones = std::move(loaded).value();
+    file_zones = std::move(loaded).value();
   }
+  ZoneDirectory zones(file_zones);
 
   // Signals are taken by sigtimedwait below, never by a handler, so every
   // thread started from here on inherits the mask.
@@ -61,11 +88,13 @@ int Run(const Flags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<TaskStore> store_owner;
   EtcdStore* etcd_store = nullptr;
+  std::unique_ptr<EtcdZoneSource> etcd_zones;
   if (flags.etcd_endpoints.empty()) {
     LocalStoreOptions store_options;
     store_options.dir = flags.data_dir;
@@ -87,8 +116,23 @@ int Run(const Flags& flags) {
                             std::to_string(flags.listen_port) + " pid " +
                             std::to_string(::getpid());
     etcd_options.claim_window = static_cast<size_t>(flags.workers);
+    if (flags.zones_from_etcd) {
+      // Before the store starts claiming: a task whose zone is not known
+      // yet would be failed as invalid.
+      EtcdZoneSourceOptions zone_options;
+      zone_options.endpoints = etcd_options.endpoints;
+      zone_options.prefix = flags.etcd_prefix;
+      zone_options.seed = RandomSeed();
+      zone_options.log = [](const std::string& m) { Log(m); };
+      etcd_zones = std::make_unique<EtcdZoneSource>(std::move(zone_options),
+                                                    file_zones, &zones);
+      if (Status s = etcd_zones->Start(); !s.ok()) {
+        Log("cannot read the zones from etcd: " + s.message());
+        return 1;
+      }
+    }
     etcd_options.zone_known = [&zones](std::string_view zone) {
-      return zones.Find(zone) != nullptr;
+      return zones.Known(zone);
     };
     etcd_options.log = [](const std::string& m) { Log(m); };
     auto owned = std::make_unique<EtcdStore>(etcd_options);
@@ -136,7 +180,15 @@ int Run(const Flags& flags) {
     etcd_store->Start(std::move(hooks));
   }
 
-  Api api(&core, &zones, &store, &metrics);
+  GameServerPicker picker({.failures_to_eject = flags.eject_after_failures,
+                           .base_ms = flags.eject_base_ms,
+                           .max_ms = flags.eject_max_ms},
+                          [](const std::string& m) { Log(m); });
+  Api api(&core, &zones, &store, &metrics, [&zones, &picker, &etcd_zones] {
+    std::shared_ptr<const ZonesConfig> now = zones.Snapshot();
+    return picker.RenderMetrics(*now, SteadyNowMs()) +
+           RenderZoneMetrics(*now, etcd_zones.get());
+  });
   http::ServerOptions server_options;
   server_options.host = flags.listen_host;
   server_options.port = flags.listen_port;
@@ -193,12 +245,14 @@ int Run(const Flags& flags) {
   }
 
   HttpTransport transport(flags.workers);
-  Dispatcher dispatcher(&core, &zones, &transport, flags.workers, &trace);
+  Dispatcher dispatcher(&core, &zones, &picker, &transport, flags.workers,
+                        &trace);
   dispatcher.Start();
   auto capture = [&core] { return core.Capture(); };
   Log("listening on " + flags.listen_host + ":" + std::to_string(port) +
       " with " + std::to_string(flags.workers) + " workers, " +
-      std::to_string(zones.zones.size()) + " zones, " +
+      std::to_string(zones.Snapshot()->zones.size()) + " zones" +
+      (etcd_zones ? " (watching " + flags.etcd_prefix + "zones/)" : "") + ", " +
       (etcd_store != nullptr ? "tasks in etcd " + flags.etcd_endpoints +
                                    " under " + flags.etcd_prefix
                              : "data in " + flags.data_dir) +
@@ -211,6 +265,9 @@ int Run(const Flags& flags) {
     timespec tick{1, 0};
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) break;
+    if (sig == SIGHUP) {
+      ReloadZonesFile(flags.zones_file, &zones, etcd_zones.get());
+    }
     if (flags.retain_finished_seconds > 0) {
       core.ForgetFinishedBefore(clock.NowMs() -
                                 flags.retain_finished_seconds * 1000);

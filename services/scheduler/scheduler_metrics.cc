@@ -35,7 +35,8 @@ SchedulerMetrics::SchedulerMetrics()
 
 std::string SchedulerMetrics::Render(
     const CoreStats& stats, const Status& store_health,
-    const std::vector<TaskStore::Counter>& store_counters) {
+    const std::vector<TaskStore::Counter>& store_counters,
+    std::string_view extra) {
   std::lock_guard<std::mutex> lock(render_mu_);
   auto& tasks = registry_.AddGauge("scheduler_tasks", "Tasks by state");
   for (int i = 0; i < kNumTaskStates; ++i) {
@@ -104,7 +105,7 @@ std::string SchedulerMetrics::Render(
     AdvanceTo(registry_.AddCounter(c.name, c.help).WithLabels(c.labels),
               c.value);
   }
-  return registry_.Render() +
+  return registry_.Render() + std::string(extra) +
          metrics::RenderProcessMetrics(metrics::ReadProcessStats());
 }
 

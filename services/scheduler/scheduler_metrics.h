@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/base/result.h"
@@ -25,9 +26,11 @@ class SchedulerMetrics {
   }
 
   // Prometheus text for the current stats and the store's own counters,
-  // then the standard process_* metrics.
+  // then `extra` (complete families rendered elsewhere), then the standard
+  // process_* metrics.
   std::string Render(const CoreStats& stats, const Status& store_health,
-                     const std::vector<TaskStore::Counter>& store_counters);
+                     const std::vector<TaskStore::Counter>& store_counters,
+                     std::string_view extra = {});
 
  private:
   metrics::Registry registry_;

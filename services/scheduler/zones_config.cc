@@ -8,9 +8,8 @@
 #include "common/base/file.h"
 
 namespace staticship::scheduler {
-namespace {
 
-bool ValidEndpoint(const std::string& endpoint) {
+bool ValidEndpoint(std::string_view endpoint) {
   size_t colon = endpoint.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   int port = 0;
@@ -18,6 +17,40 @@ bool ValidEndpoint(const std::string& endpoint) {
   const char* last = endpoint.data() + endpoint.size();
   auto [ptr, ec] = std::from_chars(first, last, port);
   return ec == std::errc() && ptr == last && port > 0 && port < 65536;
+}
+
+namespace {
+
+Result<GameServer> ParseServer(const YAML::Node& node,
+                               const std::string& where) {
+  GameServer server;
+  if (node.IsMap()) {
+    for (const auto& field : node) {
+      std::string key = field.first.as<std::string>();
+      if (key != "address" && key != "weight") {
+        return MakeError(where + ": unknown endpoint field '" + key + "'");
+      }
+    }
+    if (!node["address"]) {
+      return MakeError(where + ": endpoint needs 'address'");
+    }
+    server.address = node["address"].as<std::string>();
+    if (node["weight"]) {
+      server.weight = node["weight"].as<int>();
+      if (server.weight < 1 || server.weight > kMaxServerWeight) {
+        return MakeError(where + ": weight of '" + server.address +
+                         "' must be in [1, " +
+                         std::to_string(kMaxServerWeight) + "]");
+      }
+    }
+  } else {
+    server.address = node.as<std::string>();
+  }
+  if (!ValidEndpoint(server.address)) {
+    return MakeError(where + ": endpoint '" + server.address +
+                     "' is not host:port");
+  }
+  return server;
 }
 
 }  // namespace
@@ -61,12 +94,15 @@ Result<ZonesConfig> ParseZonesYaml(const std::string& text) {
         return MakeError(where + ": 'endpoints' must be a non-empty list");
       }
       for (const auto& e : endpoints) {
-        std::string endpoint = e.as<std::string>();
-        if (!ValidEndpoint(endpoint)) {
-          return MakeError(where + ": endpoint '" + endpoint +
-                           "' is not host:port");
+        auto server = ParseServer(e, where);
+        if (!server.ok()) return server.error();
+        for (const GameServer& seen : zone.endpoints) {
+          if (seen.address == server->address) {
+            return MakeError(where + ": endpoint '" + seen.address +
+                             "' is listed twice");
+          }
         }
-        zone.endpoints.push_back(endpoint);
+        zone.endpoints.push_back(std::move(server).value());
       }
       if (body["path"]) {
         zone.path = body["path"].as<std::string>();

@@ -23,6 +23,16 @@ zones:
   EXPECT_EQ(config->Find("mars"), nullptr);
 }
 
+TEST(ZonesConfigTest, EndpointsMayCarryAWeight) {
+  auto config = ParseZonesYaml(
+      "zones: { a: { endpoints: ['h:1', { address: 'h:2', weight: 4 }] } }");
+  ASSERT_TRUE(config.ok()) << config.message();
+  const Zone* a = config->Find("a");
+  ASSERT_EQ(a->endpoints.size(), 2u);
+  EXPECT_EQ(a->endpoints[0], (GameServer{"h:1", 1}));
+  EXPECT_EQ(a->endpoints[1], (GameServer{"h:2", 4}));
+}
+
 TEST(ZonesConfigTest, SingleZoneMayUseEveryWorker) {
   auto config = ParseZonesYaml("zones: { a: { endpoints: ['h:1'] } }");
   ASSERT_TRUE(config.ok()) << config.message();
@@ -42,6 +52,10 @@ TEST(ZonesConfigTest, ErrorsNameTheProblem) {
            {"zones: { a: { endpoints: ['nohost'] } }",
             "'nohost' is not host:port"},
            {"zones: { a: { endpoints: ['h:99999'] } }", "'h:99999'"},
+           {"zones: { a: { endpoints: ['h:1', 'h:1'] } }", "listed twice"},
+           {"zones: { a: { endpoints: [{ address: 'h:1', weight: 0 }] } }",
+            "weight of 'h:1'"},
+           {"zones: { a: { endpoints: [{ weight: 2 }] } }", "'address'"},
            {"zones: { a: { endpoints: ['h:1'], path: x } }", "'path'"},
            {"zones: { a: { endpoints: ['h:1'], max_in_flight: 0 } }",
             "max_in_flight"},
