@@ -92,13 +92,71 @@ Endpoint HostPort(const YAML::Node& node, std::string_view what) {
   return *e;
 }
 
-std::vector<std::pair<std::string, std::string>> StringMap(
-    const YAML::Node& node, std::string_view what, bool lower_keys) {
-  if (!node.IsMap()) Fail(node, std::string(what) + " must be a mapping");
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& kv : node) {
-    std::string k = Scalar(kv.first, what);
-    out.emplace_back(lower_keys ? AsciiLower(k) : k, Scalar(kv.second, what));
+// Compiled here, once per load: a bad pattern refuses the whole file (and
+// a reload keeps the old config), and no request ever compiles one.
+Regex CompileRegex(const YAML::Node& node, std::string_view what) {
+  std::string pattern = Scalar(node, what);
+  Result<Regex> re = Regex::Compile(pattern);
+  if (!re.ok()) {
+    Fail(node, std::string(what) + " '" + pattern +
+                   "' is not a valid RE2 regex: " + re.message());
+  }
+  return std::move(*re);
+}
+
+// The value side of a header or query condition: a plain value (exact) or
+// {exact: V} or {regex: R}.
+void ParseValueMatch(const YAML::Node& node, std::string_view what,
+                     ValueMatcher* m) {
+  if (!node.IsMap()) {
+    m->exact = Scalar(node, what);
+    return;
+  }
+  if (static_cast<bool>(node["exact"]) == static_cast<bool>(node["regex"])) {
+    Fail(node, std::string(what) + " '" + m->name +
+                   "' needs exactly one of 'exact' or 'regex'");
+  }
+  if (node["exact"]) m->exact = Scalar(node["exact"], what);
+  if (node["regex"]) {
+    m->regex = CompileRegex(node["regex"],
+                            std::string(what) + " '" + m->name + "' regex");
+  }
+}
+
+// `headers:` and `query:` take a mapping of name to value condition
+// ({x-env: canary, x-tenant: {regex: "a-.*"}}) or, as Envoy writes them, a
+// list of {name: N, exact: V} / {name: N, regex: R}.
+std::vector<ValueMatcher> ParseValueMatchers(const YAML::Node& node,
+                                             std::string_view what,
+                                             bool lower_names) {
+  std::vector<ValueMatcher> out;
+  auto name_of = [&](const YAML::Node& n) {
+    std::string name = Scalar(n, std::string(what) + " name");
+    if (name.empty()) Fail(n, "empty name in " + std::string(what));
+    return lower_names ? AsciiLower(name) : name;
+  };
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      ValueMatcher m;
+      m.name = name_of(kv.first);
+      if (kv.second.IsMap()) CheckKeys(kv.second, what, {"exact", "regex"});
+      ParseValueMatch(kv.second, what, &m);
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+  if (!node.IsSequence()) {
+    Fail(node, std::string(what) +
+                   " must be a mapping of name to value or a list of "
+                   "{name, exact|regex}");
+  }
+  for (const auto& item : node) {
+    CheckKeys(item, what, {"name", "exact", "regex"});
+    if (!item["name"]) Fail(item, std::string(what) + " entry without 'name'");
+    ValueMatcher m;
+    m.name = name_of(item["name"]);
+    ParseValueMatch(item, what, &m);
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -214,36 +272,53 @@ void ParseUpstreams(const YAML::Node& node, Config* config) {
 
 RouteConfig ParseRoute(const YAML::Node& node, const Config& config) {
   CheckKeys(node, "route",
-            {"name", "match", "methods", "headers", "query", "dest", "timeout",
-             "fallback", "respond", "breaker", "max_in_flight", "rate_limit"});
+            {"name", "match", "path_regex", "methods", "headers", "query",
+             "dest", "timeout", "fallback", "respond", "breaker",
+             "max_in_flight", "rate_limit"});
   RouteConfig r;
   r.line = LineOf(node);
-  if (!node["match"]) Fail(node, "route without 'match'");
-  r.match = Scalar(node["match"], "match");
-  if (r.match.empty() || r.match.front() != '/') {
-    Fail(node["match"], "match must start with '/', got '" + r.match + "'");
+  if (static_cast<bool>(node["match"]) ==
+      static_cast<bool>(node["path_regex"])) {
+    Fail(node, "route needs exactly one of 'match' or 'path_regex'");
   }
-  size_t star = r.match.find('*');
-  if (star != std::string::npos) {
-    if (star != r.match.size() - 1 || r.match.size() < 2 ||
-        r.match[star - 1] != '/') {
-      Fail(node["match"],
-           "'*' is only allowed as a final '/*' (prefix match): '" + r.match +
-               "'");
+  if (node["path_regex"]) {
+    r.path_regex = CompileRegex(node["path_regex"], "path_regex");
+    if (r.path_regex->pattern().empty()) {
+      Fail(node["path_regex"], "path_regex must not be empty");
     }
-    r.prefix = true;
-    r.path = r.match.substr(0, star);  // keeps the trailing '/'
   } else {
-    r.path = r.match;
+    r.match = Scalar(node["match"], "match");
+    if (r.match.empty() || r.match.front() != '/') {
+      Fail(node["match"], "match must start with '/', got '" + r.match + "'");
+    }
+    size_t star = r.match.find('*');
+    if (star != std::string::npos) {
+      if (star != r.match.size() - 1 || r.match.size() < 2 ||
+          r.match[star - 1] != '/') {
+        Fail(node["match"],
+             "'*' is only allowed as a final '/*' (prefix match): '" + r.match +
+                 "'");
+      }
+      r.prefix = true;
+      r.path = r.match.substr(0, star);  // keeps the trailing '/'
+    } else {
+      r.path = r.match;
+    }
   }
-  r.name = node["name"] ? Scalar(node["name"], "name") : r.match;
+  const std::string& path_spec =
+      r.path_regex ? r.path_regex->pattern() : r.match;
+  r.name = node["name"] ? Scalar(node["name"], "name") : path_spec;
   if (node["methods"]) {
     const YAML::Node m = node["methods"];
     if (!m.IsSequence()) Fail(m, "methods must be a list");
     for (const auto& x : m) r.methods.push_back(Scalar(x, "method"));
   }
-  if (node["headers"]) r.headers = StringMap(node["headers"], "headers", true);
-  if (node["query"]) r.query = StringMap(node["query"], "query", false);
+  if (node["headers"]) {
+    r.headers = ParseValueMatchers(node["headers"], "headers", true);
+  }
+  if (node["query"]) {
+    r.query = ParseValueMatchers(node["query"], "query", false);
+  }
   if (node["timeout"]) r.timeout = Duration(node["timeout"], "timeout");
   if (r.timeout.count() <= 0) Fail(node["timeout"], "timeout must be positive");
   if (node["fallback"]) r.fallback = Scalar(node["fallback"], "fallback");
@@ -270,7 +345,7 @@ RouteConfig ParseRoute(const YAML::Node& node, const Config& config) {
   bool has_respond = static_cast<bool>(node["respond"]);
   if (has_dest == has_respond) {
     Fail(node,
-         "route '" + r.match + "' needs exactly one of 'dest' or 'respond'");
+         "route '" + path_spec + "' needs exactly one of 'dest' or 'respond'");
   }
   if (has_respond) {
     const YAML::Node resp = node["respond"];
@@ -377,8 +452,9 @@ Config ParseRoot(const YAML::Node& root, std::string_view source) {
     if (r.fallback.empty()) continue;
     for (size_t j = 0; j < c.routes.size(); ++j) {
       const RouteConfig& f = c.routes[j];
-      bool hit = f.prefix ? r.fallback.compare(0, f.path.size(), f.path) == 0
-                          : r.fallback == f.path;
+      bool hit = f.path_regex ? f.path_regex->FullMatch(r.fallback)
+                 : f.prefix ? r.fallback.compare(0, f.path.size(), f.path) == 0
+                            : r.fallback == f.path;
       if (hit && j != i) {
         r.fallback_route = j;
         break;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "services/gateway/regex.h"
 
 namespace staticship::gateway {
 
@@ -74,14 +75,27 @@ struct RateLimitConfig {
   double burst = 0;  // at least 1
 };
 
+// A condition on one request header or query parameter: its value equals
+// `exact`, or, when `regex` is set, matches it whole. A header is read as
+// the gateway reads any header (its first value); a query value decoded.
+struct ValueMatcher {
+  std::string name;  // lower-case for headers
+  std::string exact;
+  std::optional<Regex> regex;
+
+  bool operator==(const ValueMatcher&) const = default;
+};
+
 struct RouteConfig {
-  std::string name;   // metrics/log label; defaults to `match`
-  std::string match;  // "/exact" or "/prefix/*"
+  std::string name;   // metrics/log label; defaults to `match` or `path_regex`
+  std::string match;  // "/exact" or "/prefix/*"; empty with path_regex
   bool prefix = false;
   std::string path;  // match without the trailing "*" for prefixes
-  std::vector<std::string> methods;                          // empty: any
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-  std::vector<std::pair<std::string, std::string>> query;
+  // Instead of `match`: the whole path (without the query) must match it.
+  std::optional<Regex> path_regex;
+  std::vector<std::string> methods;  // empty: any
+  std::vector<ValueMatcher> headers;
+  std::vector<ValueMatcher> query;
   std::string dest;  // upstream name (possibly synthesised for host:port)
   Millis timeout{3000};
   std::string fallback;

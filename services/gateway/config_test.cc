@@ -46,10 +46,10 @@ TEST(ConfigTest, ParsesTheIssueExample) {
   EXPECT_TRUE(r.prefix);
   EXPECT_EQ(r.path, "/api/v1/user/");
   EXPECT_EQ(r.methods, (std::vector<std::string>{"GET", "POST"}));
-  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_FALSE(r.path_regex.has_value());
   // Header names are case-insensitive: kept lower-case.
-  EXPECT_EQ(r.headers, (Pairs{{"x-env", "canary"}}));
-  EXPECT_EQ(r.query, (Pairs{{"region", "cn"}}));
+  EXPECT_EQ(r.headers, (std::vector<ValueMatcher>{{"x-env", "canary", {}}}));
+  EXPECT_EQ(r.query, (std::vector<ValueMatcher>{{"region", "cn", {}}}));
   EXPECT_EQ(r.dest, "user-svc");
   EXPECT_EQ(r.timeout, Millis(3000));
   EXPECT_EQ(r.fallback, "/fallback/user");
@@ -143,6 +143,70 @@ gzip: { enabled: false, min_bytes: 512, level: 9 }
   EXPECT_EQ(c->gzip.level, 9);
 }
 
+TEST(ConfigTest, RegexRoutesAndConditionsCompileAtLoad) {
+  auto c = ParseConfig(R"(routes:
+  - path_regex: "^/v1/tasks/[0-9a-f-]+$"
+    headers: [{name: X-Tenant, regex: "(a|b)-.*"}, {name: x-env, exact: prod}]
+    query: [{name: v, regex: "[0-9]+"}]
+    dest: 127.0.0.1:1
+    fallback: /degraded/tasks
+  - match: /v1/*
+    headers: { x-tenant: { regex: "c-.*" }, x-env: canary }
+    query: { region: { exact: cn } }
+    dest: 127.0.0.1:2
+  - name: degraded
+    path_regex: /degraded/[a-z]+
+    respond: { status: 503 }
+)",
+                       "gw.yaml");
+  ASSERT_TRUE(c.ok()) << c.message();
+  ASSERT_EQ(c->routes.size(), 3u);
+
+  const RouteConfig& tasks = c->routes[0];
+  ASSERT_TRUE(tasks.path_regex.has_value());
+  EXPECT_EQ(tasks.path_regex->pattern(), "^/v1/tasks/[0-9a-f-]+$");
+  EXPECT_EQ(tasks.name, "^/v1/tasks/[0-9a-f-]+$");  // defaults to the pattern
+  EXPECT_EQ(tasks.match, "");
+  ASSERT_EQ(tasks.headers.size(), 2u);
+  EXPECT_EQ(tasks.headers[0].name, "x-tenant");
+  ASSERT_TRUE(tasks.headers[0].regex.has_value());
+  EXPECT_EQ(tasks.headers[0].regex->pattern(), "(a|b)-.*");
+  EXPECT_EQ(tasks.headers[1], (ValueMatcher{"x-env", "prod", {}}));
+  ASSERT_EQ(tasks.query.size(), 1u);
+  EXPECT_EQ(tasks.query[0].name, "v");
+  ASSERT_TRUE(tasks.query[0].regex.has_value());
+  EXPECT_TRUE(tasks.query[0].regex->FullMatch("42"));
+  // A fallback may be served by a regex route: the whole path must match.
+  ASSERT_TRUE(tasks.fallback_route.has_value());
+  EXPECT_EQ(*tasks.fallback_route, 2u);
+
+  // The mapping form takes {exact: V} and {regex: R} as values too.
+  const RouteConfig& prefix = c->routes[1];
+  EXPECT_FALSE(prefix.path_regex.has_value());
+  ASSERT_EQ(prefix.headers.size(), 2u);
+  EXPECT_EQ(prefix.headers[0].name, "x-tenant");
+  ASSERT_TRUE(prefix.headers[0].regex.has_value());
+  EXPECT_EQ(prefix.headers[0].regex->pattern(), "c-.*");
+  EXPECT_EQ(prefix.headers[1], (ValueMatcher{"x-env", "canary", {}}));
+  EXPECT_EQ(prefix.query, (std::vector<ValueMatcher>{{"region", "cn", {}}}));
+
+  EXPECT_EQ(c->routes[2].name, "degraded");
+}
+
+TEST(ConfigTest, FallbackMustMatchARegexRouteWhole) {
+  auto c = ParseConfig(R"(routes:
+  - match: /a
+    dest: 127.0.0.1:1
+    fallback: /degraded/x1
+  - path_regex: /degraded/[a-z]+
+    respond: { status: 503 }
+)",
+                       "gw.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.message(),
+            "gw.yaml:2: fallback '/degraded/x1' matches no other route");
+}
+
 struct BadConfig {
   const char* yaml;
   const char* expected;  // full "FILE:LINE: ..." prefix
@@ -224,6 +288,48 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"upstreams:\n  u:\n    endpoints: [127.0.0.1:1]\n"
                   "    health_check:\n      path: health\n",
                   "gw.yaml:5: health_check.path must start with '/'"},
+        // Regexes: the pattern and RE2's own words, on the pattern's line.
+        BadConfig{"routes:\n  - path_regex: /v1/(a\n    dest: 127.0.0.1:1\n",
+                  "gw.yaml:2: path_regex '/v1/(a' is not a valid RE2 regex: "
+                  "missing ): /v1/(a"},
+        BadConfig{"routes:\n  - path_regex: '/v1/(?=a)'\n"
+                  "    dest: 127.0.0.1:1\n",
+                  "gw.yaml:2: path_regex '/v1/(?=a)' is not a valid RE2 "
+                  "regex: invalid perl operator: (?="},
+        BadConfig{"routes:\n  - path_regex: ''\n    dest: 127.0.0.1:1\n",
+                  "gw.yaml:2: path_regex must not be empty"},
+        BadConfig{"routes:\n  - match: /a\n    path_regex: /b\n"
+                  "    dest: 127.0.0.1:1\n",
+                  "gw.yaml:2: route needs exactly one of 'match' or "
+                  "'path_regex'"},
+        BadConfig{"routes:\n  - dest: 127.0.0.1:1\n",
+                  "gw.yaml:2: route needs exactly one of 'match' or "
+                  "'path_regex'"},
+        BadConfig{
+            "routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+            "    headers:\n      - { name: x-t, regex: '[a-' }\n",
+            "gw.yaml:5: headers 'x-t' regex '[a-' is not a valid RE2 regex: "
+            "missing ]: [a-"},
+        BadConfig{
+            "routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+            "    headers: { x-t: { regex: 'a**' } }\n",
+            "gw.yaml:4: headers 'x-t' regex 'a**' is not a valid RE2 regex: "
+            "bad repetition operator: **"},
+        BadConfig{
+            "routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+            "    query:\n      - { name: v, regex: 'x{2,1}' }\n",
+            "gw.yaml:5: query 'v' regex 'x{2,1}' is not a valid RE2 regex: "
+            "invalid repetition size: {2,1}"},
+        BadConfig{"routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+                  "    headers:\n      - { name: x-t, exact: a, regex: b }\n",
+                  "gw.yaml:5: headers 'x-t' needs exactly one of 'exact' or "
+                  "'regex'"},
+        BadConfig{"routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+                  "    headers:\n      - { regex: b }\n",
+                  "gw.yaml:5: headers entry without 'name'"},
+        BadConfig{"routes:\n  - match: /a\n    dest: 127.0.0.1:1\n"
+                  "    query:\n      - { name: v, regx: b }\n",
+                  "gw.yaml:5: unknown key 'regx' in query"},
         BadConfig{"upstreams:\n  u:\n    endpoints: [127.0.0.1:1]\n"
                   "    health_check: { unhealthy_threshold: 0 }\n",
                   "gw.yaml:4: health_check.unhealthy_threshold must be an "

@@ -27,13 +27,15 @@
 namespace staticship::gateway {
 
 // What the gateway adds to a forwarded request.
+// Every member has a default, so a designated initializer may leave any out
+// (gcc's -Wextra warns about a member without one).
 struct ForwardedFrom {
   // The client's address, appended to X-Forwarded-For.
-  std::string_view peer;
+  std::string_view peer{};
   // Sent as X-Request-Id when not empty: an id the client did not send.
-  std::string_view generated_request_id;
+  std::string_view generated_request_id{};
   // Sent as Host when the client sent none.
-  std::string_view upstream_host;
+  std::string_view upstream_host{};
 };
 
 // Appends the request to send upstream to `out` (a recycled buffer). The

@@ -309,8 +309,9 @@ namespace {
 bool SameBreakerScope(const RouteRuntime& a, const RouteConfig& b,
                       const UpstreamRuntime* b_upstream) {
   const RouteConfig& c = a.config;
-  if (c.match != b.match || c.methods != b.methods || c.headers != b.headers ||
-      c.query != b.query || c.dest != b.dest || c.breaker != b.breaker ||
+  if (c.match != b.match || c.path_regex != b.path_regex ||
+      c.methods != b.methods || c.headers != b.headers || c.query != b.query ||
+      c.dest != b.dest || c.breaker != b.breaker ||
       (a.upstream == nullptr) != (b_upstream == nullptr)) {
     return false;
   }

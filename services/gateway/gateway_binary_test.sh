@@ -66,6 +66,18 @@ if "$GATEWAY" --config "$WORK/bad.yaml" --listen 127.0.0.1:0 2>"$WORK/out"; then
   fail "gateway started with a bad config"
 fi
 grep -q "bad.yaml:3:" "$WORK/out" || fail "start error does not name the line"
+# A regex RE2 cannot compile: one line with the pattern and RE2's words,
+# and the gateway does not start.
+printf 'routes:\n  - path_regex: "^/v1/(tasks"\n    dest: 127.0.0.1:1\n' >"$WORK/regex.yaml"
+if "$GATEWAY" --check-config "$WORK/regex.yaml" 2>"$WORK/out"; then fail "bad regex accepted"; fi
+[[ $(wc -l <"$WORK/out") -eq 1 ]] || fail "more than one error line: $(cat "$WORK/out")"
+grep -Fqx "$WORK/regex.yaml:2: path_regex '^/v1/(tasks' is not a valid RE2 regex: missing ): ^/v1/(tasks" "$WORK/out" ||
+  fail "regex error: $(cat "$WORK/out")"
+if "$GATEWAY" --config "$WORK/regex.yaml" --listen 127.0.0.1:0 2>"$WORK/out"; then
+  fail "gateway started with a bad regex"
+fi
+grep -Fq "regex.yaml:2: path_regex '^/v1/(tasks' is not a valid RE2 regex" "$WORK/out" ||
+  fail "start error does not name the regex: $(cat "$WORK/out")"
 
 # The deploy config serves /health with no upstream running.
 start "$DEPLOY"
@@ -93,6 +105,24 @@ kill -HUP "$PID"
 for _ in $(seq 100); do grep -q "reload refused" "$WORK/err" && break; sleep 0.05; done
 grep -q "reload refused: $WORK/gw.yaml:3: " "$WORK/err" || fail "bad reload not reported with its line"
 [[ $(get /v) == "200 two" ]] || fail "old config not kept after a bad reload"
+# A regex route by reload; then a bad regex is refused and it keeps serving.
+cat >"$WORK/gw.yaml" <<'YAML'
+routes:
+  - path_regex: /t/[a-z]+
+    respond: { status: 200, body: regex }
+  - match: /v
+    respond: { status: 200, body: two }
+YAML
+kill -HUP "$PID"
+for _ in $(seq 100); do [[ $(get /t/abc) == "200 regex" ]] && break; sleep 0.05; done
+[[ $(get /t/abc) == "200 regex" ]] || fail "regex route not applied: $(get /t/abc)"
+[[ $(get /t/ab1) == "404 "* ]] || fail "/t/ab1 matched /t/[a-z]+: $(get /t/ab1)"
+sed -i 's|/t/\[a-z\]+|/t/[a-z|' "$WORK/gw.yaml"
+kill -HUP "$PID"
+for _ in $(seq 100); do grep -q "reload refused: .*RE2" "$WORK/err" && break; sleep 0.05; done
+grep -q "reload refused: $WORK/gw.yaml:2: path_regex '/t/\[a-z' is not a valid RE2 regex: missing \]: \[a-z" "$WORK/err" ||
+  fail "bad regex reload not reported with its line"
+[[ $(get /t/abc) == "200 regex" ]] || fail "old config not kept after a bad regex reload"
 
 # Access log: one line per request.
 kill -TERM "$PID"

@@ -268,6 +268,77 @@ TEST_F(GatewayTest, RoutesByPathMethodHeaderAndQueryInFileOrder) {
   EXPECT_EQ(*missing.headers.Get("content-type"), "application/json");
 }
 
+// Issue 16: regex routes and regex header/query conditions, in file order
+// with the exact and prefix routes around them.
+constexpr char kRegexRoutes[] = R"(
+routes:
+  - path_regex: "^/v1/tasks/[0-9a-f-]+$"
+    headers: [{name: x-tenant, regex: "^(a|b)-.*"}]
+    dest: $B
+  - name: tasks
+    path_regex: "^/v1/tasks/[0-9a-f-]+$"
+    dest: $A
+  - match: /v1/*
+    query: [{name: shard, regex: "[0-9]+"}]
+    dest: $B
+  - match: /v1/*
+    respond: { status: 404, body: 'no task route' }
+)";
+
+TEST_F(GatewayTest, RoutesByRegexPathAndHeaderAndQueryRegex) {
+  StartGateway(kRegexRoutes);
+  http::Response tenant_a = Get("/v1/tasks/0af3-9c", {{"X-Tenant", "a-42"}});
+  EXPECT_EQ(tenant_a.status, 200);
+  EXPECT_EQ(*tenant_a.headers.Get("x-upstream"), "B");
+  EXPECT_EQ(tenant_a.body.rfind("GET /v1/tasks/0af3-9c\n", 0), 0u)
+      << tenant_a.body;
+  EXPECT_EQ(
+      *Get("/v1/tasks/0af3", {{"x-tenant", "b-"}}).headers.Get("x-upstream"),
+      "B");
+  // The header regex matches the whole value: "xa-1" is not "^(a|b)-.*".
+  EXPECT_EQ(
+      *Get("/v1/tasks/0af3", {{"x-tenant", "xa-1"}}).headers.Get("x-upstream"),
+      "A");
+  EXPECT_EQ(*Get("/v1/tasks/0af3").headers.Get("x-upstream"), "A");
+  // The path regex matches the whole path, never the query.
+  EXPECT_EQ(*Get("/v1/tasks/0af3?shard=7").headers.Get("x-upstream"), "A");
+  http::Response upper = Get("/v1/tasks/0AF3");
+  EXPECT_EQ(upper.status, 404);
+  EXPECT_EQ(upper.body, "no task route");
+  EXPECT_EQ(Get("/v1/tasks/0af3/x", {{"x-tenant", "a-1"}}).status, 404);
+  EXPECT_EQ(*Get("/v1/other?shard=12").headers.Get("x-upstream"), "B");
+  EXPECT_EQ(Get("/v1/other?shard=12x").status, 404);
+  EXPECT_EQ(a_.hits(), 3);
+  EXPECT_EQ(b_.hits(), 3);
+  EXPECT_NE(Metrics().find("route=\"tasks\""), std::string::npos);
+}
+
+TEST_F(GatewayTest, ReloadKeepsTheBreakerOfAnUnchangedRegexRoute) {
+  const std::string yaml = R"(
+breaker: { error_ratio: 0.5, window: 10s, min_requests: 2, open_for: 60s, half_open_probes: 1 }
+routes:
+  - path_regex: /flaky/status/[0-9]+
+    dest: $A
+  - match: /v
+    respond: { status: 200, body: one }
+)";
+  StartGateway(yaml);
+  EXPECT_EQ(Get("/flaky/status/500").status, 500);
+  EXPECT_EQ(Get("/flaky/status/500").status, 500);
+  ASSERT_EQ(Get("/flaky/status/200").status, 503);  // open
+  auto other = TestConfig(Replace(yaml, "body: one", "body: two"));
+  ASSERT_TRUE(other.ok()) << other.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*other)).ok());
+  EXPECT_EQ(Get("/v").body, "two");
+  EXPECT_EQ(Get("/flaky/status/200").status, 503);  // still open
+  // Another pattern is another set of requests: a new breaker.
+  auto changed = TestConfig(Replace(yaml, "[0-9]+", "[0-9]{3}"));
+  ASSERT_TRUE(changed.ok()) << changed.message();
+  ASSERT_TRUE(gateway_->Reload(std::move(*changed)).ok());
+  EXPECT_EQ(Get("/flaky/status/200").status, 200);
+  EXPECT_EQ(a_.hits(), 3);
+}
+
 TEST_F(GatewayTest, ForwardsHeadersLikeAProxy) {
   StartGateway(kRoutes);
   http::Response r =

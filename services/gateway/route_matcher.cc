@@ -13,11 +13,16 @@ int Hex(char c) {
 }
 
 bool PathMatches(const RouteConfig& route, std::string_view path) {
+  if (route.path_regex) return route.path_regex->FullMatch(path);
   if (!route.prefix) return path == route.path;
   // route.path ends with '/': "/a/" matches "/a", "/a/" and "/a/..."
   std::string_view base(route.path);
   if (path.substr(0, base.size()) == base) return true;
   return path == base.substr(0, base.size() - 1);
+}
+
+bool ValueMatches(const ValueMatcher& m, std::string_view value) {
+  return m.regex ? m.regex->FullMatch(value) : value == m.exact;
 }
 
 }  // namespace
@@ -63,13 +68,13 @@ bool RouteMatches(const RouteConfig& route, const http::Request& request) {
           route.methods.end()) {
     return false;
   }
-  for (const auto& [name, value] : route.headers) {
-    const std::string* got = request.headers.Get(name);
-    if (got == nullptr || *got != value) return false;
+  for (const ValueMatcher& m : route.headers) {
+    const std::string* got = request.headers.Get(m.name);
+    if (got == nullptr || !ValueMatches(m, *got)) return false;
   }
-  for (const auto& [key, value] : route.query) {
-    std::optional<std::string> got = QueryValue(request.query, key);
-    if (!got || *got != value) return false;
+  for (const ValueMatcher& m : route.query) {
+    std::optional<std::string> got = QueryValue(request.query, m.name);
+    if (!got || !ValueMatches(m, *got)) return false;
   }
   return true;
 }

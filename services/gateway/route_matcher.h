@@ -1,6 +1,11 @@
 // Picks the route for a request: the first route in file order whose path,
 // methods, headers and query conditions all hold (Envoy and go-zero order).
 // A prefix route "/a/*" matches "/a", "/a/" and everything below "/a/".
+// A `path_regex` route takes its place in that order like any other: it is
+// not tried after the exact and prefix routes (nginx's order), so a regex
+// route above a "/*" catch-all wins and one below it never does. Regex
+// conditions (path, header, query value) match the whole string, as
+// Envoy's safe_regex does.
 #ifndef STATICSHIP_SERVICES_GATEWAY_ROUTE_MATCHER_H_
 #define STATICSHIP_SERVICES_GATEWAY_ROUTE_MATCHER_H_
 
