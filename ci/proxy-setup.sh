@@ -63,10 +63,11 @@ proxy_write_upstream() {  # proxy_write_upstream DIR PORT
 CONF
 }
 
-proxy_write_gateway() {  # proxy_write_gateway FILE PORT UPSTREAM_PORT
+proxy_write_gateway() {  # proxy_write_gateway FILE PORT UPSTREAM_PORT [LISTENER]
   cat >"$1" <<CONF
 listen: 127.0.0.1:$2
 workers: 2
+listener: ${4:-shared}
 access_log: false
 upstreams:
   up: { endpoints: [127.0.0.1:$3], max_idle: 128 }
@@ -77,11 +78,13 @@ routes:
 CONF
 }
 
-proxy_write_nginx() {  # proxy_write_nginx DIR PORT UPSTREAM_PORT
+# LISTEN_OPTS (default "reuseport"): "" gives nginx's default, one socket
+# shared by the workers (EPOLLEXCLUSIVE, accept_mutex off).
+proxy_write_nginx() {  # proxy_write_nginx DIR PORT UPSTREAM_PORT [LISTEN_OPTS]
   nginx_conf "$1" 2 <<CONF
   upstream up { server 127.0.0.1:$3; keepalive 64; }
   server {
-    listen 127.0.0.1:$2 reuseport backlog=4096;
+    listen 127.0.0.1:$2 ${4-reuseport} backlog=4096;
     location / {
       proxy_pass http://up;
       proxy_http_version 1.1;
