@@ -175,3 +175,32 @@ staticship_deps = repository_rule(
     attrs = {"_lock": attr.label(default = _LOCK, allow_single_file = True)},
     doc = "Exposes deps.lock as deps.json (for tools) and deps.bzl (for rules).",
 )
+
+def _lock_deb_impl(repository_ctx):
+    entry = lock_entry(repository_ctx, repository_ctx.name)
+    if not entry["file"].endswith(".deb"):
+        fail("third_party/deps.lock: [%s] is no .deb (%s); use lock_archive" % (entry["name"], entry["file"]))
+    path = "%s/%s" % (_distdir(repository_ctx), entry["file"])
+    if not repository_ctx.path(path).exists:
+        fail("missing distfile %s (pinned in third_party/deps.lock as [%s]); run ci/bootstrap to fetch it" % (path, entry["name"]))
+
+    # Bazel checks the sha256 as it copies the file in; only then is
+    # anything read from it. dpkg-deb is on every Debian machine.
+    repository_ctx.download(url = "file://" + path, output = "package.deb", sha256 = entry["sha256"])
+    result = repository_ctx.execute(["dpkg-deb", "--extract", "package.deb", "."])
+    if result.return_code != 0:
+        fail("cannot unpack %s: %s" % (entry["file"], result.stderr.strip()))
+    repository_ctx.delete("package.deb")
+    repository_ctx.file(
+        "BUILD.bazel",
+        repository_ctx.read(repository_ctx.path(Label(entry["build_file"]))),
+        executable = False,
+    )
+    repository_ctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % repository_ctx.name)
+
+lock_deb = repository_rule(
+    implementation = _lock_deb_impl,
+    attrs = {"_lock": attr.label(default = _LOCK, allow_single_file = True)},
+    environ = ["STATICSHIP_DISTDIR", "HOME"],
+    doc = "A Debian binary package pinned in deps.lock (data files whose source the archive does not serve), unpacked, with deps.lock's build_file.",
+)

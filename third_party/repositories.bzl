@@ -4,8 +4,8 @@ Versions and checksums are not written here: they come from deps.lock.
 """
 
 load("//toolchains:zig_sdk.bzl", "zig_sdk")
-load(":debian_bazel.bzl", "debian_bazel_repository", "debian_data_repository")
-load(":lock.bzl", "lock_archive", "lock_member", "staticship_deps")
+load(":debian_bazel.bzl", "debian_bazel_repository")
+load(":lock.bzl", "lock_archive", "lock_deb", "lock_member", "staticship_deps")
 
 # A WORKSPACE macro declares many repositories, each under its own name, so
 # it has no `name` of its own.
@@ -48,18 +48,9 @@ def staticship_repositories():
     lock_archive(name = "googletest")
     lock_archive(name = "re2")
 
-    # Debian's re2 sources leave out the tables generated from Unicode data;
-    # they are generated from Debian's own copy, as Debian's build does.
-    debian_data_repository(
-        name = "unicode_data",
-        debian_package = "unicode-data",
-        path = "/usr/share/unicode",
-        files = [
-            "CaseFolding.txt",
-            "Scripts.txt",
-            "UnicodeData.txt",
-        ],
-    )
+    # Debian's re2 sources leave out its Unicode tables; they are generated
+    # from this pinned package's data (third_party/unicode_data).
+    lock_deb(name = "unicode_data")
 
     # Only the OpenAPI spec of the Kubernetes sources, to validate
     # `shipctl manifest` output (//tests:k8s_manifest_schema_test).
