@@ -12,6 +12,14 @@
 // nobody holds claims/<id> (or we do, through an attempt whose answer was
 // lost), and this instance neither claims nor runs it. Candidates go in
 // priority order, then in tasks/<id> creation order.
+//
+// The view also tracks the live instances (instances/<lease>, each on its
+// instance's lease) and splits the candidates between them by rendezvous
+// hashing on the lease ids: each instance claims its own share at once, and
+// another live instance's share only once it has been a candidate for
+// `steal_after_ms` (that instance may be dead, slow or busy). When an
+// instance dies its key vanishes with its lease and its share moves to the
+// others at once. The split only steers; claims stay transactions.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 
@@ -62,9 +70,11 @@ class EtcdView {
     std::function<int64_t()> our_lease;
     // A task became a candidate: a claimer may want to wake up.
     std::function<void()> on_candidate;
+    // A steady clock in milliseconds, for how long a task has waited.
+    std::function<int64_t()> now_ms;
+    // How long another live instance's candidate is left to it.
+    int64_t steal_after_ms = 500;
   };
-  // How many of the oldest top-priority candidates a claim chooses from.
-  static constexpr size_t kClaimSpread = 16;
 
   explicit EtcdView(Options options);
 
@@ -81,19 +91,22 @@ class EtcdView {
              const std::optional<etcd::KeyValue>& kv, int64_t at);
 
   // Claims. Instances see the same candidates in the same order; if every
-  // claimer took the first, all would race for one task and all but one
-  // txn would be wasted. So a claim takes the candidate at `random` modulo
-  // the first kClaimSpread of the top priority: priorities stay strict, and
-  // FIFO within one is kept to within that window.
+  // instance took the first, all would race for one task and all but one
+  // txn would be wasted. So a claim batch takes up to `max` of our own
+  // share in claim order, then fills up with the other instances' overdue
+  // candidates, newest first within the top priority, where their owners,
+  // which go oldest first, are least likely to be claiming at the same time.
   struct Claim {
     std::string id;
     TaskView seen;
   };
-  std::optional<Claim> BeginClaim(uint64_t random);
+  std::vector<Claim> BeginClaims(size_t max);
   // `runs_here`: the claim was won and the task is not final.
   void EndClaim(const std::string& id, bool runs_here);
   size_t claims_in_flight() const { return claiming_.size(); }
   bool has_candidates() const { return !candidates_.empty(); }
+  // The leases of the live instances, as the watch shows them.
+  const std::set<int64_t>& instances() const { return instances_; }
 
   // Tasks this instance runs (claimed, or created here) stay out of the
   // candidates until their status is final or they are disowned.
@@ -117,17 +130,20 @@ class EtcdView {
   struct Slot {
     TaskView view;
     std::optional<CandidateKey> candidate;
+    int64_t candidate_since_ms = 0;
   };
 
   void Apply(const etcd::KeyValue& kv, bool deleted, int64_t at);
   void ApplyKey(TaskKey kind, const std::string& id, KeyState state);
   void Reconsider(const std::string& id);
+  int64_t NowMs() const;
 
   const Options options_;
   std::unordered_map<std::string, Slot> tasks_;
   std::set<CandidateKey> candidates_;
   std::unordered_set<std::string> claiming_;
   std::unordered_set<std::string> owned_;
+  std::set<int64_t> instances_;
   int64_t next_revision_ = 0;
 };
 

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "services/scheduler/rendezvous_hash.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -42,8 +45,11 @@ class EtcdViewTest : public ::testing::Test {
   EtcdView view_{{.prefix = kPrefix,
                   .zone_known = nullptr,
                   .our_lease = [this] { return lease_; },
-                  .on_candidate = [this] { ++wakeups_; }}};
+                  .on_candidate = [this] { ++wakeups_; },
+                  .now_ms = [this] { return now_; },
+                  .steal_after_ms = 500}};
   int64_t lease_ = 77;
+  int64_t now_ = 0;
   int wakeups_ = 0;
 };
 
@@ -180,37 +186,129 @@ TEST_F(EtcdViewTest, KeysOutsideTheLayoutAreIgnored) {
   EXPECT_TRUE(view_.Candidates().empty());
 }
 
-TEST_F(EtcdViewTest, AClaimTakesTheTopPriorityWithinTheSpread) {
+TEST_F(EtcdViewTest, AloneAClaimBatchTakesCandidatesInClaimOrder) {
   std::vector<etcd::KeyValue> kvs = {Kv("tasks/top", Spec(9), 100, 100)};
   for (int i = 0; i < 20; ++i) {
     kvs.push_back(
         Kv("tasks/t" + std::to_string(10 + i), Spec(5), 10 + i, 10 + i));
   }
   view_.Replace(kvs, 200);
-  // The only top-priority task, whatever the random number.
-  auto first = view_.BeginClaim(12345);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->id, "top");
-  EXPECT_EQ(first->seen.spec->priority, 9);
-  EXPECT_EQ(view_.claims_in_flight(), 1u);
-  EXPECT_EQ(view_.Candidates().front(), "t10");  // "top" is being claimed
-  // Then one of the oldest kClaimSpread (16) of priority 5: t10..t25.
-  EXPECT_EQ(view_.BeginClaim(15)->id, "t25");
-  EXPECT_EQ(view_.BeginClaim(16)->id, "t10");  // 16 % 16
-  // t11..t24, t26: t25 is being claimed.
-  EXPECT_EQ(view_.BeginClaim(3)->id, "t14");
-  EXPECT_EQ(view_.claims_in_flight(), 4u);
-  EXPECT_EQ(view_.Candidates().size(), 17u);
+  auto batch = view_.BeginClaims(3);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].id, "top");
+  EXPECT_EQ(batch[0].seen.spec->priority, 9);
+  EXPECT_EQ(batch[1].id, "t10");
+  EXPECT_EQ(batch[2].id, "t11");
+  EXPECT_EQ(view_.claims_in_flight(), 3u);
+  EXPECT_EQ(view_.Candidates().front(), "t12");
+  EXPECT_EQ(view_.BeginClaims(100).size(), 18u);
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  EXPECT_EQ(view_.claims_in_flight(), 21u);
+}
+
+TEST_F(EtcdViewTest, WithoutALeaseNothingIsClaimed) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 20);
+  lease_ = 0;
+  EXPECT_TRUE(view_.BeginClaims(10).empty());
+  EXPECT_EQ(view_.claims_in_flight(), 0u);
+}
+
+// Two live instances, 77 (us) and 88, and 40 tasks of one priority.
+class EtcdViewSharingTest : public EtcdViewTest {
+ protected:
+  void SetUp() override {
+    std::vector<etcd::KeyValue> kvs = {Kv("instances/77", "me", 5, 5, 77),
+                                       Kv("instances/88", "them", 6, 6, 88)};
+    for (int i = 0; i < 40; ++i) {
+      std::string id = "t" + std::to_string(10 + i);
+      kvs.push_back(Kv("tasks/" + id, Spec(5), 10 + i, 10 + i));
+      (RendezvousOwner({77, 88}, id) == 77 ? ours_ : theirs_).push_back(id);
+    }
+    view_.Replace(kvs, 100);
+    ASSERT_FALSE(ours_.empty());
+    ASSERT_GE(theirs_.size(), 3u);
+  }
+  static std::vector<std::string> IdsOf(
+      const std::vector<EtcdView::Claim>& claims) {
+    std::vector<std::string> ids;
+    for (const auto& c : claims) ids.push_back(c.id);
+    return ids;
+  }
+  Ids ours_, theirs_;  // in creation order
+};
+
+TEST_F(EtcdViewSharingTest, TheWatchShowsTheLiveInstances) {
+  EXPECT_EQ(view_.instances(), (std::set<int64_t>{77, 88}));
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  EXPECT_EQ(view_.instances(), (std::set<int64_t>{77}));
+  // Instance keys are no tasks.
+  EXPECT_EQ(view_.List().size(), 40u);
+}
+
+TEST_F(EtcdViewSharingTest, OurShareAtOnceTheirsOnlyWhenOverdue) {
+  // Theirs became candidates at 0 (the fixture's clock): overdue at 500.
+  now_ = 100;
+  EXPECT_EQ(IdsOf(view_.BeginClaims(100)), ours_);
+  now_ = 499;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  now_ = 500;
+  auto stolen = IdsOf(view_.BeginClaims(2));
+  // Newest first, away from where their owner claims.
+  EXPECT_EQ(stolen, (Ids{theirs_.back(), theirs_[theirs_.size() - 2]}));
+}
+
+TEST_F(EtcdViewSharingTest, OurShareFirstThenOverdueOnesFillTheBatch) {
+  now_ = 10000;
+  auto batch = IdsOf(view_.BeginClaims(ours_.size() + 1));
+  ASSERT_EQ(batch.size(), ours_.size() + 1);
+  EXPECT_EQ(Ids(batch.begin(), batch.end() - 1), ours_);
+  EXPECT_EQ(batch.back(), theirs_.back());
+}
+
+TEST_F(EtcdViewSharingTest, ADeadInstancesShareIsOursAtOnce) {
+  // Its key goes with its lease; its tasks are ours without waiting.
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  EXPECT_EQ(view_.BeginClaims(100).size(), 40u);
+}
+
+TEST_F(EtcdViewSharingTest, ANewCandidateOfTheirsWaitsFromWhenItAppeared) {
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  now_ = 300;
+  // Every task is ours now; claim them all and lose them to 88's claims.
+  ASSERT_EQ(view_.BeginClaims(100).size(), 40u);
+  for (const std::string& id : theirs_) {
+    view_.Learn(TaskKey::kClaim, id, Kv("claims/" + id, "them", 102, 102, 88),
+                102);
+    view_.EndClaim(id, false);
+  }
+  for (const std::string& id : ours_) view_.EndClaim(id, true);
+  view_.ApplyEvents({Put(Kv("instances/88", "them", 103, 103, 88))});
+  // 88's claims go (say it restarted on the same lease): candidates again
+  // from 700, so overdue from 1200.
+  now_ = 700;
+  for (const std::string& id : theirs_) {
+    view_.ApplyEvents({Delete("claims/" + id, 104)});
+  }
+  now_ = 1199;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  now_ = 1200;
+  EXPECT_EQ(view_.BeginClaims(100).size(), theirs_.size());
+}
+
+TEST_F(EtcdViewSharingTest, AnOrphanClaimOfOursIsOursWhateverTheHash) {
+  const std::string id = theirs_.front();
+  view_.ApplyEvents({Put(Kv("claims/" + id, "me", 101, 101, lease_))});
+  now_ = 0;
+  auto batch = IdsOf(view_.BeginClaims(100));
+  EXPECT_NE(std::find(batch.begin(), batch.end(), id), batch.end());
 }
 
 TEST_F(EtcdViewTest, EndClaimReturnsALostTaskAndKeepsOneWeRun) {
   view_.Replace(
       {Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11)}, 20);
-  auto a = view_.BeginClaim(0);
-  auto b = view_.BeginClaim(0);
-  ASSERT_TRUE(a && b);
+  ASSERT_EQ(view_.BeginClaims(2).size(), 2u);
   EXPECT_FALSE(view_.has_candidates());
-  EXPECT_FALSE(view_.BeginClaim(0));
+  EXPECT_TRUE(view_.BeginClaims(2).empty());
   // Lost, and the txn showed the winner's claim: not a candidate.
   view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 21, 21, 5), 21);
   view_.EndClaim("a", /*runs_here=*/false);
@@ -223,7 +321,9 @@ TEST_F(EtcdViewTest, EndClaimReturnsALostTaskAndKeepsOneWeRun) {
   view_.ApplyEvents({Delete("claims/a", 23)});
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
   // An undecided claim of "a" gives it back as it was.
-  ASSERT_EQ(view_.BeginClaim(0)->id, "a");
+  auto again = view_.BeginClaims(1);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].id, "a");
   view_.EndClaim("a", false);
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
 }

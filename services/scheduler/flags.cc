@@ -50,7 +50,9 @@ std::string FlagsUsage() {
          "                 [--retain-finished-seconds N (default 86400)] "
          "[--version]\n"
          "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
-         "                 [--etcd-lease-ttl SECONDS] [--listen ...] ...\n";
+         "                 [--etcd-lease-ttl SECONDS] [--etcd-steal-after-ms "
+         "MS]\n"
+         "                 [--listen ...] ...\n";
 }
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
@@ -63,7 +65,8 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
       spelt, {.values = {"listen", "data-dir", "workers", "zones", "fsync",
                          "port-file", "http-threads", "compact-after-bytes",
                          "drain-grace-ms", "retain-finished-seconds", "etcd",
-                         "etcd-prefix", "etcd-lease-ttl", "admin-listen"},
+                         "etcd-prefix", "etcd-lease-ttl", "etcd-steal-after-ms",
+                         "admin-listen"},
               .switches = {"version", "help"}});
   if (!parsed.ok()) return parsed.error();
   Flags flags;
@@ -141,6 +144,11 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
   // etcd refuses TTLs under its minimum (2 s with default settings).
   if (Status s =
           integer("etcd-lease-ttl", 2, 3600, &flags.etcd_lease_ttl_seconds);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s =
+          integer("etcd-steal-after-ms", 0, 600000, &flags.etcd_steal_after_ms);
       !s.ok()) {
     return s.error();
   }
