@@ -192,28 +192,31 @@ Result<json> EtcdStore::Txn(const json& txn) {
 
 void EtcdStore::SessionLoop() {
   while (!Stopping()) {
-    milliseconds next = session_.Step();
-    RegisterInstance();
-    if (!SleepUnlessStopping(next)) return;
+    if (!SleepUnlessStopping(session_.Step())) return;
   }
 }
 
-void EtcdStore::RegisterInstance() {
-  const int64_t lease = session_.lease();
-  if (lease == 0 || lease == registered_lease_) return;
+bool EtcdStore::RegisterInstanceLocked(std::unique_lock<std::mutex>& lock,
+                                       int64_t lease) {
+  if (lease == registered_lease_) return true;
+  if (registering_) return false;
+  registering_ = true;
+  lock.unlock();
   // Until this lands the others hash as if we did not exist, and leave our
-  // share to us only after the steal delay: slower, never wrong. A failure
-  // is tried again after the next keep-alive.
+  // share to us only after the steal delay: slower, never wrong. Not on the
+  // session thread: a slow put must not hold up the keep-alives.
   auto put = client_.Put(InstanceKey(options_.prefix, lease), options_.instance,
                          lease);
-  std::lock_guard<std::mutex> lock(mu_);
+  lock.lock();
+  registering_ = false;
   ++tallies_.instance_puts;
   if (put.ok()) {
     ++tallies_.instance_ops;
     registered_lease_ = lease;
-  } else {
-    Log("etcd: registering this instance failed: " + put.message());
+    return true;
   }
+  Log("etcd: registering this instance failed: " + put.message());
+  return false;
 }
 
 // ------------------------------------------------------------------ watch
@@ -309,6 +312,13 @@ void EtcdStore::ClaimLoop(Backoff::Rng rng) {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return;
     const int64_t lease = session_.lease();
+    if (lease != 0 && !RegisterInstanceLocked(lock, lease)) {
+      // Claims wait for the registration, or our share would be claimed by
+      // the others as well once overdue while we claim it too.
+      claim_cv_.wait_for(lock, kClaimIdleWait);
+      continue;
+    }
+    if (stopping_) return;
     const size_t busy = backlog + view_.claims_in_flight();
     std::vector<EtcdView::Claim> claims;
     if (lease != 0 && view_.has_candidates() && busy < options_.claim_window) {

@@ -189,8 +189,10 @@ class EtcdStore final : public TaskStore {
 
   Result<nlohmann::json> Txn(const nlohmann::json& txn);
   Result<std::optional<Task>> ReadTask(const std::string& id);
-  // Puts instances/<lease> when the lease is new; on the session thread.
-  void RegisterInstance();
+  // Puts instances/<lease> once per lease; false while that is not done.
+  // Unlocks `lock` (on mu_) around the put.
+  bool RegisterInstanceLocked(std::unique_lock<std::mutex>& lock,
+                              int64_t lease);
   // Under mu_: the due writes of one kind (creates or updates), oldest
   // first; `next_due` gets when the first held one is due.
   std::vector<std::pair<std::string, PendingWrite>> TakeWriteBatchLocked(
@@ -223,7 +225,8 @@ class EtcdStore final : public TaskStore {
   std::string last_error_ = "connecting to etcd";
 
   LeaseSession session_;
-  int64_t registered_lease_ = 0;  // session thread only
+  int64_t registered_lease_ = 0;  // under mu_
+  bool registering_ = false;      // under mu_
   EtcdView view_;                 // under mu_
   const EtcdClaimer claimer_;
 
