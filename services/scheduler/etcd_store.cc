@@ -530,10 +530,9 @@ Result<std::vector<Status>> EtcdStore::WriteBatchOnce(
   if (!reply.ok()) return reply.error();
   tallies_.write_ops += etcd::AppliedWrites(txn, *reply);
   std::vector<Status> results = ReadWriteBatchReply(*reply, tasks, lease);
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    if (creates && !results[i].ok()) view_.Disown(tasks[i].id);
-    if (!creates && results[i].ok() && IsFinal(tasks[i].state)) {
-      view_.Finished(tasks[i].id);
+  if (creates) {
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      if (!results[i].ok()) view_.Disown(tasks[i].id);
     }
   }
   return results;

@@ -154,33 +154,39 @@ std::vector<EtcdView::Claim> EtcdView::BeginClaims(size_t max) {
   // Ours counts before its key shows up in the watch.
   std::set<int64_t> live = instances_;
   live.insert(lease);
-  auto ours_to_claim = [&](const std::string& id, const TaskView& view) {
-    bool orphan = view.claim.present && view.claim.lease == lease;
-    return orphan || live.size() == 1 || RendezvousOwner(live, id) == lease;
-  };
-  std::vector<std::string> ours;
-  std::vector<const CandidateKey*> overdue;
+  std::vector<std::string> chosen;
+  // The other instances' candidates in claim order, with their owners; the
+  // owners that have one waiting past steal_after_ms, and past
+  // kStuckAfter x steal_after_ms.
+  std::vector<std::pair<const std::string*, int64_t>> theirs;
+  std::set<int64_t> behind;
+  std::set<int64_t> stuck;
+  const int64_t stuck_since = NowMs() - kStuckAfter * options_.steal_after_ms;
   for (const CandidateKey& key : candidates_) {
-    if (ours.size() == max) break;
+    if (chosen.size() == max) break;
     const std::string& id = std::get<2>(key);
     const Slot& slot = tasks_.at(id);
-    if (ours_to_claim(id, slot.view)) {
-      ours.push_back(id);
-    } else if (slot.candidate_since_ms <= overdue_since) {
-      overdue.push_back(&key);
+    bool orphan = slot.view.claim.present && slot.view.claim.lease == lease;
+    int64_t owner =
+        orphan || live.size() == 1 ? lease : RendezvousOwner(live, id);
+    if (owner == lease) {
+      chosen.push_back(id);
+      continue;
     }
+    theirs.emplace_back(&id, owner);
+    if (slot.candidate_since_ms <= overdue_since) behind.insert(owner);
+    if (slot.candidate_since_ms <= stuck_since) stuck.insert(owner);
   }
-  std::vector<std::string> chosen = std::move(ours);
-  for (size_t group = 0; group < overdue.size() && chosen.size() < max;) {
-    size_t end = group;
-    while (end < overdue.size() &&
-           std::get<0>(*overdue[end]) == std::get<0>(*overdue[group])) {
-      ++end;
-    }
-    for (size_t i = end; i > group && chosen.size() < max; --i) {
-      chosen.push_back(std::get<2>(*overdue[i - 1]));
-    }
-    group = end;
+  // An owner that is behind is helped past the kHelpSkip candidates it is
+  // likely claiming now (we do not see its claims until the watch does), so
+  // that the two do not race for the same tasks; one that is stuck from its
+  // first candidate on.
+  std::unordered_map<int64_t, size_t> passed;
+  for (const auto& [id, owner] : theirs) {
+    if (chosen.size() == max) break;
+    if (behind.count(owner) == 0) continue;
+    if (stuck.count(owner) == 0 && passed[owner]++ < kHelpSkip) continue;
+    chosen.push_back(*id);
   }
   // Marked only now: Reconsider takes them out of candidates_, which the
   // loops above walk.

@@ -16,10 +16,10 @@
 // The view also tracks the live instances (instances/<lease>, each on its
 // instance's lease) and splits the candidates between them by rendezvous
 // hashing on the lease ids: each instance claims its own share at once, and
-// another live instance's share only once it has been a candidate for
-// `steal_after_ms` (that instance may be dead, slow or busy). When an
-// instance dies its key vanishes with its lease and its share moves to the
-// others at once. The split only steers; claims stay transactions.
+// another live instance's share only once one of its tasks has been a
+// candidate for `steal_after_ms` (that instance may be dead, slow or busy).
+// When an instance dies its key vanishes with its lease and its share moves to
+// the others at once. The split only steers; claims stay transactions.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 
@@ -76,6 +76,10 @@ class EtcdView {
     int64_t steal_after_ms = 500;
   };
 
+  // Two claim batches: what an instance that is behind may have in flight.
+  static constexpr size_t kHelpSkip = 128;
+  static constexpr int64_t kStuckAfter = 10;
+
   explicit EtcdView(Options options);
 
   // A full list of the prefix as of `revision`: it replaces everything the
@@ -93,9 +97,11 @@ class EtcdView {
   // Claims. Instances see the same candidates in the same order; if every
   // instance took the first, all would race for one task and all but one
   // txn would be wasted. So a claim batch takes up to `max` of our own
-  // share in claim order, then fills up with the other instances' overdue
-  // candidates, newest first within the top priority, where their owners,
-  // which go oldest first, are least likely to be claiming at the same time.
+  // share in claim order, then fills up, in claim order, with the shares of
+  // instances that are behind (a task of theirs overdue), past the first
+  // kHelpSkip of each, which that instance is likely claiming right now.
+  // An instance whose tasks wait kStuckAfter times as long gets no skip:
+  // it may be alive (its lease kept) but not claiming at all.
   struct Claim {
     std::string id;
     TaskView seen;
@@ -109,13 +115,12 @@ class EtcdView {
   const std::set<int64_t>& instances() const { return instances_; }
 
   // Tasks this instance runs (claimed, or created here) stay out of the
-  // candidates until their status is final or they are disowned.
+  // candidates until the watch shows their final status, or they are
+  // disowned. Not from when this instance writes that status: until the
+  // watch shows it, the view still has our claim, and a late event for the
+  // claim would make the task pass for an orphan of ours.
   void Own(const std::string& id);
   void Disown(const std::string& id);
-  // Its final status is written. Not reconsidered: until the watch shows
-  // that status, the view still shows our claim, and the task would pass
-  // for an orphan of ours.
-  void Finished(const std::string& id) { owned_.erase(id); }
 
   // Every task whose tasks/<id> exists, as ShownTask, in creation order.
   std::vector<Task> List() const;

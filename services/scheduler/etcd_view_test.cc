@@ -245,24 +245,62 @@ TEST_F(EtcdViewSharingTest, TheWatchShowsTheLiveInstances) {
   EXPECT_EQ(view_.List().size(), 40u);
 }
 
-TEST_F(EtcdViewSharingTest, OurShareAtOnceTheirsOnlyWhenOverdue) {
-  // Theirs became candidates at 0 (the fixture's clock): overdue at 500.
+TEST_F(EtcdViewSharingTest, OurShareAtOnceAStuckInstancesWhenItWaitedLong) {
+  // Theirs became candidates at 0 (the fixture's clock).
   now_ = 100;
   EXPECT_EQ(IdsOf(view_.BeginClaims(100)), ours_);
-  now_ = 499;
-  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  // Overdue from 500, but all within the kHelpSkip (128) that 88 may be
+  // claiming right now.
   now_ = 500;
-  auto stolen = IdsOf(view_.BeginClaims(2));
-  // Newest first, away from where their owner claims.
-  EXPECT_EQ(stolen, (Ids{theirs_.back(), theirs_[theirs_.size() - 2]}));
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  // Stuck from 10 x 500: helped from its first task on, in claim order.
+  now_ = 4999;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  now_ = 5000;
+  EXPECT_EQ(IdsOf(view_.BeginClaims(2)), (Ids{theirs_[0], theirs_[1]}));
 }
 
-TEST_F(EtcdViewSharingTest, OurShareFirstThenOverdueOnesFillTheBatch) {
+TEST_F(EtcdViewSharingTest, OurShareFirstThenTheirsFillTheBatch) {
   now_ = 10000;
   auto batch = IdsOf(view_.BeginClaims(ours_.size() + 1));
   ASSERT_EQ(batch.size(), ours_.size() + 1);
   EXPECT_EQ(Ids(batch.begin(), batch.end() - 1), ours_);
-  EXPECT_EQ(batch.back(), theirs_.back());
+  EXPECT_EQ(batch.back(), theirs_.front());
+}
+
+TEST_F(EtcdViewSharingTest, AnInstanceBehindIsHelpedPastWhatItClaimsNow) {
+  // 300 more tasks from 1000 on: 88 has well over kHelpSkip of them.
+  now_ = 1000;
+  Ids more_theirs;
+  std::vector<etcd::Event> puts;
+  for (int i = 0; i < 300; ++i) {
+    std::string id = "u" + std::to_string(1000 + i);
+    puts.push_back(Put(Kv("tasks/" + id, Spec(5), 1000 + i, 1000 + i)));
+    if (RendezvousOwner({77, 88}, id) == 88) more_theirs.push_back(id);
+  }
+  view_.ApplyEvents(puts);
+  ASSERT_GT(theirs_.size() + more_theirs.size(), EtcdView::kHelpSkip + 2);
+  Ids all_theirs = theirs_;
+  all_theirs.insert(all_theirs.end(), more_theirs.begin(), more_theirs.end());
+  now_ = 1001;
+  // Ours first (the fixture's and the new ones), then theirs past the
+  // first 128, in claim order.
+  auto batch = IdsOf(view_.BeginClaims(1000));
+  ASSERT_EQ(batch.size(), ours_.size() + (300 - more_theirs.size()) +
+                              all_theirs.size() - EtcdView::kHelpSkip);
+  Ids helped(batch.end() - static_cast<std::ptrdiff_t>(all_theirs.size() -
+                                                       EtcdView::kHelpSkip),
+             batch.end());
+  EXPECT_EQ(helped,
+            Ids(all_theirs.begin() + EtcdView::kHelpSkip, all_theirs.end()));
+}
+
+TEST_F(EtcdViewSharingTest, NoHelpForAnInstanceThatIsNotBehind) {
+  now_ = 100;
+  ASSERT_EQ(IdsOf(view_.BeginClaims(100)), ours_);
+  // Its tasks have waited 400 ms of the 500.
+  now_ = 400;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
 }
 
 TEST_F(EtcdViewSharingTest, ADeadInstancesShareIsOursAtOnce) {
@@ -284,14 +322,14 @@ TEST_F(EtcdViewSharingTest, ANewCandidateOfTheirsWaitsFromWhenItAppeared) {
   for (const std::string& id : ours_) view_.EndClaim(id, true);
   view_.ApplyEvents({Put(Kv("instances/88", "them", 103, 103, 88))});
   // 88's claims go (say it restarted on the same lease): candidates again
-  // from 700, so overdue from 1200.
+  // from 700, so 88 counts as stuck from 700 + 10 x 500.
   now_ = 700;
   for (const std::string& id : theirs_) {
     view_.ApplyEvents({Delete("claims/" + id, 104)});
   }
-  now_ = 1199;
+  now_ = 5699;
   EXPECT_TRUE(view_.BeginClaims(100).empty());
-  now_ = 1200;
+  now_ = 5700;
   EXPECT_EQ(view_.BeginClaims(100).size(), theirs_.size());
 }
 
@@ -345,7 +383,7 @@ TEST_F(EtcdViewTest, TasksWeRunStayOursUntilTheirStatusIsFinal) {
   EXPECT_EQ(view_.Candidates(), (Ids{"new"}));
 }
 
-TEST_F(EtcdViewTest, DisownOpensATaskFinishedDoesNotYet) {
+TEST_F(EtcdViewTest, DisownOpensATaskOnlyTheFinalStatusEndsOurHold) {
   view_.Replace({Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11),
                  Kv("claims/b", "me", 12, 12, lease_)},
                 20);
@@ -355,9 +393,9 @@ TEST_F(EtcdViewTest, DisownOpensATaskFinishedDoesNotYet) {
   // A create that failed: the task is someone else's to claim.
   view_.Disown("a");
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
-  // A final status written: until the watch shows it, our claim is still
-  // in the view, and "b" must not pass for an orphan of ours.
-  view_.Finished("b");
+  // Our final status is written, but the watch lags: it shows our claim
+  // only now. "b" must not pass for an orphan of ours.
+  view_.ApplyEvents({Put(Kv("claims/b", "me", 12, 13, lease_))});
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
   view_.ApplyEvents({Put(Kv("status/b", Record(TaskState::kSucceeded), 13, 21)),
                      Delete("claims/b", 21)});
