@@ -13,11 +13,13 @@
 // Intake: one watch over the prefix keeps a view of every task and of the
 // live instances; a task that exists, is not final and has no claim is a
 // candidate. Rendezvous hashing over the live instances' leases gives each
-// candidate an owner: an instance claims its own share at once and another
-// live instance's only after --etcd-steal-after-ms as a candidate (that one
-// may be dead, stuck or full), so two healthy instances do not race for the
-// same tasks. Claimers take up to 64 candidates at a time, in priority
-// order, and claim them in one txn with a nested txn per task:
+// candidate an owner: an instance claims its own share at once, and helps
+// with another live instance's only once one of its tasks has waited
+// --etcd-steal-after-ms (that one may be dead, stuck or full), past the 128
+// that instance is likely claiming itself (all of them after 10 times that
+// wait), so two healthy instances do not race for the same tasks. Claimers take
+// up to 64 candidates at a time, in priority order, and claim them in one txn
+// with a nested txn per task:
 //   claims/<id>.create_revision == 0 && status/<id>.mod_revision == seen
 // so only one instance wins a task, and never one whose status moved on.
 // The hashing only steers; this compare is what makes a claim exclusive. A
@@ -92,7 +94,8 @@ struct EtcdStoreOptions {
   // Few, so that what waits meanwhile joins one batch instead of many.
   int writers = 2;
   int claimers = 2;
-  // How long a candidate that hashes to another live instance is left to it.
+  // How long a task that hashes to another live instance waits before this
+  // one helps with that instance's share (EtcdView::Options).
   std::chrono::milliseconds steal_after{500};
   // Claim more only while fewer tasks than this wait in the local queue, so
   // that a busy instance leaves work to the others and priorities stay

@@ -36,9 +36,9 @@ struct Flags {
   // How long the tasks of an instance that died stay claimed; shorter means
   // faster takeover but more keepalive traffic and less slack for pauses.
   int etcd_lease_ttl_seconds = 5;
-  // How long a task that hashes to another live instance is left to it
-  // before this one claims it too: that instance may be dead (its lease not
-  // yet expired), stuck or full.
+  // How long a task that hashes to another live instance waits before this
+  // one helps with that instance's share: it may be dead (its lease not yet
+  // expired), stuck or full (etcd_view.h).
   int etcd_steal_after_ms = 500;
   // The admin listener (common/diagnostics: /debug/pprof/profile,
   // /debug/threads, /debug/vars, /debug/trace); none unless given.
