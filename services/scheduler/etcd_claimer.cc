@@ -64,25 +64,58 @@ ClaimAttempt ReadClaimReply(const json& reply, int64_t lease, Task adopted) {
   return attempt;
 }
 
+std::vector<ClaimAttempt> ReadClaimBatchReply(const json& reply, int64_t lease,
+                                              std::vector<Task> adopted) {
+  std::vector<ClaimAttempt> attempts;
+  attempts.reserve(adopted.size());
+  for (size_t i = 0; i < adopted.size(); ++i) {
+    std::optional<json> answer = etcd::NestedReply(reply, i);
+    if (!answer) {
+      ClaimAttempt undecided;
+      undecided.error = "etcd's answer holds no result for this claim";
+      attempts.push_back(std::move(undecided));
+      continue;
+    }
+    attempts.push_back(ReadClaimReply(*answer, lease, std::move(adopted[i])));
+  }
+  return attempts;
+}
+
 EtcdClaimer::EtcdClaimer(Options options, Deps deps)
     : options_(std::move(options)), deps_(std::move(deps)) {}
 
-ClaimAttempt EtcdClaimer::Claim(const std::string& id, const TaskView& seen,
-                                int64_t lease, const Backoff::Rng& rng) const {
+ClaimBatchResult EtcdClaimer::ClaimBatch(
+    const std::vector<EtcdView::Claim>& claims, int64_t lease,
+    const Backoff::Rng& rng) const {
   Backoff backoff([&rng] { return rng(); }, kMaxRetryDelayMs);
-  Task adopted = AdoptedTask(id, seen, deps_.wall->NowMs());
-  json txn = ClaimTxn(KeysOf(options_.prefix, id), seen, adopted,
-                      options_.instance, lease);
+  const int64_t now_ms = deps_.wall->NowMs();
+  std::vector<Task> adopted;
+  std::vector<json> txns;
+  adopted.reserve(claims.size());
+  txns.reserve(claims.size());
+  for (const EtcdView::Claim& claim : claims) {
+    adopted.push_back(AdoptedTask(claim.id, claim.seen, now_ms));
+    txns.push_back(ClaimTxn(KeysOf(options_.prefix, claim.id), claim.seen,
+                            adopted.back(), options_.instance, lease));
+  }
+  const json batch = etcd::BatchTxn(txns);
+  ClaimBatchResult result;
   RetryDeadline retry(backoff, kRetryBaseMs, options_.retry_limit, deps_.now);
   for (;;) {
-    Result<json> reply = deps_.txn(txn);
-    if (reply.ok()) return ReadClaimReply(*reply, lease, std::move(adopted));
+    ++result.txns;
+    Result<json> reply = deps_.txn(batch);
+    if (reply.ok()) {
+      result.writes = etcd::AppliedWrites(batch, *reply);
+      result.attempts = ReadClaimBatchReply(*reply, lease, std::move(adopted));
+      return result;
+    }
     std::optional<std::chrono::milliseconds> delay;
     if (etcd::IsTransient(reply.error())) delay = retry.Next();
     if (!delay || !deps_.sleep(*delay)) {
       ClaimAttempt undecided;
       undecided.error = reply.message();
-      return undecided;
+      result.attempts.assign(claims.size(), undecided);
+      return result;
     }
   }
 }

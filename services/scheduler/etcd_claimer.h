@@ -1,5 +1,5 @@
-// Claiming one candidate: the transaction at the heart of etcd_store.h's
-// protocol, and what its answer means.
+// Claiming candidates: the transaction at the heart of etcd_store.h's
+// protocol, and what its answer means. Per task:
 //
 //   compare  claims/<id>.create_revision == 0
 //            status/<id>.mod_revision == what the view saw (0: none)
@@ -9,6 +9,9 @@
 // Only one instance wins a task, and never one whose status moved on since
 // its view saw it. A task whose spec does not parse is not claimed but
 // failed for good, under the same compares: success puts the final status.
+// The txns of up to kMaxBatch candidates go in one batch (etcd::BatchTxn),
+// so a claim costs one etcd write for the whole batch, and each task is
+// still won or lost on its own compares.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_CLAIMER_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_CLAIMER_H_
 
@@ -18,6 +21,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/backoff.h"
 #include "services/scheduler/clock.h"
@@ -56,6 +60,19 @@ struct ClaimAttempt {
 // failure shows our own lease on claims/<id>, which is a win.
 ClaimAttempt ReadClaimReply(const nlohmann::json& reply, int64_t lease,
                             Task adopted);
+// The same for each task of a batch, in order; a task whose nested answer
+// is missing is undecided.
+std::vector<ClaimAttempt> ReadClaimBatchReply(const nlohmann::json& reply,
+                                              int64_t lease,
+                                              std::vector<Task> adopted);
+
+struct ClaimBatchResult {
+  // One per claim, in the order asked.
+  std::vector<ClaimAttempt> attempts;
+  // Batch txns sent (retries included) and the puts etcd applied.
+  uint64_t txns = 0;
+  uint64_t writes = 0;
+};
 
 class EtcdClaimer {
  public:
@@ -78,13 +95,18 @@ class EtcdClaimer {
   // Retries back off from this to kMaxRetryDelayMs, with full jitter.
   static constexpr int64_t kRetryBaseMs = 50;
   static constexpr int64_t kMaxRetryDelayMs = 1000;
+  // Tasks per batch txn: etcd's --max-txn-ops (128) bounds the ops of each
+  // branch, and a batch this size stays well under its 1.5 MiB request.
+  static constexpr size_t kMaxBatch = 64;
 
   EtcdClaimer(Options options, Deps deps);
 
-  // Claims task `id` as the view saw it, with `lease`. Thread-safe: each
-  // claimer thread passes its own `rng` for the retries' jitter.
-  ClaimAttempt Claim(const std::string& id, const TaskView& seen, int64_t lease,
-                     const Backoff::Rng& rng) const;
+  // Claims each task as the view saw it, with `lease`, in one batch txn
+  // (at most kMaxBatch claims). A transient failure repeats the same batch:
+  // each nested txn reads a repeat that finds our own claim as a win.
+  // Thread-safe: each claimer thread passes its own `rng` for the jitter.
+  ClaimBatchResult ClaimBatch(const std::vector<EtcdView::Claim>& claims,
+                              int64_t lease, const Backoff::Rng& rng) const;
 
  private:
   const Options options_;

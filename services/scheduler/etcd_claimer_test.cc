@@ -12,6 +12,7 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
+using testing::BatchReply;
 using testing::RangeResponse;
 using testing::TxnReply;
 using Outcome = ClaimAttempt::Outcome;
@@ -31,6 +32,13 @@ TaskView Seen(std::optional<Task> record = std::nullopt) {
     seen.status.mod_revision = 31;
     seen.record = std::move(record);
   }
+  return seen;
+}
+
+// What the view holds of task `id` (EtcdView sets the spec's id).
+TaskView SeenAs(const std::string& id) {
+  TaskView seen = Seen();
+  seen.spec->id = id;
   return seen;
 }
 
@@ -183,6 +191,13 @@ class EtcdClaimerTest : public ::testing::Test {
          .wall = &wall_});
   }
 
+  // One task, "a", in a batch of its own.
+  ClaimAttempt ClaimOne(const EtcdClaimer& claimer) {
+    ClaimBatchResult r = claimer.ClaimBatch({{"a", Seen()}}, kOurLease, rng_);
+    EXPECT_EQ(r.attempts.size(), 1u);
+    return r.attempts.at(0);
+  }
+
   // Full jitter picks random % (ceiling + 1): with 1000 and a 50 ms base,
   // the delays are 31, 91, 196, ...
   const Backoff::Rng rng_ = [] { return uint64_t{1000}; };
@@ -196,23 +211,21 @@ class EtcdClaimerTest : public ::testing::Test {
 
 TEST_F(EtcdClaimerTest, TransientErrorsAreRetriedWithTheSameTxn) {
   replies_ = {Slow("[timeout] etcd slow"), Down("[refused] member down"),
-              TxnReply(true, 40)};
-  ClaimAttempt a =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+              BatchReply(40, {TxnReply(true, 0)})};
+  ClaimAttempt a = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(a.outcome, Outcome::kWon);
   EXPECT_EQ(a.adopted.created_at_ms, 5000);
   EXPECT_EQ(slept_, (std::vector<int64_t>{31, 91}));
   ASSERT_EQ(sent_.size(), 3u);
   EXPECT_EQ(sent_[0], sent_[2]);
-  EXPECT_EQ(sent_[0]["success"][0],
+  EXPECT_EQ(sent_[0]["success"][0]["request_txn"]["success"][0],
             etcd::OpPut("/p/claims/a", "me", kOurLease));
 }
 
 TEST_F(EtcdClaimerTest, GivesUpWhenTheNextWaitWouldEndPastTheLimit) {
   for (int i = 0; i < 10; ++i) replies_.push_back(Slow("[timeout] x"));
   // 31 ms fits in 100; 31 + 91 does not.
-  ClaimAttempt a =
-      Claimer(milliseconds(100)).Claim("a", Seen(), kOurLease, rng_);
+  ClaimAttempt a = ClaimOne(Claimer(milliseconds(100)));
   EXPECT_EQ(a.outcome, Outcome::kUndecided);
   EXPECT_EQ(a.error, "[timeout] x");
   EXPECT_EQ(slept_, (std::vector<int64_t>{31}));
@@ -221,8 +234,7 @@ TEST_F(EtcdClaimerTest, GivesUpWhenTheNextWaitWouldEndPastTheLimit) {
 
 TEST_F(EtcdClaimerTest, APermanentErrorIsNotRetried) {
   replies_ = {MakeError("etcd: permission denied")};
-  ClaimAttempt a =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  ClaimAttempt a = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(a.outcome, Outcome::kUndecided);
   EXPECT_TRUE(slept_.empty());
 }
@@ -233,17 +245,16 @@ TEST_F(EtcdClaimerTest, APermanentErrorIsNotRetried) {
 TEST_F(EtcdClaimerTest, ContextInFrontOfTheMessageKeepsTheDecision) {
   replies_ = {WithContext(Down("[refused] member down"), "etcd txn"),
               WithContext(Slow("[timeout] etcd slow"), "[protocol]"),
-              TxnReply(true, 40)};
-  ClaimAttempt won =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+              BatchReply(40, {TxnReply(true, 0)})};
+  ClaimAttempt won = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(won.outcome, Outcome::kWon);
   EXPECT_EQ(sent_.size(), 3u);
 
   sent_.clear();
   slept_.clear();
-  replies_ = {MakeError("[timeout] only in words"), TxnReply(true, 40)};
-  ClaimAttempt undecided =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  replies_ = {MakeError("[timeout] only in words"),
+              BatchReply(40, {TxnReply(true, 0)})};
+  ClaimAttempt undecided = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(undecided.outcome, Outcome::kUndecided);
   EXPECT_EQ(undecided.error, "[timeout] only in words");
   EXPECT_TRUE(slept_.empty());
@@ -252,21 +263,95 @@ TEST_F(EtcdClaimerTest, ContextInFrontOfTheMessageKeepsTheDecision) {
 
 TEST_F(EtcdClaimerTest, StoppingEndsTheRetries) {
   stopping_ = true;
-  replies_ = {Slow("[timeout] x"), TxnReply(true, 40)};
-  ClaimAttempt a =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  replies_ = {Slow("[timeout] x"), BatchReply(40, {TxnReply(true, 0)})};
+  ClaimAttempt a = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(a.outcome, Outcome::kUndecided);
   EXPECT_EQ(sent_.size(), 1u);
 }
 
 TEST_F(EtcdClaimerTest, ALostClaimReportsTheWinner) {
   etcd::KeyValue theirs{"/p/claims/a", "other", 39, 39, 5};
-  replies_ = {TxnReply(false, 40, {RangeResponse(theirs), RangeResponse({})})};
-  ClaimAttempt a =
-      Claimer(milliseconds(30000)).Claim("a", Seen(), kOurLease, rng_);
+  replies_ = {BatchReply(
+      40, {TxnReply(false, 0, {RangeResponse(theirs), RangeResponse({})})})};
+  ClaimAttempt a = ClaimOne(Claimer(milliseconds(30000)));
   EXPECT_EQ(a.outcome, Outcome::kLost);
   ASSERT_TRUE(a.claim);
   EXPECT_EQ(a.claim->value, "other");
+}
+
+TEST_F(EtcdClaimerTest, ABatchClaimsEachTaskOnItsOwnCompares) {
+  etcd::KeyValue theirs{"/p/claims/b", "other", 39, 39, 5};
+  etcd::KeyValue ours{"/p/claims/c", "me", 38, 38, kOurLease};
+  replies_ = {BatchReply(
+      40, {TxnReply(true, 0),
+           TxnReply(false, 0, {RangeResponse(theirs), RangeResponse({})}),
+           TxnReply(false, 0, {RangeResponse(ours), RangeResponse({})})})};
+  ClaimBatchResult r =
+      Claimer(milliseconds(30000))
+          .ClaimBatch({{"a", Seen()}, {"b", SeenAs("b")}, {"c", SeenAs("c")}},
+                      kOurLease, rng_);
+  ASSERT_EQ(sent_.size(), 1u);
+  // One txn without compares, each claim nested with its own.
+  EXPECT_EQ(sent_[0]["compare"], json::array());
+  ASSERT_EQ(sent_[0]["success"].size(), 3u);
+  EXPECT_EQ(sent_[0]["success"][1]["request_txn"]["compare"][0],
+            etcd::CompareCreate("/p/claims/b", 0));
+  EXPECT_EQ(sent_[0]["success"][2]["request_txn"]["success"][0],
+            etcd::OpPut("/p/claims/c", "me", kOurLease));
+  ASSERT_EQ(r.attempts.size(), 3u);
+  EXPECT_EQ(r.attempts[0].outcome, Outcome::kWon);
+  EXPECT_EQ(r.attempts[0].adopted.id, "a");
+  EXPECT_EQ(r.attempts[1].outcome, Outcome::kLost);
+  EXPECT_EQ(r.attempts[1].revision, 40);
+  ASSERT_TRUE(r.attempts[1].claim);
+  EXPECT_EQ(r.attempts[1].claim->value, "other");
+  // An earlier attempt of ours went through: won, with nothing written now.
+  EXPECT_EQ(r.attempts[2].outcome, Outcome::kWon);
+  EXPECT_EQ(r.attempts[2].adopted.id, "c");
+  EXPECT_EQ(r.txns, 1u);
+  EXPECT_EQ(r.writes, 1u);
+}
+
+TEST_F(EtcdClaimerTest, AClaimWithoutAnAnswerInTheBatchIsUndecided) {
+  replies_ = {BatchReply(40, {TxnReply(true, 0)})};
+  ClaimBatchResult r =
+      Claimer(milliseconds(30000))
+          .ClaimBatch({{"a", Seen()}, {"b", Seen()}}, kOurLease, rng_);
+  ASSERT_EQ(r.attempts.size(), 2u);
+  EXPECT_EQ(r.attempts[0].outcome, Outcome::kWon);
+  EXPECT_EQ(r.attempts[1].outcome, Outcome::kUndecided);
+  EXPECT_FALSE(r.attempts[1].error.empty());
+}
+
+TEST_F(EtcdClaimerTest, AFailedBatchLeavesEveryClaimUndecided) {
+  replies_ = {MakeError("etcd: permission denied")};
+  ClaimBatchResult r =
+      Claimer(milliseconds(30000))
+          .ClaimBatch({{"a", Seen()}, {"b", Seen()}}, kOurLease, rng_);
+  ASSERT_EQ(r.attempts.size(), 2u);
+  for (const ClaimAttempt& a : r.attempts) {
+    EXPECT_EQ(a.outcome, Outcome::kUndecided);
+    EXPECT_EQ(a.error, "etcd: permission denied");
+  }
+  EXPECT_EQ(r.writes, 0u);
+}
+
+TEST(ReadClaimBatchReplyTest, ReadsEachNestedAnswerAtTheBatchRevision) {
+  etcd::KeyValue status{"/p/status/b", "rec", 20, 38, 0};
+  Task a, b;
+  a.id = "a";
+  b.id = "b";
+  auto attempts = ReadClaimBatchReply(
+      BatchReply(
+          50, {TxnReply(true, 0),
+               TxnReply(false, 0, {RangeResponse({}), RangeResponse(status)})}),
+      kOurLease, {a, b});
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].outcome, Outcome::kWon);
+  EXPECT_EQ(attempts[1].outcome, Outcome::kLost);
+  EXPECT_EQ(attempts[1].revision, 50);
+  ASSERT_TRUE(attempts[1].status);
+  EXPECT_EQ(attempts[1].status->mod_revision, 38);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/scheduler/etcd_layout.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "services/scheduler/submit_request.h"
@@ -39,6 +40,26 @@ std::optional<ParsedKey> ParseTaskKey(std::string_view prefix,
   if (kind == "claims") return ParsedKey{TaskKey::kClaim, std::move(id)};
   if (kind == "status") return ParsedKey{TaskKey::kStatus, std::move(id)};
   return std::nullopt;
+}
+
+std::string InstanceKey(std::string_view prefix, int64_t lease) {
+  return Join(prefix, "instances", std::to_string(lease));
+}
+
+std::optional<int64_t> ParseInstanceKey(std::string_view prefix,
+                                        std::string_view key) {
+  constexpr std::string_view kKind = "instances/";
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  std::string_view rest = key.substr(prefix.size());
+  if (rest.substr(0, kKind.size()) != kKind) return std::nullopt;
+  rest.remove_prefix(kKind.size());
+  int64_t lease = 0;
+  auto [end, ec] =
+      std::from_chars(rest.data(), rest.data() + rest.size(), lease);
+  if (ec != std::errc() || end != rest.data() + rest.size() || lease <= 0) {
+    return std::nullopt;
+  }
+  return lease;
 }
 
 std::string SpecJson(const Task& task) {

@@ -4,9 +4,11 @@
 //   <prefix>tasks/<id>   the producer's spec: a POST /v1/tasks body
 //   <prefix>claims/<id>  the claiming instance's name, on its lease
 //   <prefix>status/<id>  the task record (TaskToRecord)
+//   <prefix>instances/<lease>  a live instance: its name, on that lease
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_LAYOUT_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_LAYOUT_H_
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +36,13 @@ struct ParsedKey {
 };
 std::optional<ParsedKey> ParseTaskKey(std::string_view prefix,
                                       std::string_view key);
+
+// instances/<lease>: the lease id in decimal names the instance, because it
+// is unique while the instance lives and the key dies with it.
+std::string InstanceKey(std::string_view prefix, int64_t lease);
+// The lease of an instances/ key; nullopt for any other key.
+std::optional<int64_t> ParseInstanceKey(std::string_view prefix,
+                                        std::string_view key);
 
 // tasks/<id> as a producer writes it: the POST /v1/tasks body.
 std::string SpecJson(const Task& task);

@@ -37,6 +37,18 @@ TEST(EtcdLayoutTest, ParseTaskKeyRejectsOtherKeys) {
   }
 }
 
+TEST(EtcdLayoutTest, InstanceKeysNameTheLease) {
+  EXPECT_EQ(InstanceKey("/p/", 7587862), "/p/instances/7587862");
+  EXPECT_EQ(ParseInstanceKey("/p/", "/p/instances/7587862"), 7587862);
+  EXPECT_FALSE(ParseInstanceKey("/p/", "/p/instances/"));
+  EXPECT_FALSE(ParseInstanceKey("/p/", "/p/instances/12x"));
+  EXPECT_FALSE(ParseInstanceKey("/p/", "/p/instances/-3"));
+  EXPECT_FALSE(ParseInstanceKey("/p/", "/q/instances/5"));
+  EXPECT_FALSE(ParseInstanceKey("/p/", "/p/tasks/instances/5"));
+  // Not a task key either, so the task view never mistakes it for one.
+  EXPECT_FALSE(ParseTaskKey("/p/", "/p/instances/5"));
+}
+
 TEST(EtcdLayoutTest, SpecJsonReadsBackAsTheSameSpec) {
   Task t;
   t.id = "t1";

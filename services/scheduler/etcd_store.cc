@@ -1,9 +1,12 @@
 #include "services/scheduler/etcd_store.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "services/scheduler/etcd_codec.h"
+#include "services/scheduler/etcd_layout.h"
 #include "services/scheduler/etcd_task_txns.h"
+#include "services/scheduler/etcd_txn.h"
 #include "services/scheduler/etcd_watch.h"
 
 namespace staticship::scheduler {
@@ -11,6 +14,7 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
+using std::chrono::steady_clock;
 
 constexpr milliseconds kClaimIdleWait{20};
 // After a claim that ended undecided, before the next one.
@@ -55,7 +59,14 @@ EtcdStore::EtcdStore(EtcdStoreOptions options)
       view_({.prefix = options_.prefix,
              .zone_known = options_.zone_known,
              .our_lease = [this] { return session_.lease(); },
-             .on_candidate = [this] { claim_cv_.notify_one(); }}),
+             .on_candidate = [this] { claim_cv_.notify_one(); },
+             .now_ms =
+                 [] {
+                   return std::chrono::duration_cast<milliseconds>(
+                              steady_clock::now().time_since_epoch())
+                       .count();
+                 },
+             .steal_after_ms = options_.steal_after.count()}),
       claimer_(
           {.prefix = options_.prefix,
            .instance = options_.instance,
@@ -122,6 +133,30 @@ std::vector<TaskStore::Counter> EtcdStore::Counters() const {
        "Watches that broke and were opened again",
        {},
        c.watch_reconnects},
+      {"scheduler_etcd_txns_total",
+       "Requests to etcd that may write, by what for (a batch is one)",
+       {{"kind", "claim"}},
+       c.claim_txns},
+      {"scheduler_etcd_txns_total",
+       "Requests to etcd that may write, by what for (a batch is one)",
+       {{"kind", "status"}},
+       c.write_txns},
+      {"scheduler_etcd_txns_total",
+       "Requests to etcd that may write, by what for (a batch is one)",
+       {{"kind", "instance"}},
+       c.instance_puts},
+      {"scheduler_etcd_ops_total",
+       "Puts and deletes etcd applied for this instance, by what for",
+       {{"kind", "claim"}},
+       c.claim_ops},
+      {"scheduler_etcd_ops_total",
+       "Puts and deletes etcd applied for this instance, by what for",
+       {{"kind", "status"}},
+       c.write_ops},
+      {"scheduler_etcd_ops_total",
+       "Puts and deletes etcd applied for this instance, by what for",
+       {{"kind", "instance"}},
+       c.instance_ops},
   };
 }
 
@@ -159,6 +194,29 @@ void EtcdStore::SessionLoop() {
   while (!Stopping()) {
     if (!SleepUnlessStopping(session_.Step())) return;
   }
+}
+
+bool EtcdStore::RegisterInstanceLocked(std::unique_lock<std::mutex>& lock,
+                                       int64_t lease) {
+  if (lease == registered_lease_) return true;
+  if (registering_) return false;
+  registering_ = true;
+  lock.unlock();
+  // Until this lands the others hash as if we did not exist, and leave our
+  // share to us only after the steal delay: slower, never wrong. Not on the
+  // session thread: a slow put must not hold up the keep-alives.
+  auto put = client_.Put(InstanceKey(options_.prefix, lease), options_.instance,
+                         lease);
+  lock.lock();
+  registering_ = false;
+  ++tallies_.instance_puts;
+  if (put.ok()) {
+    ++tallies_.instance_ops;
+    registered_lease_ = lease;
+    return true;
+  }
+  Log("etcd: registering this instance failed: " + put.message());
+  return false;
 }
 
 // ------------------------------------------------------------------ watch
@@ -254,35 +312,60 @@ void EtcdStore::ClaimLoop(Backoff::Rng rng) {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return;
     const int64_t lease = session_.lease();
-    if (lease == 0 || !view_.has_candidates() ||
-        backlog + view_.claims_in_flight() >= options_.claim_window) {
+    if (lease != 0 && !RegisterInstanceLocked(lock, lease)) {
+      // Claims wait for the registration, or our share would be claimed by
+      // the others as well once overdue while we claim it too.
       claim_cv_.wait_for(lock, kClaimIdleWait);
       continue;
     }
-    std::optional<EtcdView::Claim> claim = view_.BeginClaim(rng());
+    if (stopping_) return;
+    const size_t busy = backlog + view_.claims_in_flight();
+    std::vector<EtcdView::Claim> claims;
+    if (lease != 0 && view_.has_candidates() && busy < options_.claim_window) {
+      claims = view_.BeginClaims(
+          std::min(options_.claim_window - busy, EtcdClaimer::kMaxBatch));
+    }
+    if (claims.empty()) {
+      // Also while the only candidates are another instance's, not overdue.
+      claim_cv_.wait_for(lock, kClaimIdleWait);
+      continue;
+    }
     lock.unlock();
 
-    ClaimAttempt attempt = claimer_.Claim(claim->id, claim->seen, lease, rng);
+    ClaimBatchResult result = claimer_.ClaimBatch(claims, lease, rng);
 
+    std::vector<Task> won;
+    std::string undecided;
     lock.lock();
-    if (attempt.outcome == Outcome::kWon) {
-      ++tallies_.claims_won;
-    } else if (attempt.outcome == Outcome::kLost) {
-      ++tallies_.claims_lost;
-      // What beat us, so that the task is not tried again at once.
-      view_.Learn(TaskKey::kClaim, claim->id, attempt.claim, attempt.revision);
-      view_.Learn(TaskKey::kStatus, claim->id, attempt.status,
-                  attempt.revision);
+    tallies_.claim_txns += result.txns;
+    tallies_.claim_ops += result.writes;
+    for (size_t i = 0; i < claims.size(); ++i) {
+      const std::string& id = claims[i].id;
+      ClaimAttempt& attempt = result.attempts[i];
+      if (attempt.outcome == Outcome::kWon) {
+        ++tallies_.claims_won;
+        if (!IsFinal(attempt.adopted.state)) won.push_back(attempt.adopted);
+      } else if (attempt.outcome == Outcome::kLost) {
+        ++tallies_.claims_lost;
+        // What beat us, so that the task is not tried again at once.
+        view_.Learn(TaskKey::kClaim, id, attempt.claim, attempt.revision);
+        view_.Learn(TaskKey::kStatus, id, attempt.status, attempt.revision);
+      } else {
+        undecided = attempt.error;
+      }
+      view_.EndClaim(id, attempt.outcome == Outcome::kWon &&
+                             !IsFinal(attempt.adopted.state));
     }
-    view_.EndClaim(claim->id, attempt.outcome == Outcome::kWon &&
-                                  !IsFinal(attempt.adopted.state));
     lock.unlock();
-    if (attempt.outcome == Outcome::kWon && hooks_.adopt &&
-        !hooks_.adopt(attempt.adopted)) {
-      Log("claimed " + claim->id + " but the core already has it");
+    // In claim order: the core keeps FIFO by the order of adoption.
+    for (Task& task : won) {
+      if (hooks_.adopt && !hooks_.adopt(task)) {
+        Log("claimed " + task.id + " but the core already has it");
+      }
     }
-    if (attempt.outcome == Outcome::kUndecided) {
-      Log("claim of " + claim->id + " undecided: " + attempt.error);
+    if (!undecided.empty()) {
+      Log("claims of " + std::to_string(claims.size()) +
+          " tasks undecided: " + undecided);
       if (!SleepUnlessStopping(kClaimErrorPause)) return;
     }
   }
@@ -297,113 +380,162 @@ void EtcdStore::Persist(const Task& task, Done done) {
     if (done) done(MakeError("etcd store is closed"));
     return;
   }
+  // A dispatch that ends within kRunningHold replaces its `running` write
+  // with its outcome: one status write per task instead of two.
+  SteadyTime due = steady_clock::now();
+  if (task.state == TaskState::kRunning) due += kRunningHold;
   // Only the newest state of a task matters; a write queued behind one in
-  // flight absorbs later ones (fewer etcd round trips, never out of order).
+  // flight absorbs later ones (fewer etcd writes, never out of order).
   auto it = pending_writes_.find(task.id);
   if (it != pending_writes_.end()) {
     if (task.version >= it->second.task.version) it->second.task = task;
     it->second.dones.push_back(std::move(done));
+    it->second.due = std::min(it->second.due, due);
+    write_cv_.notify_one();
     return;
   }
   PendingWrite& write = pending_writes_[task.id];
   write.task = task;
   write.dones.push_back(std::move(done));
+  write.due = due;
   if (writing_.count(task.id) == 0) {
     write_order_.push_back(task.id);
     write_cv_.notify_one();
   }
 }
 
+std::vector<std::pair<std::string, EtcdStore::PendingWrite>>
+EtcdStore::TakeWriteBatchLocked(SteadyTime now,
+                                std::optional<SteadyTime>* next_due) {
+  std::vector<std::pair<std::string, PendingWrite>> batch;
+  std::deque<std::string> rest;
+  std::optional<bool> creates;  // the batch's kind, set by its first write
+  for (std::string& id : write_order_) {
+    auto it = pending_writes_.find(id);
+    if (it == pending_writes_.end()) continue;
+    const PendingWrite& write = it->second;
+    // Closing writes everything at once: Close waits for the drain.
+    bool due = closed_ || write.due <= now;
+    if (!due && (!*next_due || write.due < **next_due)) *next_due = write.due;
+    // Creates answer POST within create_retry_limit and updates retry for
+    // write_retry_limit, so the two kinds go in batches of their own.
+    bool create = IsCreate(write.task);
+    if (!due || batch.size() == EtcdClaimer::kMaxBatch ||
+        (creates && *creates != create)) {
+      rest.push_back(std::move(id));
+      continue;
+    }
+    creates = create;
+    auto node = pending_writes_.extract(it);
+    writing_.insert(id);
+    batch.emplace_back(std::move(id), std::move(node.mapped()));
+  }
+  write_order_.swap(rest);
+  return batch;
+}
+
 void EtcdStore::WriteLoop(Backoff::Rng rng) {
+  std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    std::unique_lock<std::mutex> lock(mu_);
-    write_cv_.wait(lock, [this] {
-      return stopping_ || !write_order_.empty() || !reads_.empty();
-    });
     if (!reads_.empty() && !stopping_) {
       PendingRead read = std::move(reads_.front());
       reads_.pop_front();
       lock.unlock();
       read.done(ReadTask(read.id));
+      lock.lock();
       continue;
     }
-    if (write_order_.empty()) return;  // stopping and drained
-    std::string id = std::move(write_order_.front());
-    write_order_.pop_front();
-    auto node = pending_writes_.extract(id);
-    if (node.empty()) continue;
-    writing_.insert(id);
+    std::optional<SteadyTime> next_due;
+    auto batch = TakeWriteBatchLocked(steady_clock::now(), &next_due);
+    if (batch.empty()) {
+      if (stopping_ && write_order_.empty()) return;  // stopping and drained
+      if (next_due) {
+        write_cv_.wait_until(lock, *next_due);
+      } else {
+        write_cv_.wait(lock);
+      }
+      continue;
+    }
     ++writes_in_flight_;
     lock.unlock();
 
-    Status s = WriteTask(node.mapped().task, rng);
+    std::vector<Task> tasks;
+    tasks.reserve(batch.size());
+    for (const auto& [id, write] : batch) tasks.push_back(write.task);
+    std::vector<Status> results = WriteBatch(tasks, rng);
 
     lock.lock();
-    writing_.erase(id);
-    --writes_in_flight_;
-    if (pending_writes_.count(id) != 0) {
-      write_order_.push_back(id);
-      write_cv_.notify_one();
+    for (const auto& [id, write] : batch) {
+      writing_.erase(id);
+      if (pending_writes_.count(id) != 0) {
+        write_order_.push_back(id);
+        write_cv_.notify_one();
+      }
     }
+    --writes_in_flight_;
     stop_cv_.notify_all();  // Close() waits for the drain
     lock.unlock();
-    for (auto& done : node.mapped().dones) {
-      if (done) done(s);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      for (auto& done : batch[i].second.dones) {
+        if (done) done(results[i]);
+      }
     }
+    lock.lock();
   }
 }
 
-Status EtcdStore::WriteTask(const Task& task, const Backoff::Rng& rng) {
+std::vector<Status> EtcdStore::WriteBatch(const std::vector<Task>& tasks,
+                                          const Backoff::Rng& rng) {
+  const bool creates = IsCreate(tasks.front());
   const Backoff backoff([&rng] { return rng(); }, kWriteRetryMaxMs);
-  RetryDeadline retry(backoff, kWriteRetryBaseMs,
-                      IsCreate(task) ? options_.create_retry_limit
-                                     : options_.write_retry_limit);
+  RetryDeadline retry(
+      backoff, kWriteRetryBaseMs,
+      creates ? options_.create_retry_limit : options_.write_retry_limit);
   for (;;) {
     int64_t lease = session_.lease();
-    Status s = lease == 0 ? Status(MakeError(ErrorCode::kUnavailable,
-                                             "[unavailable] no etcd lease"))
-                          : WriteOnce(task, lease);
+    Result<std::vector<Status>> results =
+        lease == 0
+            ? Result<std::vector<Status>>(MakeError(
+                  ErrorCode::kUnavailable, "[unavailable] no etcd lease"))
+            : WriteBatchOnce(tasks, lease);
+    if (results.ok()) return std::move(results).value();
     std::optional<milliseconds> delay;
-    if (!s.ok() && etcd::IsTransient(s.error()) && !Stopping()) {
+    if (etcd::IsTransient(results.error()) && !Stopping()) {
       delay = retry.Next();
     }
     if (!delay) {
-      if (!s.ok() && IsCreate(task)) {
+      if (creates) {
         std::lock_guard<std::mutex> lock(mu_);
-        view_.Disown(task.id);
+        for (const Task& task : tasks) view_.Disown(task.id);
       }
-      return s;
+      return std::vector<Status>(tasks.size(), Status(results.error()));
     }
     // Not cut short by Close: it waits for the writes to drain first.
     std::this_thread::sleep_for(*delay);
   }
 }
 
-Status EtcdStore::WriteOnce(const Task& task, int64_t lease) {
-  const TaskKeys keys = KeysOf(options_.prefix, task.id);
-  if (IsCreate(task)) {
-    {
-      // Before the txn: the watch may show our claim before we return.
-      std::lock_guard<std::mutex> lock(mu_);
-      view_.Own(task.id);
-    }
-    auto reply = Txn(CreateTxn(keys, task, options_.instance, lease));
-    if (!reply.ok()) return reply.error();
-    Status created = ReadCreateReply(*reply, task, lease);
-    if (!created.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      view_.Disown(task.id);
-    }
-    return created;
-  }
-  auto reply = Txn(UpdateTxn(keys, task, lease));
-  if (!reply.ok()) return reply.error();
-  Status written = ReadUpdateReply(*reply, task);
-  if (written.ok() && IsFinal(task.state)) {
+Result<std::vector<Status>> EtcdStore::WriteBatchOnce(
+    const std::vector<Task>& tasks, int64_t lease) {
+  const bool creates = IsCreate(tasks.front());
+  if (creates) {
+    // Before the txn: the watch may show our claim before we return.
     std::lock_guard<std::mutex> lock(mu_);
-    view_.Finished(task.id);
+    for (const Task& task : tasks) view_.Own(task.id);
   }
-  return written;
+  json txn = WriteBatchTxn(options_.prefix, tasks, options_.instance, lease);
+  auto reply = Txn(txn);
+  std::lock_guard<std::mutex> lock(mu_);
+  ++tallies_.write_txns;
+  if (!reply.ok()) return reply.error();
+  tallies_.write_ops += etcd::AppliedWrites(txn, *reply);
+  std::vector<Status> results = ReadWriteBatchReply(*reply, tasks, lease);
+  if (creates) {
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      if (!results[i].ok()) view_.Disown(tasks[i].id);
+    }
+  }
+  return results;
 }
 
 // ------------------------------------------------------------------- reads
@@ -432,6 +564,7 @@ void EtcdStore::Close() {
     std::unique_lock<std::mutex> lock(mu_);
     if (closed_) return;
     closed_ = true;
+    write_cv_.notify_all();  // held writes are due now
     stop_cv_.wait_for(lock, options_.request_timeout * 2, [this] {
       return write_order_.empty() && writes_in_flight_ == 0;
     });

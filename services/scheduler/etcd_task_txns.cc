@@ -61,6 +61,37 @@ Status ReadUpdateReply(const json& reply, const Task& task) {
       "claim on '" + task.id + "' is not ours any more; status not written");
 }
 
+json WriteBatchTxn(std::string_view prefix, const std::vector<Task>& tasks,
+                   const std::string& instance, int64_t lease) {
+  std::vector<json> txns;
+  txns.reserve(tasks.size());
+  for (const Task& task : tasks) {
+    TaskKeys keys = KeysOf(prefix, task.id);
+    txns.push_back(IsCreate(task) ? CreateTxn(keys, task, instance, lease)
+                                  : UpdateTxn(keys, task, lease));
+  }
+  return etcd::BatchTxn(txns);
+}
+
+std::vector<Status> ReadWriteBatchReply(const json& reply,
+                                        const std::vector<Task>& tasks,
+                                        int64_t lease) {
+  std::vector<Status> results;
+  results.reserve(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    std::optional<json> answer = etcd::NestedReply(reply, i);
+    if (!answer) {
+      results.push_back(
+          MakeError("etcd's answer holds no result for '" + tasks[i].id + "'"));
+    } else if (IsCreate(tasks[i])) {
+      results.push_back(ReadCreateReply(*answer, tasks[i], lease));
+    } else {
+      results.push_back(ReadUpdateReply(*answer, tasks[i]));
+    }
+  }
+  return results;
+}
+
 json ReadTxn(const TaskKeys& keys) {
   return {
       {"compare", json::array()},

@@ -11,6 +11,10 @@
 // A txn whose answer got lost may have been applied. Each answer is read so
 // that repeating the txn is safe: the repeat fails, and its failure branch
 // shows our own earlier write.
+//
+// Creates and updates of several tasks go to etcd as one batch (group
+// commit: one raft proposal and fsync for all); each task still succeeds or
+// fails on its own compares.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_TASK_TXNS_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_TASK_TXNS_H_
 
@@ -18,6 +22,8 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/base/result.h"
 #include "services/scheduler/etcd_layout.h"
@@ -41,6 +47,17 @@ nlohmann::json UpdateTxn(const TaskKeys& keys, const Task& task, int64_t lease);
 // Ok when status/<id> holds this version or a newer one; an error when the
 // claim is not ours any more.
 Status ReadUpdateReply(const nlohmann::json& reply, const Task& task);
+
+// Each task's create (IsCreate) or update txn, nested in one batch txn.
+// The tasks must have different ids.
+nlohmann::json WriteBatchTxn(std::string_view prefix,
+                             const std::vector<Task>& tasks,
+                             const std::string& instance, int64_t lease);
+// Each task's result, in order, as ReadCreateReply or ReadUpdateReply
+// reads its nested answer; an error for a task the answer does not cover.
+std::vector<Status> ReadWriteBatchReply(const nlohmann::json& reply,
+                                        const std::vector<Task>& tasks,
+                                        int64_t lease);
 
 nlohmann::json ReadTxn(const TaskKeys& keys);
 // What GET shows of the task (ShownTask); nullopt when neither key exists.

@@ -9,6 +9,7 @@ namespace staticship::scheduler {
 namespace {
 
 using nlohmann::json;
+using testing::BatchReply;
 using testing::RangeResponse;
 using testing::TxnReply;
 
@@ -124,6 +125,50 @@ TEST(EtcdTaskTxnsTest, AnUpdateIsDoneWhenTheStoredVersionIsAsNew) {
   EXPECT_EQ(s.code(), ErrorCode::kAborted);
   EXPECT_FALSE(
       ReadUpdateReply(TxnReply(false, 9, {RangeResponse({})}), t).ok());
+}
+
+TEST(EtcdTaskTxnsTest, ABatchNestsEachTasksCreateOrUpdate) {
+  Task created = NewTask();
+  Task finished = Running(4);
+  finished.id = "b";
+  finished.state = TaskState::kSucceeded;
+  json batch = WriteBatchTxn("/p/", {created, finished}, "me", 77);
+  EXPECT_EQ(batch["compare"], json::array());
+  ASSERT_EQ(batch["success"].size(), 2u);
+  EXPECT_EQ(batch["success"][0]["request_txn"],
+            CreateTxn(KeysOf("/p/", created.id), created, "me", 77));
+  EXPECT_EQ(batch["success"][1]["request_txn"],
+            UpdateTxn(KeysOf("/p/", "b"), finished, 77));
+  // The final status and the claim's release travel in the same nested txn.
+  EXPECT_EQ(batch["success"][1]["request_txn"]["success"].size(), 2u);
+}
+
+TEST(EtcdTaskTxnsTest, ABatchAnswerIsReadPerTask) {
+  Task created = NewTask();
+  Task lost = Running(5);
+  lost.id = "b";
+  Task stale = Running(6);
+  stale.id = "c";
+  Task newer = stale;
+  newer.version = 7;
+  etcd::KeyValue stored{"/p/status/c", TaskToRecord(newer), 3, 9, 0};
+  std::vector<Status> results = ReadWriteBatchReply(
+      BatchReply(12,
+                 {TxnReply(true, 0), TxnReply(false, 0, {RangeResponse({})}),
+                  TxnReply(false, 0, {RangeResponse(stored)})}),
+      {created, lost, stale}, 77);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].code(), ErrorCode::kAborted);
+  // An earlier attempt already stored a version as new: done.
+  EXPECT_TRUE(results[2].ok());
+  // An answer that covers fewer tasks than asked fails the rest.
+  results = ReadWriteBatchReply(BatchReply(12, {TxnReply(true, 0)}),
+                                {created, lost}, 77);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_FALSE(results[1].ok());
 }
 
 TEST(EtcdTaskTxnsTest, ReadTakesBothKeysAtOneRevision) {

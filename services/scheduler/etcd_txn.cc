@@ -56,4 +56,41 @@ std::optional<KeyValue> RangeResult(const json& reply, size_t index) {
   return kvs->front();
 }
 
+json BatchTxn(const std::vector<json>& txns) {
+  json success = json::array();
+  for (const json& txn : txns) success.push_back({{"request_txn", txn}});
+  return {{"compare", json::array()}, {"success", success}};
+}
+
+std::optional<json> NestedReply(const json& reply, size_t index) {
+  auto responses = reply.find("responses");
+  if (responses == reply.end() || !responses->is_array() ||
+      responses->size() <= index) {
+    return std::nullopt;
+  }
+  auto nested = (*responses)[index].find("response_txn");
+  if (nested == (*responses)[index].end() || !nested->is_object()) {
+    return std::nullopt;
+  }
+  json answer = *nested;
+  answer["header"] = reply.value("header", json::object());
+  return answer;
+}
+
+size_t AppliedWrites(const json& batch, const json& reply) {
+  size_t writes = 0;
+  const json& txns = batch.value("success", json::array());
+  for (size_t i = 0; i < txns.size(); ++i) {
+    std::optional<json> answer = NestedReply(reply, i);
+    if (!answer || !Succeeded(*answer)) continue;
+    const json& nested = txns[i].value("request_txn", json::object());
+    for (const json& op : nested.value("success", json::array())) {
+      if (op.contains("request_put") || op.contains("request_delete_range")) {
+        ++writes;
+      }
+    }
+  }
+  return writes;
+}
+
 }  // namespace staticship::scheduler::etcd

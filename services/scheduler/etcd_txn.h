@@ -6,6 +6,10 @@
 //               {"success", {OpPut(claim, "me", lease)}},
 //               {"failure", {OpRange(claim)}}};
 //   auto holder = RangeResult(reply, 0);  // who beat us, when it failed
+//
+// Several tasks' txns go to etcd as one (BatchTxn): one raft proposal, one
+// fsync and one revision for all of them, each still deciding by its own
+// compares (etcd 3.3+ nests txns in `success`).
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_TXN_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_TXN_H_
 
@@ -15,6 +19,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "services/scheduler/etcd_codec.h"
@@ -44,6 +49,19 @@ bool Succeeded(const nlohmann::json& reply);
 int64_t ReplyRevision(const nlohmann::json& reply);
 // The key of the index-th range op of the branch that ran, if it exists.
 std::optional<KeyValue> RangeResult(const nlohmann::json& reply, size_t index);
+
+// One txn without compares whose success runs each of `txns` as a nested
+// txn, in order. etcd refuses a batch that writes one key twice, so `txns`
+// must touch different keys.
+nlohmann::json BatchTxn(const std::vector<nlohmann::json>& txns);
+// The answer of the index-th nested txn, shaped like a txn answer of its own
+// (succeeded, responses) and carrying the batch's header (nested answers
+// have none). nullopt when the answer does not hold it.
+std::optional<nlohmann::json> NestedReply(const nlohmann::json& reply,
+                                          size_t index);
+// Puts and deletes etcd applied for a batch: those in the success branch
+// of each nested txn that succeeded.
+size_t AppliedWrites(const nlohmann::json& batch, const nlohmann::json& reply);
 
 }  // namespace staticship::scheduler::etcd
 

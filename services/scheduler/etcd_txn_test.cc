@@ -8,6 +8,7 @@ namespace staticship::scheduler::etcd {
 namespace {
 
 using nlohmann::json;
+using testing::BatchReply;
 using testing::RangeResponse;
 using testing::TxnReply;
 
@@ -63,6 +64,58 @@ TEST(EtcdTxnTest, RangeResultPicksTheIndexedResponse) {
   // A put's response in that place is no range.
   EXPECT_FALSE(RangeResult(
       TxnReply(true, 3, {json{{"response_put", json::object()}}}), 0));
+}
+
+TEST(EtcdTxnTest, BatchNestsEachTxnInOrderWithoutCompares) {
+  json a = {{"compare", {CompareCreate("/a", 0)}},
+            {"success", {OpPut("/a", "x")}}};
+  json b = {{"compare", {CompareCreate("/b", 0)}},
+            {"success", {OpPut("/b", "y"), OpDelete("/c")}}};
+  json batch = BatchTxn({a, b});
+  EXPECT_EQ(batch["compare"], json::array());
+  ASSERT_EQ(batch["success"].size(), 2u);
+  EXPECT_EQ(batch["success"][0], json({{"request_txn", a}}));
+  EXPECT_EQ(batch["success"][1], json({{"request_txn", b}}));
+  EXPECT_FALSE(batch.contains("failure"));
+}
+
+TEST(EtcdTxnTest, NestedRepliesReadLikeTxnRepliesAtTheBatchRevision) {
+  KeyValue claim{"/p/claims/b", "other", 10, 11, 99};
+  json reply = BatchReply(
+      40, {TxnReply(true, 0), TxnReply(false, 0, {RangeResponse(claim)})});
+  auto first = NestedReply(reply, 0);
+  auto second = NestedReply(reply, 1);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(Succeeded(*first));
+  EXPECT_FALSE(Succeeded(*second));
+  EXPECT_EQ(ReplyRevision(*first), 40);
+  EXPECT_EQ(ReplyRevision(*second), 40);
+  ASSERT_TRUE(RangeResult(*second, 0));
+  EXPECT_EQ(RangeResult(*second, 0)->value, "other");
+  EXPECT_FALSE(NestedReply(reply, 2));
+  // A plain answer in the place of a nested one is no nested answer.
+  EXPECT_FALSE(NestedReply(TxnReply(true, 3, {RangeResponse({})}), 0));
+  EXPECT_FALSE(NestedReply(json::object(), 0));
+}
+
+TEST(EtcdTxnTest, AppliedWritesCountOnlyTheBranchesThatRan) {
+  json a = {{"compare", {CompareCreate("/a", 0)}},
+            {"success", {OpPut("/a", "x")}},
+            {"failure", {OpRange("/a")}}};
+  json b = {{"compare", {CompareCreate("/b", 0)}},
+            {"success", {OpPut("/b", "y"), OpDelete("/c")}},
+            {"failure", {OpRange("/b")}}};
+  json batch = BatchTxn({a, b});
+  EXPECT_EQ(AppliedWrites(
+                batch, BatchReply(9, {TxnReply(true, 0), TxnReply(true, 0)})),
+            3u);
+  EXPECT_EQ(AppliedWrites(
+                batch, BatchReply(9, {TxnReply(false, 0), TxnReply(true, 0)})),
+            2u);
+  EXPECT_EQ(AppliedWrites(
+                batch, BatchReply(9, {TxnReply(true, 0), TxnReply(false, 0)})),
+            1u);
+  EXPECT_EQ(AppliedWrites(batch, json::object()), 0u);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <iterator>
 #include <utility>
 
+#include "services/scheduler/rendezvous_hash.h"
+
 namespace staticship::scheduler {
 
 EtcdView::EtcdView(Options options) : options_(std::move(options)) {}
@@ -12,6 +14,7 @@ void EtcdView::Replace(const std::vector<etcd::KeyValue>& kvs,
                        int64_t revision) {
   tasks_.clear();
   candidates_.clear();
+  instances_.clear();
   for (const etcd::KeyValue& kv : kvs) Apply(kv, false, revision);
   // The list is the whole truth as of `revision`, absent keys included.
   for (auto& [id, slot] : tasks_) {
@@ -48,6 +51,17 @@ void EtcdView::Learn(TaskKey kind, const std::string& id,
 }
 
 void EtcdView::Apply(const etcd::KeyValue& kv, bool deleted, int64_t at) {
+  if (std::optional<int64_t> instance =
+          ParseInstanceKey(options_.prefix, kv.key)) {
+    // A lease's key is put once and deleted once (with the lease), so the
+    // order of answers cannot matter here as it does for task keys.
+    if (deleted) {
+      instances_.erase(*instance);
+    } else {
+      instances_.insert(*instance);
+    }
+    return;
+  }
   std::optional<ParsedKey> key = ParseTaskKey(options_.prefix, kv.key);
   if (!key) return;
   KeyState state;
@@ -123,25 +137,65 @@ void EtcdView::Reconsider(const std::string& id) {
   if (key && !slot.candidate) {
     candidates_.insert(*key);
     slot.candidate = std::move(key);
+    slot.candidate_since_ms = NowMs();
     if (options_.on_candidate) options_.on_candidate();
   }
 }
 
-std::optional<EtcdView::Claim> EtcdView::BeginClaim(uint64_t random) {
-  if (candidates_.empty()) return std::nullopt;
-  auto pick = candidates_.begin();
-  const int top_priority = std::get<0>(*pick);
-  size_t window = 0;
-  for (auto it = pick; it != candidates_.end() && window < kClaimSpread &&
-                       std::get<0>(*it) == top_priority;
-       ++it) {
-    ++window;
+int64_t EtcdView::NowMs() const {
+  return options_.now_ms ? options_.now_ms() : 0;
+}
+
+std::vector<EtcdView::Claim> EtcdView::BeginClaims(size_t max) {
+  std::vector<Claim> claims;
+  const int64_t lease = options_.our_lease ? options_.our_lease() : 0;
+  if (max == 0 || lease == 0) return claims;
+  const int64_t overdue_since = NowMs() - options_.steal_after_ms;
+  // Ours counts before its key shows up in the watch.
+  std::set<int64_t> live = instances_;
+  live.insert(lease);
+  std::vector<std::string> chosen;
+  // The other instances' candidates in claim order, with their owners; the
+  // owners that have one waiting past steal_after_ms, and past
+  // kStuckAfter x steal_after_ms.
+  std::vector<std::pair<const std::string*, int64_t>> theirs;
+  std::set<int64_t> behind;
+  std::set<int64_t> stuck;
+  const int64_t stuck_since = NowMs() - kStuckAfter * options_.steal_after_ms;
+  for (const CandidateKey& key : candidates_) {
+    if (chosen.size() == max) break;
+    const std::string& id = std::get<2>(key);
+    const Slot& slot = tasks_.at(id);
+    bool orphan = slot.view.claim.present && slot.view.claim.lease == lease;
+    int64_t owner =
+        orphan || live.size() == 1 ? lease : RendezvousOwner(live, id);
+    if (owner == lease) {
+      chosen.push_back(id);
+      continue;
+    }
+    theirs.emplace_back(&id, owner);
+    if (slot.candidate_since_ms <= overdue_since) behind.insert(owner);
+    if (slot.candidate_since_ms <= stuck_since) stuck.insert(owner);
   }
-  std::advance(pick, static_cast<std::ptrdiff_t>(random % window));
-  Claim claim{std::get<2>(*pick), tasks_.at(std::get<2>(*pick)).view};
-  claiming_.insert(claim.id);
-  Reconsider(claim.id);
-  return claim;
+  // An owner that is behind is helped past the kHelpSkip candidates it is
+  // likely claiming now (we do not see its claims until the watch does), so
+  // that the two do not race for the same tasks; one that is stuck from its
+  // first candidate on.
+  std::unordered_map<int64_t, size_t> passed;
+  for (const auto& [id, owner] : theirs) {
+    if (chosen.size() == max) break;
+    if (behind.count(owner) == 0) continue;
+    if (stuck.count(owner) == 0 && passed[owner]++ < kHelpSkip) continue;
+    chosen.push_back(*id);
+  }
+  // Marked only now: Reconsider takes them out of candidates_, which the
+  // loops above walk.
+  for (std::string& id : chosen) {
+    claims.push_back({id, tasks_.at(id).view});
+    claiming_.insert(id);
+    Reconsider(id);
+  }
+  return claims;
 }
 
 void EtcdView::EndClaim(const std::string& id, bool runs_here) {

@@ -12,6 +12,14 @@
 // nobody holds claims/<id> (or we do, through an attempt whose answer was
 // lost), and this instance neither claims nor runs it. Candidates go in
 // priority order, then in tasks/<id> creation order.
+//
+// The view also tracks the live instances (instances/<lease>, each on its
+// instance's lease) and splits the candidates between them by rendezvous
+// hashing on the lease ids: each instance claims its own share at once, and
+// another live instance's share only once one of its tasks has been a
+// candidate for `steal_after_ms` (that instance may be dead, slow or busy).
+// When an instance dies its key vanishes with its lease and its share moves to
+// the others at once. The split only steers; claims stay transactions.
 #ifndef STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 #define STATICSHIP_SERVICES_SCHEDULER_ETCD_VIEW_H_
 
@@ -62,9 +70,15 @@ class EtcdView {
     std::function<int64_t()> our_lease;
     // A task became a candidate: a claimer may want to wake up.
     std::function<void()> on_candidate;
+    // A steady clock in milliseconds, for how long a task has waited.
+    std::function<int64_t()> now_ms;
+    // How long another live instance's candidate is left to it.
+    int64_t steal_after_ms = 500;
   };
-  // How many of the oldest top-priority candidates a claim chooses from.
-  static constexpr size_t kClaimSpread = 16;
+
+  // Two claim batches: what an instance that is behind may have in flight.
+  static constexpr size_t kHelpSkip = 128;
+  static constexpr int64_t kStuckAfter = 10;
 
   explicit EtcdView(Options options);
 
@@ -81,28 +95,32 @@ class EtcdView {
              const std::optional<etcd::KeyValue>& kv, int64_t at);
 
   // Claims. Instances see the same candidates in the same order; if every
-  // claimer took the first, all would race for one task and all but one
-  // txn would be wasted. So a claim takes the candidate at `random` modulo
-  // the first kClaimSpread of the top priority: priorities stay strict, and
-  // FIFO within one is kept to within that window.
+  // instance took the first, all would race for one task and all but one
+  // txn would be wasted. So a claim batch takes up to `max` of our own
+  // share in claim order, then fills up, in claim order, with the shares of
+  // instances that are behind (a task of theirs overdue), past the first
+  // kHelpSkip of each, which that instance is likely claiming right now.
+  // An instance whose tasks wait kStuckAfter times as long gets no skip:
+  // it may be alive (its lease kept) but not claiming at all.
   struct Claim {
     std::string id;
     TaskView seen;
   };
-  std::optional<Claim> BeginClaim(uint64_t random);
+  std::vector<Claim> BeginClaims(size_t max);
   // `runs_here`: the claim was won and the task is not final.
   void EndClaim(const std::string& id, bool runs_here);
   size_t claims_in_flight() const { return claiming_.size(); }
   bool has_candidates() const { return !candidates_.empty(); }
+  // The leases of the live instances, as the watch shows them.
+  const std::set<int64_t>& instances() const { return instances_; }
 
   // Tasks this instance runs (claimed, or created here) stay out of the
-  // candidates until their status is final or they are disowned.
+  // candidates until the watch shows their final status, or they are
+  // disowned. Not from when this instance writes that status: until the
+  // watch shows it, the view still has our claim, and a late event for the
+  // claim would make the task pass for an orphan of ours.
   void Own(const std::string& id);
   void Disown(const std::string& id);
-  // Its final status is written. Not reconsidered: until the watch shows
-  // that status, the view still shows our claim, and the task would pass
-  // for an orphan of ours.
-  void Finished(const std::string& id) { owned_.erase(id); }
 
   // Every task whose tasks/<id> exists, as ShownTask, in creation order.
   std::vector<Task> List() const;
@@ -117,17 +135,20 @@ class EtcdView {
   struct Slot {
     TaskView view;
     std::optional<CandidateKey> candidate;
+    int64_t candidate_since_ms = 0;
   };
 
   void Apply(const etcd::KeyValue& kv, bool deleted, int64_t at);
   void ApplyKey(TaskKey kind, const std::string& id, KeyState state);
   void Reconsider(const std::string& id);
+  int64_t NowMs() const;
 
   const Options options_;
   std::unordered_map<std::string, Slot> tasks_;
   std::set<CandidateKey> candidates_;
   std::unordered_set<std::string> claiming_;
   std::unordered_set<std::string> owned_;
+  std::set<int64_t> instances_;
   int64_t next_revision_ = 0;
 };
 

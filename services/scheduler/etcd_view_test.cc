@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "services/scheduler/rendezvous_hash.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -42,8 +45,11 @@ class EtcdViewTest : public ::testing::Test {
   EtcdView view_{{.prefix = kPrefix,
                   .zone_known = nullptr,
                   .our_lease = [this] { return lease_; },
-                  .on_candidate = [this] { ++wakeups_; }}};
+                  .on_candidate = [this] { ++wakeups_; },
+                  .now_ms = [this] { return now_; },
+                  .steal_after_ms = 500}};
   int64_t lease_ = 77;
+  int64_t now_ = 0;
   int wakeups_ = 0;
 };
 
@@ -180,37 +186,167 @@ TEST_F(EtcdViewTest, KeysOutsideTheLayoutAreIgnored) {
   EXPECT_TRUE(view_.Candidates().empty());
 }
 
-TEST_F(EtcdViewTest, AClaimTakesTheTopPriorityWithinTheSpread) {
+TEST_F(EtcdViewTest, AloneAClaimBatchTakesCandidatesInClaimOrder) {
   std::vector<etcd::KeyValue> kvs = {Kv("tasks/top", Spec(9), 100, 100)};
   for (int i = 0; i < 20; ++i) {
     kvs.push_back(
         Kv("tasks/t" + std::to_string(10 + i), Spec(5), 10 + i, 10 + i));
   }
   view_.Replace(kvs, 200);
-  // The only top-priority task, whatever the random number.
-  auto first = view_.BeginClaim(12345);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->id, "top");
-  EXPECT_EQ(first->seen.spec->priority, 9);
-  EXPECT_EQ(view_.claims_in_flight(), 1u);
-  EXPECT_EQ(view_.Candidates().front(), "t10");  // "top" is being claimed
-  // Then one of the oldest kClaimSpread (16) of priority 5: t10..t25.
-  EXPECT_EQ(view_.BeginClaim(15)->id, "t25");
-  EXPECT_EQ(view_.BeginClaim(16)->id, "t10");  // 16 % 16
-  // t11..t24, t26: t25 is being claimed.
-  EXPECT_EQ(view_.BeginClaim(3)->id, "t14");
-  EXPECT_EQ(view_.claims_in_flight(), 4u);
-  EXPECT_EQ(view_.Candidates().size(), 17u);
+  auto batch = view_.BeginClaims(3);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].id, "top");
+  EXPECT_EQ(batch[0].seen.spec->priority, 9);
+  EXPECT_EQ(batch[1].id, "t10");
+  EXPECT_EQ(batch[2].id, "t11");
+  EXPECT_EQ(view_.claims_in_flight(), 3u);
+  EXPECT_EQ(view_.Candidates().front(), "t12");
+  EXPECT_EQ(view_.BeginClaims(100).size(), 18u);
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  EXPECT_EQ(view_.claims_in_flight(), 21u);
+}
+
+TEST_F(EtcdViewTest, WithoutALeaseNothingIsClaimed) {
+  view_.Replace({Kv("tasks/a", Spec(5), 10, 10)}, 20);
+  lease_ = 0;
+  EXPECT_TRUE(view_.BeginClaims(10).empty());
+  EXPECT_EQ(view_.claims_in_flight(), 0u);
+}
+
+// Two live instances, 77 (us) and 88, and 40 tasks of one priority.
+class EtcdViewSharingTest : public EtcdViewTest {
+ protected:
+  void SetUp() override {
+    std::vector<etcd::KeyValue> kvs = {Kv("instances/77", "me", 5, 5, 77),
+                                       Kv("instances/88", "them", 6, 6, 88)};
+    for (int i = 0; i < 40; ++i) {
+      std::string id = "t" + std::to_string(10 + i);
+      kvs.push_back(Kv("tasks/" + id, Spec(5), 10 + i, 10 + i));
+      (RendezvousOwner({77, 88}, id) == 77 ? ours_ : theirs_).push_back(id);
+    }
+    view_.Replace(kvs, 100);
+    ASSERT_FALSE(ours_.empty());
+    ASSERT_GE(theirs_.size(), 3u);
+  }
+  static std::vector<std::string> IdsOf(
+      const std::vector<EtcdView::Claim>& claims) {
+    std::vector<std::string> ids;
+    for (const auto& c : claims) ids.push_back(c.id);
+    return ids;
+  }
+  Ids ours_, theirs_;  // in creation order
+};
+
+TEST_F(EtcdViewSharingTest, TheWatchShowsTheLiveInstances) {
+  EXPECT_EQ(view_.instances(), (std::set<int64_t>{77, 88}));
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  EXPECT_EQ(view_.instances(), (std::set<int64_t>{77}));
+  // Instance keys are no tasks.
+  EXPECT_EQ(view_.List().size(), 40u);
+}
+
+TEST_F(EtcdViewSharingTest, OurShareAtOnceAStuckInstancesWhenItWaitedLong) {
+  // Theirs became candidates at 0 (the fixture's clock).
+  now_ = 100;
+  EXPECT_EQ(IdsOf(view_.BeginClaims(100)), ours_);
+  // Overdue from 500, but all within the kHelpSkip (128) that 88 may be
+  // claiming right now.
+  now_ = 500;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  // Stuck from 10 x 500: helped from its first task on, in claim order.
+  now_ = 4999;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  now_ = 5000;
+  EXPECT_EQ(IdsOf(view_.BeginClaims(2)), (Ids{theirs_[0], theirs_[1]}));
+}
+
+TEST_F(EtcdViewSharingTest, OurShareFirstThenTheirsFillTheBatch) {
+  now_ = 10000;
+  auto batch = IdsOf(view_.BeginClaims(ours_.size() + 1));
+  ASSERT_EQ(batch.size(), ours_.size() + 1);
+  EXPECT_EQ(Ids(batch.begin(), batch.end() - 1), ours_);
+  EXPECT_EQ(batch.back(), theirs_.front());
+}
+
+TEST_F(EtcdViewSharingTest, AnInstanceBehindIsHelpedPastWhatItClaimsNow) {
+  // 300 more tasks from 1000 on: 88 has well over kHelpSkip of them.
+  now_ = 1000;
+  Ids more_theirs;
+  std::vector<etcd::Event> puts;
+  for (int i = 0; i < 300; ++i) {
+    std::string id = "u" + std::to_string(1000 + i);
+    puts.push_back(Put(Kv("tasks/" + id, Spec(5), 1000 + i, 1000 + i)));
+    if (RendezvousOwner({77, 88}, id) == 88) more_theirs.push_back(id);
+  }
+  view_.ApplyEvents(puts);
+  ASSERT_GT(theirs_.size() + more_theirs.size(), EtcdView::kHelpSkip + 2);
+  Ids all_theirs = theirs_;
+  all_theirs.insert(all_theirs.end(), more_theirs.begin(), more_theirs.end());
+  now_ = 1001;
+  // Ours first (the fixture's and the new ones), then theirs past the
+  // first 128, in claim order.
+  auto batch = IdsOf(view_.BeginClaims(1000));
+  ASSERT_EQ(batch.size(), ours_.size() + (300 - more_theirs.size()) +
+                              all_theirs.size() - EtcdView::kHelpSkip);
+  Ids helped(batch.end() - static_cast<std::ptrdiff_t>(all_theirs.size() -
+                                                       EtcdView::kHelpSkip),
+             batch.end());
+  EXPECT_EQ(helped,
+            Ids(all_theirs.begin() + EtcdView::kHelpSkip, all_theirs.end()));
+}
+
+TEST_F(EtcdViewSharingTest, NoHelpForAnInstanceThatIsNotBehind) {
+  now_ = 100;
+  ASSERT_EQ(IdsOf(view_.BeginClaims(100)), ours_);
+  // Its tasks have waited 400 ms of the 500.
+  now_ = 400;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+}
+
+TEST_F(EtcdViewSharingTest, ADeadInstancesShareIsOursAtOnce) {
+  // Its key goes with its lease; its tasks are ours without waiting.
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  EXPECT_EQ(view_.BeginClaims(100).size(), 40u);
+}
+
+TEST_F(EtcdViewSharingTest, ANewCandidateOfTheirsWaitsFromWhenItAppeared) {
+  view_.ApplyEvents({Delete("instances/88", 101)});
+  now_ = 300;
+  // Every task is ours now; claim them all and lose them to 88's claims.
+  ASSERT_EQ(view_.BeginClaims(100).size(), 40u);
+  for (const std::string& id : theirs_) {
+    view_.Learn(TaskKey::kClaim, id, Kv("claims/" + id, "them", 102, 102, 88),
+                102);
+    view_.EndClaim(id, false);
+  }
+  for (const std::string& id : ours_) view_.EndClaim(id, true);
+  view_.ApplyEvents({Put(Kv("instances/88", "them", 103, 103, 88))});
+  // 88's claims go (say it restarted on the same lease): candidates again
+  // from 700, so 88 counts as stuck from 700 + 10 x 500.
+  now_ = 700;
+  for (const std::string& id : theirs_) {
+    view_.ApplyEvents({Delete("claims/" + id, 104)});
+  }
+  now_ = 5699;
+  EXPECT_TRUE(view_.BeginClaims(100).empty());
+  now_ = 5700;
+  EXPECT_EQ(view_.BeginClaims(100).size(), theirs_.size());
+}
+
+TEST_F(EtcdViewSharingTest, AnOrphanClaimOfOursIsOursWhateverTheHash) {
+  const std::string id = theirs_.front();
+  view_.ApplyEvents({Put(Kv("claims/" + id, "me", 101, 101, lease_))});
+  now_ = 0;
+  auto batch = IdsOf(view_.BeginClaims(100));
+  EXPECT_NE(std::find(batch.begin(), batch.end(), id), batch.end());
 }
 
 TEST_F(EtcdViewTest, EndClaimReturnsALostTaskAndKeepsOneWeRun) {
   view_.Replace(
       {Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11)}, 20);
-  auto a = view_.BeginClaim(0);
-  auto b = view_.BeginClaim(0);
-  ASSERT_TRUE(a && b);
+  ASSERT_EQ(view_.BeginClaims(2).size(), 2u);
   EXPECT_FALSE(view_.has_candidates());
-  EXPECT_FALSE(view_.BeginClaim(0));
+  EXPECT_TRUE(view_.BeginClaims(2).empty());
   // Lost, and the txn showed the winner's claim: not a candidate.
   view_.Learn(TaskKey::kClaim, "a", Kv("claims/a", "x", 21, 21, 5), 21);
   view_.EndClaim("a", /*runs_here=*/false);
@@ -223,7 +359,9 @@ TEST_F(EtcdViewTest, EndClaimReturnsALostTaskAndKeepsOneWeRun) {
   view_.ApplyEvents({Delete("claims/a", 23)});
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
   // An undecided claim of "a" gives it back as it was.
-  ASSERT_EQ(view_.BeginClaim(0)->id, "a");
+  auto again = view_.BeginClaims(1);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].id, "a");
   view_.EndClaim("a", false);
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
 }
@@ -245,7 +383,7 @@ TEST_F(EtcdViewTest, TasksWeRunStayOursUntilTheirStatusIsFinal) {
   EXPECT_EQ(view_.Candidates(), (Ids{"new"}));
 }
 
-TEST_F(EtcdViewTest, DisownOpensATaskFinishedDoesNotYet) {
+TEST_F(EtcdViewTest, DisownOpensATaskOnlyTheFinalStatusEndsOurHold) {
   view_.Replace({Kv("tasks/a", Spec(5), 10, 10), Kv("tasks/b", Spec(5), 11, 11),
                  Kv("claims/b", "me", 12, 12, lease_)},
                 20);
@@ -255,9 +393,9 @@ TEST_F(EtcdViewTest, DisownOpensATaskFinishedDoesNotYet) {
   // A create that failed: the task is someone else's to claim.
   view_.Disown("a");
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
-  // A final status written: until the watch shows it, our claim is still
-  // in the view, and "b" must not pass for an orphan of ours.
-  view_.Finished("b");
+  // Our final status is written, but the watch lags: it shows our claim
+  // only now. "b" must not pass for an orphan of ours.
+  view_.ApplyEvents({Put(Kv("claims/b", "me", 12, 13, lease_))});
   EXPECT_EQ(view_.Candidates(), (Ids{"a"}));
   view_.ApplyEvents({Put(Kv("status/b", Record(TaskState::kSucceeded), 13, 21)),
                      Delete("claims/b", 21)});

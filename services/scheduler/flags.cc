@@ -50,8 +50,9 @@ std::string FlagsUsage() {
          "                 [--retain-finished-seconds N (default 86400)] "
          "[--version]\n"
          "       scheduler --etcd http://HOST:PORT[,...] [--etcd-prefix P]\n"
-         "                 [--etcd-lease-ttl SECONDS] [--zones-from-etcd]\n"
-         "                 [--listen ...] ...\n"
+         "                 [--etcd-lease-ttl SECONDS] [--etcd-steal-after-ms "
+         "MS]\n"
+         "                 [--zones-from-etcd] [--listen ...] ...\n"
          "       game server ejection: [--eject-after-failures N (default 5, "
          "0: never)]\n"
          "                 [--eject-base-ms N (default 10000)] "
@@ -65,13 +66,13 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     if (arg == "-h") arg = "--help";
   }
   Result<staticship::Flags> parsed = staticship::Flags::Parse(
-      spelt,
-      {.values = {"listen", "data-dir", "workers", "zones", "fsync",
-                  "port-file", "http-threads", "compact-after-bytes",
-                  "drain-grace-ms", "retain-finished-seconds", "etcd",
-                  "etcd-prefix", "etcd-lease-ttl", "admin-listen",
-                  "eject-after-failures", "eject-base-ms", "eject-max-ms"},
-       .switches = {"version", "help", "zones-from-etcd"}});
+      spelt, {.values = {"listen", "data-dir", "workers", "zones", "fsync",
+                         "port-file", "http-threads", "compact-after-bytes",
+                         "drain-grace-ms", "retain-finished-seconds", "etcd",
+                         "etcd-prefix", "etcd-lease-ttl", "etcd-steal-after-ms",
+                         "admin-listen", "eject-after-failures",
+                         "eject-base-ms", "eject-max-ms"},
+              .switches = {"version", "help", "zones-from-etcd"}});
   if (!parsed.ok()) return parsed.error();
   Flags flags;
   flags.version = parsed->GetBool("version");
@@ -172,6 +173,11 @@ Result<Flags> ParseFlags(const std::vector<std::string>& args) {
     return MakeError("--eject-max-ms (" + std::to_string(flags.eject_max_ms) +
                      ") is below --eject-base-ms (" +
                      std::to_string(flags.eject_base_ms) + ")");
+  }
+  if (Status s =
+          integer("etcd-steal-after-ms", 0, 600000, &flags.etcd_steal_after_ms);
+      !s.ok()) {
+    return s.error();
   }
   if (!flags.data_dir.empty() && !flags.etcd_endpoints.empty()) {
     return MakeError(

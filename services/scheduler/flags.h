@@ -45,6 +45,10 @@ struct Flags {
   int eject_after_failures = 5;
   int64_t eject_base_ms = 10000;
   int64_t eject_max_ms = 300000;
+  // How long a task that hashes to another live instance waits before this
+  // one helps with that instance's share: it may be dead (its lease not yet
+  // expired), stuck or full (etcd_view.h).
+  int etcd_steal_after_ms = 500;
   // The admin listener (common/diagnostics: /debug/pprof/profile,
   // /debug/threads, /debug/vars, /debug/trace); none unless given.
   bool admin_listen = false;

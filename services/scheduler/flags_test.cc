@@ -44,17 +44,20 @@ TEST(FlagsTest, VersionNeedsNoDataDir) {
 
 TEST(FlagsTest, EtcdModeNeedsNoDataDir) {
   auto f = ParseFlags({"--etcd", "http://127.0.0.1:2379,http://h2:2379",
-                       "--etcd-prefix=/p/", "--etcd-lease-ttl", "10"});
+                       "--etcd-prefix=/p/", "--etcd-lease-ttl", "10",
+                       "--etcd-steal-after-ms", "0"});
   ASSERT_TRUE(f.ok()) << f.message();
   EXPECT_EQ(f->etcd_endpoints, "http://127.0.0.1:2379,http://h2:2379");
   EXPECT_EQ(f->etcd_prefix, "/p/");
   EXPECT_EQ(f->etcd_lease_ttl_seconds, 10);
+  EXPECT_EQ(f->etcd_steal_after_ms, 0);
   EXPECT_TRUE(f->data_dir.empty());
   auto d = ParseFlags({"--etcd=http://127.0.0.1:2379"});
   ASSERT_TRUE(d.ok()) << d.message();
   EXPECT_EQ(d->etcd_prefix, "/staticship/scheduler/");
   EXPECT_EQ(d->etcd_lease_ttl_seconds, 5);
   EXPECT_FALSE(d->zones_from_etcd);
+  EXPECT_EQ(d->etcd_steal_after_ms, 500);
 }
 
 TEST(FlagsTest, ZonesFromEtcdAndEjection) {
@@ -99,6 +102,8 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
            {{"--etcd", "http://e:2379", "--etcd-lease-ttl", "1"},
             "--etcd-lease-ttl"},
            {{"--etcd", "http://e:2379", "--etcd-lease-ttl", "soon"}, "'soon'"},
+           {{"--etcd", "http://e:2379", "--etcd-steal-after-ms", "-1"},
+            "--etcd-steal-after-ms"},
            {{"--etcd", "http://e:2379", "--data-dir", "d"},
             "--data-dir and --etcd"},
            {{"--data-dir", "d", "--zones-from-etcd"},

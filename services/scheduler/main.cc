@@ -112,6 +112,8 @@ int Run(const Flags& flags) {
     etcd_options.endpoints = std::move(endpoints).value();
     etcd_options.prefix = flags.etcd_prefix;
     etcd_options.lease_ttl_seconds = flags.etcd_lease_ttl_seconds;
+    etcd_options.steal_after =
+        std::chrono::milliseconds(flags.etcd_steal_after_ms);
     etcd_options.instance = flags.listen_host + ":" +
                             std::to_string(flags.listen_port) + " pid " +
                             std::to_string(::getpid());

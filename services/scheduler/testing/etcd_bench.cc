@@ -3,7 +3,7 @@
 //
 //   etcd_bench --game-port-file F --scheduler-port-files S1[,S2] --tasks N
 //              --producers C --submit etcd|http [--etcd URL --prefix P]
-//              [--claims K]
+//              [--claims K] [--preload-done-file F]
 //
 // Submits N tasks (straight into etcd as a producer would, or by POST
 // /v1/tasks spread over the schedulers), waits until every task reached the
@@ -12,6 +12,15 @@
 // --claims it then measures the claim transaction itself (the
 // create_revision == 0 compare-and-swap bound to a lease): K sequential
 // claims for latency, K more from 8 threads for throughput.
+//
+// With --preload-done-file (and --submit etcd) it puts every task before
+// any scheduler starts, writes F, and measures how fast the schedulers
+// drain that backlog: tasks/s from the first arrival to the last.
+//
+// With --etcd it also prints etcd_writes_per_task: etcd's revision grows by
+// one per write (a put, or a txn that wrote anything), so the revision delta
+// from before the first put to when the last final status has landed,
+// divided by the tasks, the producers' puts included.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,6 +58,7 @@ struct Args {
   std::string etcd;
   std::string prefix = "/bench/";
   int claims = 0;
+  std::string preload_done_file;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -135,7 +145,8 @@ int main(int argc, char** argv) {
   auto flags = staticship::Flags::Parse(
       staticship::ArgsFromArgv({argv + 1, argv + argc}),
       {.values = {"game-port-file", "scheduler-port-files", "tasks",
-                  "producers", "submit", "etcd", "prefix", "claims"}});
+                  "producers", "submit", "etcd", "prefix", "claims",
+                  "preload-done-file"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "etcd_bench: %s\n", flags.message().c_str());
     return 2;
@@ -150,8 +161,12 @@ int main(int argc, char** argv) {
   args.etcd = flags->GetOr("etcd", args.etcd);
   args.prefix = flags->GetOr("prefix", args.prefix);
   if (auto v = flags->Get("claims")) args.claims = std::atoi(v->c_str());
+  args.preload_done_file =
+      flags->GetOr("preload-done-file", args.preload_done_file);
+  const bool preload = !args.preload_done_file.empty();
   if (args.tasks <= 0 || args.scheduler_port_files.empty() ||
-      (args.submit == "etcd" && args.etcd.empty())) {
+      (args.submit == "etcd" && args.etcd.empty()) ||
+      (preload && args.submit != "etcd")) {
     std::fprintf(stderr, "etcd_bench: see the usage at the top of the file\n");
     return 2;
   }
@@ -186,20 +201,30 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> schedulers;
   staticship::http::Client http;
-  for (const auto& f : args.scheduler_port_files) {
-    int port = static_cast<int>(ReadPort(f));
-    if (port == 0) return 1;
-    std::string base = "http://127.0.0.1:" + std::to_string(port);
-    for (int i = 0; i < 500; ++i) {
-      auto r = http.Get(base + "/health");
-      if (r.ok() && r->status == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto wait_for_schedulers = [&] {
+    for (const auto& f : args.scheduler_port_files) {
+      int port = static_cast<int>(ReadPort(f));
+      if (port == 0) return false;
+      std::string base = "http://127.0.0.1:" + std::to_string(port);
+      for (int i = 0; i < 500; ++i) {
+        auto r = http.Get(base + "/health");
+        if (r.ok() && r->status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      schedulers.push_back(base);
     }
-    schedulers.push_back(base);
-  }
+    return true;
+  };
+  // A preloaded backlog is written before any scheduler runs.
+  if (!preload && !wait_for_schedulers()) return 1;
 
   std::unique_ptr<EtcdClient> etcd;
   if (!args.etcd.empty()) etcd = std::make_unique<EtcdClient>(Split(args.etcd));
+  auto revision = [&]() -> int64_t {
+    auto range = etcd->RangePrefix(args.prefix + "none/");
+    return range.ok() ? range->revision : -1;
+  };
+  const int64_t first_revision = etcd ? revision() : 0;
   std::atomic<long> next{0}, errors{0};
   auto start = Clock::now();
   std::vector<std::thread> producers;
@@ -223,30 +248,62 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : producers) t.join();
+  if (preload) {
+    if (staticship::Status written =
+            staticship::WriteFileAtomically(args.preload_done_file, "done\n");
+        !written.ok()) {
+      std::fprintf(stderr, "etcd_bench: %s\n", written.message().c_str());
+      return 1;
+    }
+    if (!wait_for_schedulers()) return 1;
+  }
   auto submitted = Clock::now();
   auto deadline = Clock::now() + std::chrono::seconds(300);
   while (arrivals.load() + errors.load() < args.tasks &&
          Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // The final statuses land after the dispatches: wait until etcd's
+  // revision stands still for 500 ms.
+  double writes_per_task = -1;
+  if (etcd) {
+    int64_t seen = revision();
+    auto settle = Clock::now() + std::chrono::seconds(10);
+    for (int still = 0; still < 5 && Clock::now() < settle;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      int64_t now = revision();
+      still = now == seen ? still + 1 : 0;
+      seen = now;
+    }
+    writes_per_task =
+        static_cast<double>(seen - first_revision) / static_cast<double>(n);
+  }
   auto last = start;
+  // A drain is timed from its first dispatch: scheduler start-up is no part
+  // of the rate.
+  auto first = Clock::time_point::max();
   std::vector<double> latency;
   long duplicates = 0;
   for (size_t i = 0; i < n; ++i) {
     if (hits[i] == 0) continue;
     last = std::max(last, arrived[i]);
+    first = std::min(first, arrived[i]);
     latency.push_back(Ms(arrived[i] - acked[i]));
     duplicates += hits[i] - 1;
   }
-  double seconds = std::chrono::duration<double>(last - start).count();
+  auto rate_from = start;
+  if (preload && first != Clock::time_point::max()) rate_from = first;
+  double seconds = std::chrono::duration<double>(last - rate_from).count();
   std::printf(
-      "tasks=%ld submit=%s instances=%zu submitted_per_s=%.0f "
+      "tasks=%ld submit=%s%s instances=%zu submitted_per_s=%.0f "
       "dispatched_per_s=%.0f p50_ms=%.1f p99_ms=%.1f arrived=%ld errors=%ld "
       "duplicates=%ld",
-      args.tasks, args.submit.c_str(), schedulers.size(),
+      args.tasks, args.submit.c_str(), preload ? "(preloaded)" : "",
+      schedulers.size(),
       args.tasks / std::chrono::duration<double>(submitted - start).count(),
       arrivals.load() / seconds, Percentile(latency, 0.5),
       Percentile(latency, 0.99), arrivals.load(), errors.load(), duplicates);
+  if (etcd) std::printf(" etcd_writes_per_task=%.2f", writes_per_task);
   if (!args.etcd.empty() && args.claims > 0) ClaimBench(args);
   std::printf("\n");
   (*game)->Stop();

@@ -36,6 +36,19 @@ inline nlohmann::json TxnReply(bool succeeded, int64_t revision,
   return reply;
 }
 
+// A batch's answer (etcd::BatchTxn): the outer txn always succeeds, each
+// nested answer comes as a response_txn with an empty header, as etcd 3.4
+// sends it. `nested` are TxnReply(...)s; their headers are dropped.
+inline nlohmann::json BatchReply(int64_t revision,
+                                 std::vector<nlohmann::json> nested) {
+  std::vector<nlohmann::json> responses;
+  for (nlohmann::json& answer : nested) {
+    answer["header"] = nlohmann::json::object();
+    responses.push_back({{"response_txn", std::move(answer)}});
+  }
+  return TxnReply(true, revision, std::move(responses));
+}
+
 }  // namespace staticship::scheduler::testing
 
 #endif  // STATICSHIP_SERVICES_SCHEDULER_TESTING_ETCD_REPLIES_H_
