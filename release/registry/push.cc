@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 
 #include "common/base/file.h"
@@ -16,7 +15,6 @@
 #include "release/registry/reference.h"
 #include "release/sbom/linked_inputs.h"
 #include "release/signing/attach.h"
-#include "release/signing/background_signer.h"
 #include "release/signing/key_file.h"
 #include "release/signing/statement.h"
 
@@ -218,39 +216,35 @@ SbomArtifact MakeSbomArtifact(std::string_view sbom_bytes) {
   return artifact;
 }
 
-Result<LayoutRoot> ReadLayoutRoot(const release::OciLayout& layout) {
-  Result<release::ImageIndex> index = layout.ReadIndex();
-  if (!index.ok()) return MakeError("layout index.json: " + index.message());
-  if (index->manifests.empty())
-    return MakeError("layout index.json lists no image");
-  LayoutRoot root;
-  if (index->manifests.size() == 1) {
-    const release::Descriptor& only = index->manifests.front();
-    Result<std::string> bytes = layout.ReadBlob(only.digest, only.size);
-    if (!bytes.ok()) return bytes.error();
-    root.bytes = std::move(*bytes);
-    root.media_type = only.media_type;
-  } else {
-    root.bytes = index->raw;
-    root.media_type = release::kMediaTypeImageIndex;
-  }
-  root.digest = release::Sha256Digest(root.bytes);
-  return root;
-}
-
 Result<PushOutcome> PushLayout(RegistryClient& client,
                                const release::OciLayout& layout,
                                std::string_view tag,
                                const std::optional<std::filesystem::path>& sbom,
                                const BeforeTag& before_tag) {
-  Result<LayoutRoot> root = ReadLayoutRoot(layout);
-  if (!root.ok()) return root.error();
+  Result<release::ImageIndex> index = layout.ReadIndex();
+  if (!index.ok()) return MakeError("layout index.json: " + index.message());
+  if (index->manifests.empty())
+    return MakeError("layout index.json lists no image");
   LayoutPusher pusher(client, layout);
   PushOutcome outcome;
+  std::string root_bytes;
+  std::string root_type;
+  if (index->manifests.size() == 1) {
+    const release::Descriptor& root = index->manifests.front();
+    Result<std::string> bytes = layout.ReadBlob(root.digest, root.size);
+    if (!bytes.ok()) return bytes.error();
+    root_bytes = std::move(*bytes);
+    root_type = root.media_type;
+  } else {
+    // Several images side by side (a multi-platform layout): index.json
+    // itself is the index to publish.
+    root_bytes = index->raw;
+    root_type = release::kMediaTypeImageIndex;
+  }
   // By digest first: the tag is the last write, after the SBOM and the
   // signatures, so a tag never names an image that lacks them.
-  Result<std::string> pushed =
-      pusher.PushNode(root->media_type, root->bytes, root->digest, 0);
+  Result<std::string> pushed = pusher.PushNode(
+      root_type, root_bytes, release::Sha256Digest(root_bytes), 0);
   if (!pushed.ok()) return pushed.error();
   outcome.digest = *pushed;
   outcome.media_type = pusher.last_media_type();
@@ -279,7 +273,7 @@ Result<PushOutcome> PushLayout(RegistryClient& client,
     if (Status s = before_tag(outcome.digest); !s.ok()) return s.error();
   }
   Result<std::string> tagged =
-      client.PutManifest(tag, outcome.media_type, root->bytes);
+      client.PutManifest(tag, outcome.media_type, root_bytes);
   if (!tagged.ok()) return tagged.error();
   return outcome;
 }
@@ -371,11 +365,11 @@ int RunPush(std::span<char* const> args) {
   if (!connection.ok()) return fail(connection.message());
   RegistryClient& client = (*connection)->client();
   std::vector<signing::Attached> attached;
+  std::int64_t sign_ms = 0;
   int attestation_count = 0;
-  std::optional<signing::BackgroundSigner> signer;
-  if (key.has_value()) {
-    Result<LayoutRoot> root = ReadLayoutRoot(*layout);
-    if (!root.ok()) return fail(root.message());
+  BeforeTag sign = [&](const std::string& digest) -> Status {
+    if (!key.has_value()) return Status::Ok();
+    const auto sign_started = std::chrono::steady_clock::now();
     std::vector<signing::Predicate> predicates;
     for (auto [type, text] :
          {std::pair{signing::kSpdxDocument, &sbom_text},
@@ -384,21 +378,15 @@ int RunPush(std::span<char* const> args) {
         predicates.push_back({type, nlohmann::ordered_json::parse(**text)});
       }
     }
-    attestation_count = static_cast<int>(predicates.size());
-    signer.emplace(client, ref->Name(), root->digest, std::move(predicates),
-                   *key, *random);
-  }
-  BeforeTag sign = [&](const std::string& digest) -> Status {
-    if (!signer.has_value()) return Status::Ok();
-    Result<std::vector<signing::Attached>> written = signer->Wait();
+    Result<std::vector<signing::Attached>> written =
+        signing::PushSignatureAndAttestations(client, ref->Name(), digest,
+                                              predicates, *key, *random);
     if (!written.ok()) return written.error();
-    if (!written->empty() &&
-        written->front().tag != signing::SignatureTag(digest)) {
-      return MakeError(ErrorCode::kInternal,
-                       "signed " + written->front().tag +
-                           " but the registry stored the image as " + digest);
-    }
     attached = std::move(*written);
+    attestation_count = static_cast<int>(predicates.size());
+    sign_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - sign_started)
+                  .count();
     return Status::Ok();
   };
   Result<PushOutcome> outcome =
@@ -438,11 +426,7 @@ int RunPush(std::span<char* const> args) {
     }
     if (key.has_value()) {
       data["key_id"] = key->Public().KeyId();
-      // sign_ms: the signing thread's own time (signing, and writing the
-      // .sig and .att tags); sign_added_ms: what it added to the push, which
-      // waited for it only after its own uploads.
-      data["sign_ms"] = signer->work_ms();
-      data["sign_added_ms"] = signer->waited_ms();
+      data["sign_ms"] = sign_ms;
       data["signature_tag"] = signing::SignatureTag(outcome->digest);
       data["attestations"] = attestation_count;
     }

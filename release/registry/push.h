@@ -31,15 +31,6 @@ struct PushOutcome {
   std::string sbom_digest;
 };
 
-// What the tag will name: the layout's one manifest, or index.json itself
-// for several images side by side (a multi-platform layout).
-struct LayoutRoot {
-  std::string bytes;
-  std::string media_type;
-  std::string digest;
-};
-Result<LayoutRoot> ReadLayoutRoot(const release::OciLayout& layout);
-
 // Runs after the image and its SBOM are in the registry by digest and
 // before the tag is set (signing and attesting); an error leaves the tag
 // untouched.

@@ -115,12 +115,11 @@ vuln="$(COSIGN_PASSWORD=release-Pa55-e2e push vuln e2e/vuln release)"
 tamper="$(push tamper e2e/tamper release --password-file "${work}/password")"
 other="$(push good e2e/other other)"
 pass "pushed and signed ${good}"
-# Push signs beside its own uploads and waits only for the rest.
 /usr/bin/python3 - "${work}/push-good.json" <<'PY' || fail "push --report: $(cat "${work}/push-good.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["attestations"] == 2 and r["signature_tag"].endswith(".sig"), r
-assert 0 <= r["sign_added_ms"] <= r["sign_ms"] + 1 <= r["duration_ms"] + 1, r
+assert 0 <= r["sign_ms"] <= r["duration_ms"], r
 PY
 
 set +e
