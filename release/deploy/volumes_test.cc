@@ -48,7 +48,9 @@ TEST(PrepareVolume, UnwritableDirectoryIsOneClearLine) {
   const fs::path existing = fs::path(dir.path()) / "data";
   ASSERT_EQ(::mkdir(existing.c_str(), 0755), 0);
   // Someone else's directory: root's when we are root, else read-only.
-  if (::geteuid() != 0) ASSERT_EQ(::chmod(existing.c_str(), 0555), 0);
+  if (::geteuid() != 0) {
+    ASSERT_EQ(::chmod(existing.c_str(), 0555), 0);
+  }
   const uid_t other = ::geteuid() == 0 ? 65532 : ::geteuid();
   const gid_t other_group = ::geteuid() == 0 ? 65532 : ::getegid();
   Result<fs::path> volume =

@@ -1,8 +1,11 @@
 // A zone as an operator writes it into etcd, one key per zone:
 //
-//   etcdctl put <prefix>zones/cn-1 \
-//     '{"endpoints":[{"address":"10.0.0.7:9001","weight":3},"10.0.0.8:9001"],
-//       "path":"/dispatch","max_in_flight":100}'
+//   etcdctl put <prefix>zones/cn-1 "$(cat cn-1.json)"
+//
+// where cn-1.json holds
+//
+//   {"endpoints":[{"address":"10.0.0.7:9001","weight":3},"10.0.0.8:9001"],
+//    "path":"/dispatch","max_in_flight":100}
 //
 // "endpoints" is required and non-empty; an endpoint is "host:port" (weight
 // 1) or {"address": "host:port", "weight": N}; "path" defaults to
