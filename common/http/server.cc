@@ -295,10 +295,7 @@ class Worker {
           target->loop().Post([target, handed, peer, trace_start] {
             target->Adopt(std::move(*handed), peer, trace_start);
           });
-      if (!posted) {
-        target->held_.fetch_sub(1, std::memory_order_relaxed);
-        stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-      }
+      if (!posted) target->Uncount();
     }
   }
 
@@ -318,11 +315,16 @@ class Worker {
     return best;
   }
 
+  // A connection counted in open_connections and held_ is gone.
+  void Uncount() {
+    held_.fetch_sub(1, std::memory_order_relaxed);
+    stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
   // Loop thread. `held_` already counts the connection.
   void Adopt(UniqueFd fd, std::string peer, int64_t trace_start) {
     if (draining_.load(std::memory_order_relaxed)) {
-      held_.fetch_sub(1, std::memory_order_relaxed);
-      stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      Uncount();
       return;  // fd closes
     }
     const int raw = fd.get();
@@ -333,8 +335,7 @@ class Worker {
     auto watch = loop_->Watch(
         raw, EPOLLIN, [this, c](uint32_t events) { OnEvent(c, events); });
     if (!watch.ok()) {
-      held_.fetch_sub(1, std::memory_order_relaxed);
-      stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      Uncount();
       return;  // conn's destructor closes fd
     }
     c->watch_id = *watch;
@@ -570,8 +571,7 @@ class Worker {
     loop_->Unwatch(c->watch_id);
     auto it = connections_.find(c->id);
     if (it == connections_.end()) return;
-    stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-    held_.fetch_sub(1, std::memory_order_relaxed);
+    Uncount();
     // Destroyed later: we may be inside one of its member calls.
     graveyard_.push_back(std::move(it->second));
     connections_.erase(it);
