@@ -21,6 +21,7 @@
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/wait.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/task.h"
 #include "services/scheduler/testing/delayed_sender.h"
@@ -41,15 +42,7 @@ std::string g_scheduler;
 std::string g_etcd = "etcd";
 std::string g_etcdctl = "etcdctl";
 
-template <typename F>
-bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
+using staticship::testing::WaitFor;
 
 // A game server that counts dispatches per X-Task-Id and answers 200, after
 // `delay` when one is set.

@@ -26,6 +26,7 @@
 #include "common/testing/child_process.h"
 #include "common/testing/ports.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/wait.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -38,16 +39,7 @@ std::string g_standin;
 
 using Process = staticship::testing::ChildProcess;
 
-template <typename F>
-bool WaitFor(F&& condition, std::chrono::milliseconds limit,
-             std::chrono::milliseconds poll = 10ms) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(poll);
-  }
-  return condition();
-}
+using staticship::testing::WaitFor;
 
 int ReadPort(const std::string& file) {
   int port = 0;

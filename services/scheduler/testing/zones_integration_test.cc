@@ -23,6 +23,7 @@
 #include "common/http/client.h"
 #include "common/testing/child_process.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/wait.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/testing/etcd_cluster.h"
 #include "services/scheduler/testing/etcd_tcp_proxy.h"
@@ -43,15 +44,7 @@ std::string g_etcdctl = "etcdctl";
 
 constexpr char kPrefix[] = "/it/zones/";
 
-template <typename F>
-bool WaitFor(F&& condition, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
+using staticship::testing::WaitFor;
 
 class ZonesTest : public ::testing::Test {
  protected:
