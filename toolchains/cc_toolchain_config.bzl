@@ -26,7 +26,8 @@ load(
     "variable_with_value",
     "with_feature_set",
 )
-load(":runtime_flags.bzl", "GLIBC_LIBCXX_USER_DEFINES", "LIBCXX_INCLUDES", "LIBCXX_USER_DEFINES", "glibc_includes", "libc_includes")
+load(":compile_flags.bzl", "MODE_FLAGS", "REPRODUCIBLE_FLAGS", "cxx_flags", "target_flags")
+load(":prelude_pch.bzl", "PreludePchInfo", "VIRTUAL_EXECROOT")
 load(":runtimes.bzl", "RuntimeInfo")
 
 _C_COMPILE = [ACTION_NAMES.c_compile, ACTION_NAMES.assemble, ACTION_NAMES.preprocess_assemble]
@@ -67,13 +68,10 @@ def _impl(ctx):
     ))
     runtimes = ctx.attr.runtimes[RuntimeInfo]
     target = ctx.attr.target
-    clang_target = target.replace("-linux-", "-unknown-linux-")
     glibc = ctx.attr.libc == "glibc"
     if glibc:
-        # The host's glibc; PIE objects and a dynamic PIE, as the gcc
-        # baseline (Debian's gcc builds PIE by default).
-        libc_flags = glibc_includes(ctx.attr.glibc_include_dirs) + ["-fPIE"]
-        libcxx_defines = GLIBC_LIBCXX_USER_DEFINES
+        # The host's glibc; a dynamic PIE, as the gcc baseline (Debian's gcc
+        # builds PIE by default).
         lib_dir = ctx.attr.glibc_lib_dir
         link_mode = ["-pie"]
         interpreter = ["-dynamic-linker", ctx.attr.glibc_dynamic_linker]
@@ -86,8 +84,6 @@ def _impl(ctx):
         crt_end = [lib_dir + "/crtn.o"]
         builtin_includes = ctx.attr.sdk_include_roots + ctx.attr.glibc_include_dirs
     else:
-        libc_flags = libc_includes(target, ctx.attr.cpu, ctx.attr.family)
-        libcxx_defines = LIBCXX_USER_DEFINES
         link_mode = ["-static"]
         interpreter = []
         crt_begin = []
@@ -97,6 +93,15 @@ def _impl(ctx):
         # Every header comes from the SDK by a relative path; .d files name
         # them as external/zig_sdk/lib/..., and the prefix covers them all.
         builtin_includes = ctx.attr.sdk_include_roots
+
+    # A compile that uses the prelude names its headers as the PCH recorded
+    # them, below the virtual execroot (prelude_pch.bzl); they are the SDK's
+    # declared headers seen through the overlay.
+    builtin_includes = builtin_includes + [VIRTUAL_EXECROOT]
+    prelude = {
+        "fastbuild": ctx.attr.prelude_pch_fastbuild[PreludePchInfo],
+        "opt": ctx.attr.prelude_pch_opt[PreludePchInfo],
+    }
 
     features = [
         feature(name = "no_legacy_features", enabled = True),
@@ -108,45 +113,37 @@ def _impl(ctx):
         feature(
             name = "reproducible",
             enabled = True,
-            flag_sets = [_flags(_ALL_COMPILE, [
-                # Outputs must not depend on when they were built.
-                "-Wno-builtin-macro-redefined",
-                "-D__DATE__=\"redacted\"",
-                "-D__TIMESTAMP__=\"redacted\"",
-                "-D__TIME__=\"redacted\"",
-            ])],
+            flag_sets = [_flags(_ALL_COMPILE, REPRODUCIBLE_FLAGS)],
         ),
         feature(
             name = "default_compile_flags",
             enabled = True,
             flag_sets = [
-                # libc++'s headers before the C library's: its <math.h> and
-                # friends wrap musl's with #include_next. Without transitive
-                # includes, <string> + <vector> preprocess to half the lines
-                # (docs/PERFORMANCE.md); our code includes what it uses.
-                _flags(_CXX_COMPILE, ["-std=c++20"] + LIBCXX_INCLUDES + libcxx_defines + [
-                    "-D_LIBCPP_REMOVE_TRANSITIVE_INCLUDES",
-                ]),
-                # The target, and no header or config file of the host.
-                _flags(_ALL_COMPILE, [
-                    "-target",
-                    clang_target,
-                    "--no-default-config",
-                    "-no-canonical-prefixes",
-                    "-fno-spell-checking",
-                ] + libc_flags),
-                # clang emits no debug info unless asked, which zig's driver
-                # did at -O2 too; -g0 states it. dbg keeps it, with "." as
-                # the compilation directory so objects stay reproducible.
-                flag_set(actions = _ALL_COMPILE, with_features = [_with("fastbuild")], flag_groups = [flag_group(flags = ["-O0", "-g0"])]),
-                flag_set(actions = _ALL_COMPILE, with_features = [_with("dbg")], flag_groups = [flag_group(flags = ["-O0", "-g", "-fdebug-compilation-dir=."])]),
-                flag_set(actions = _ALL_COMPILE, with_features = [_with("opt")], flag_groups = [flag_group(flags = [
-                    "-O2",
-                    "-DNDEBUG",
-                    "-g0",
-                    "-ffunction-sections",
-                    "-fdata-sections",
-                ])]),
+                _flags(_CXX_COMPILE, cxx_flags(ctx.attr.libc)),
+                _flags(_ALL_COMPILE, target_flags(target, ctx.attr.cpu, ctx.attr.family, ctx.attr.libc, ctx.attr.glibc_include_dirs)),
+            ] + [
+                flag_set(actions = _ALL_COMPILE, with_features = [_with(mode)], flag_groups = [flag_group(flags = flags)])
+                for mode, flags in MODE_FLAGS.items()
+            ],
+        ),
+        # The standard headers precompiled (toolchains/prelude.h): the same
+        # objects, byte for byte, from less parsing. Only where the PCH's
+        # options are the compile's: not with -fPIC, UBSan or debug info,
+        # which change them (or, for debug info, would name the virtual
+        # paths). A target opts out with features = ["-prelude_pch"].
+        feature(
+            name = "prelude_pch",
+            enabled = True,
+            flag_sets = [
+                flag_set(
+                    actions = [ACTION_NAMES.cpp_compile],
+                    with_features = [with_feature_set(features = [mode], not_features = ["ubsan", "symbols"])],
+                    flag_groups = [flag_group(
+                        expand_if_not_available = "pic",
+                        flags = ["-ivfsoverlay", info.vfs_overlay.path, "-include-pch", info.pch.path],
+                    )],
+                )
+                for mode, info in prelude.items()
             ],
         ),
         # Symbols for profiling (--config=symbols): debug info in the
@@ -336,6 +333,8 @@ zig_cc_toolchain_config = rule(
         "glibc_include_dirs": attr.string_list(doc = "libc = glibc: the host's C library header directories, in search order."),
         "glibc_lib_dir": attr.string(doc = "libc = glibc: the host directory of Scrt1.o, crti.o, crtn.o, libc.so and libm.so."),
         "libc": attr.string(default = "musl", values = ["musl", "glibc"], doc = "musl: fully static, hermetic. glibc: the host's glibc, a dynamic PIE."),
+        "prelude_pch_fastbuild": attr.label(mandatory = True, providers = [PreludePchInfo], doc = "toolchains/prelude.h precompiled for -c fastbuild."),
+        "prelude_pch_opt": attr.label(mandatory = True, providers = [PreludePchInfo], doc = "toolchains/prelude.h precompiled for -c opt."),
         # Bazel 4.2 resolves a plain relative entry against the crosstool
         # top's package, not the execroot, so the SDK is named by package.
         "sdk_include_roots": attr.string_list(doc = "Built-in include roots, e.g. %package(@zig_sdk//)%/lib."),
