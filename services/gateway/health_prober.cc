@@ -13,27 +13,13 @@
 #include <cstring>
 
 #include "common/base/unique_fd.h"
+#include "common/http/stream.h"
 #include "services/gateway/endpoint_address.h"
 
 namespace staticship::gateway {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Waits for `events` on fd until the deadline.
-bool WaitFor(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
-
-}  // namespace
+using http::Clock;
+using http::WaitFor;
 
 bool ProbeOnce(const Endpoint& endpoint, std::string_view path,
                Millis timeout) {

@@ -5,9 +5,9 @@
 
 #include "services/scheduler/etcd_codec.h"
 #include "services/scheduler/etcd_layout.h"
+#include "services/scheduler/etcd_prefix_watch.h"
 #include "services/scheduler/etcd_task_txns.h"
 #include "services/scheduler/etcd_txn.h"
-#include "services/scheduler/etcd_watch.h"
 
 namespace staticship::scheduler {
 namespace {
@@ -19,10 +19,7 @@ using std::chrono::steady_clock;
 constexpr milliseconds kClaimIdleWait{20};
 // After a claim that ended undecided, before the next one.
 constexpr milliseconds kClaimErrorPause{100};
-constexpr milliseconds kWatchPoll{200};
-// Watch reconnects and writes back off like this, with full jitter.
-constexpr int64_t kWatchRetryBaseMs = 100;
-constexpr int64_t kWatchRetryMaxMs = 2000;
+// Writes back off like this, with full jitter.
 constexpr int64_t kWriteRetryBaseMs = 50;
 constexpr int64_t kWriteRetryMaxMs = 1000;
 
@@ -222,85 +219,53 @@ bool EtcdStore::RegisterInstanceLocked(std::unique_lock<std::mutex>& lock,
 // ------------------------------------------------------------------ watch
 
 void EtcdStore::WatchLoop(Backoff::Rng rng) {
-  const Backoff backoff(std::move(rng), kWatchRetryMaxMs);
-  etcd::EtcdWatch watch;
-  bool relist = true;
-  size_t endpoint = 0;
-  int failures = 0;  // in a row
-  auto fail = [&](const std::string& why) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      SetHealthLocked(&watch_healthy_, false, why);
-      ++tallies_.watch_reconnects;
-    }
-    watch.Close();
-    ++endpoint;  // the next member may be up
-    return SleepUnlessStopping(
-        milliseconds(backoff.DelayMs(kWatchRetryBaseMs, ++failures)));
-  };
-  for (;;) {
-    if (Stopping()) return;
-    if (relist) {
-      auto range = client_.RangePrefix(options_.prefix);
-      if (!range.ok()) {
-        if (!fail("listing " + options_.prefix + ": " + range.message())) {
-          return;
-        }
-        continue;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      view_.Replace(range->kvs, range->revision);
-      relist = false;
-      ++tallies_.relists;
-    }
-    int64_t from;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      from = view_.next_revision();
-    }
-    const auto& endpoints = client_.endpoints();
-    std::string url = endpoints[endpoint % endpoints.size()];
-    if (Status s =
-            watch.Open(url, options_.prefix, from, options_.request_timeout);
-        !s.ok()) {
-      if (!fail("watch " + url + ": " + s.message())) return;
-      continue;
-    }
-    for (;;) {
-      auto line = watch.Next(kWatchPoll);
-      if (!line.ok()) {
-        if (!fail("watch " + url + ": " + line.message())) return;
-        break;
-      }
-      if (line->empty()) {
-        if (Stopping()) return;
-        continue;
-      }
-      auto message = etcd::ParseWatchLine(*line);
-      if (!message.ok()) {
-        if (!fail(message.message())) return;
-        break;
-      }
-      if (message->compact_revision > 0 || message->canceled) {
-        // etcd#9386: the revision we asked for is gone. Retrying it would
-        // fail forever; the current state is in a fresh list.
-        Log("etcd watch canceled (compacted at " +
-            std::to_string(message->compact_revision) + ", " +
-            message->cancel_reason + "); re-listing " + options_.prefix);
-        relist = true;
-        watch.Close();
-        break;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      if (message->created) {
-        SetHealthLocked(
-            &watch_healthy_, true,
-            "watching " + url + " from revision " + std::to_string(from));
-        failures = 0;
-      }
-      view_.ApplyEvents(message->events);
-    }
-  }
+  etcd::RunPrefixWatch(
+      {.endpoints = client_.endpoints(),
+       .prefix = options_.prefix,
+       .connect_timeout = options_.request_timeout,
+       .list_first = true,
+       .stream_error_prefix = "watch "},
+      {.list = [this]() -> Status {
+         auto range = client_.RangePrefix(options_.prefix);
+         if (!range.ok()) {
+           return WithContext(range.error(), "listing " + options_.prefix);
+         }
+         std::lock_guard<std::mutex> lock(mu_);
+         view_.Replace(range->kvs, range->revision);
+         ++tallies_.relists;
+         return Status::Ok();
+       },
+       .next_revision =
+           [this] {
+             std::lock_guard<std::mutex> lock(mu_);
+             return view_.next_revision();
+           },
+       .apply =
+           [this](const std::vector<etcd::Event>& events) {
+             std::lock_guard<std::mutex> lock(mu_);
+             view_.ApplyEvents(events);
+           },
+       .healthy =
+           [this](const std::string& url, int64_t from) {
+             std::lock_guard<std::mutex> lock(mu_);
+             SetHealthLocked(
+                 &watch_healthy_, true,
+                 "watching " + url + " from revision " + std::to_string(from));
+           },
+       .failure =
+           [this](const std::string& why) {
+             std::lock_guard<std::mutex> lock(mu_);
+             SetHealthLocked(&watch_healthy_, false, why);
+             ++tallies_.watch_reconnects;
+           },
+       .compacted =
+           [this](const etcd::WatchMessage& message) {
+             Log("etcd watch canceled (compacted at " +
+                 std::to_string(message.compact_revision) + ", " +
+                 message.cancel_reason + "); re-listing " + options_.prefix);
+           },
+       .sleep = [this](milliseconds d) { return SleepUnlessStopping(d); }},
+      std::move(rng));
 }
 
 // ------------------------------------------------------------------ claims

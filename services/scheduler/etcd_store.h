@@ -48,6 +48,8 @@
 //   etcd_lease_session.h  the lease: grant, keep-alive, loss
 //   etcd_view.h           the watch's view, the live instances and the
 //                         candidates (revisions, rendezvous hashing)
+//   etcd_prefix_watch.h   the list/watch/re-list loop that keeps the view
+//                         current (the zone source runs it too)
 //   etcd_claimer.h        the claim txn and its batches
 //   etcd_task_txns.h      the create, status-update and read txns, batched
 // This class runs them: the session (which also registers the instance),

@@ -425,7 +425,8 @@ TEST_F(EtcdViewTest, ZonesAreCheckedLikeAPost) {
   EtcdView strict({.prefix = kPrefix,
                    .zone_known = [](std::string_view z) { return z == "eu"; },
                    .our_lease = [] { return int64_t{0}; },
-                   .on_candidate = nullptr});
+                   .on_candidate = nullptr,
+                   .now_ms = nullptr});
   strict.Replace({Kv("tasks/a", R"({"zone_id":"eu"})", 10, 10),
                   Kv("tasks/b", R"({"zone_id":"mars"})", 11, 11)},
                  20);

@@ -3,18 +3,11 @@
 #include <algorithm>
 
 #include "services/scheduler/etcd_codec.h"
-#include "services/scheduler/etcd_watch.h"
+#include "services/scheduler/etcd_prefix_watch.h"
 
 namespace staticship::scheduler {
-namespace {
 
 using std::chrono::milliseconds;
-
-constexpr milliseconds kWatchPoll{200};
-constexpr int64_t kRetryBaseMs = 100;
-constexpr int64_t kRetryMaxMs = 2000;
-
-}  // namespace
 
 EtcdZoneSource::EtcdZoneSource(EtcdZoneSourceOptions options,
                                ZonesConfig file_zones, ZoneDirectory* directory)
@@ -80,88 +73,55 @@ bool EtcdZoneSource::SleepUnlessStopping(milliseconds d) {
 }
 
 void EtcdZoneSource::WatchLoop(Backoff::Rng rng) {
-  const Backoff backoff(std::move(rng), kRetryMaxMs);
-  etcd::EtcdWatch watch;
-  const auto& endpoints = client_.endpoints();
-  size_t endpoint = 0;
-  int failures = 0;  // in a row
-  bool relist = false;
+  // A failure is logged once per kind, not once per retry.
   std::string last_problem;
-  // Logs a failure once per kind, not once per retry.
-  auto fail = [&](const std::string& why) {
-    if (why != last_problem && options_.log) {
-      options_.log("zones watch: " + why + " (retrying)");
-    }
-    last_problem = why;
-    watch.Close();
-    ++endpoint;  // the next member may be up
-    return SleepUnlessStopping(
-        milliseconds(backoff.DelayMs(kRetryBaseMs, ++failures)));
-  };
-  for (;;) {
-    if (!SleepUnlessStopping(milliseconds(0))) return;
-    if (relist) {
-      if (Status s = List(); !s.ok()) {
-        if (!fail(s.message())) return;
-        continue;
-      }
-      relist = false;
-    }
-    int64_t from;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      from = next_revision_;
-    }
-    std::string url = endpoints[endpoint % endpoints.size()];
-    if (Status s =
-            watch.Open(url, zones_prefix_, from, options_.request_timeout);
-        !s.ok()) {
-      if (!fail(url + ": " + s.message())) return;
-      continue;
-    }
-    for (;;) {
-      auto line = watch.Next(kWatchPoll);
-      if (!line.ok()) {
-        if (!fail(url + ": " + line.message())) return;
-        break;
-      }
-      if (line->empty()) {
-        if (!SleepUnlessStopping(milliseconds(0))) return;
-        continue;
-      }
-      auto message = etcd::ParseWatchLine(*line);
-      if (!message.ok()) {
-        if (!fail(message.message())) return;
-        break;
-      }
-      if (message->compact_revision > 0 || message->canceled) {
-        // etcd#9386: that revision is gone for good; a fresh list is the
-        // current state.
-        if (options_.log) {
-          options_.log("zones watch canceled (compacted at " +
-                       std::to_string(message->compact_revision) +
-                       "); re-listing " + zones_prefix_);
-        }
-        relist = true;
-        watch.Close();
-        break;
-      }
-      if (message->created) {
-        if (!last_problem.empty() && options_.log) {
-          options_.log("zones watch: works again, from revision " +
-                       std::to_string(from));
-        }
-        last_problem.clear();
-        failures = 0;
-      }
-      if (message->events.empty()) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const etcd::Event& event : message->events) {
-        next_revision_ = std::max(next_revision_, event.kv.mod_revision + 1);
-      }
-      PublishLocked(table_.Apply(message->events));
-    }
-  }
+  etcd::RunPrefixWatch(
+      {.endpoints = client_.endpoints(),
+       .prefix = zones_prefix_,
+       .connect_timeout = options_.request_timeout,
+       .list_first = false,  // Start() has listed
+       .stream_error_prefix = ""},
+      {.list = [this] { return List(); },
+       .next_revision =
+           [this] {
+             std::lock_guard<std::mutex> lock(mu_);
+             return next_revision_;
+           },
+       .apply =
+           [this](const std::vector<etcd::Event>& events) {
+             if (events.empty()) return;
+             std::lock_guard<std::mutex> lock(mu_);
+             for (const etcd::Event& event : events) {
+               next_revision_ =
+                   std::max(next_revision_, event.kv.mod_revision + 1);
+             }
+             PublishLocked(table_.Apply(events));
+           },
+       .healthy =
+           [this, &last_problem](const std::string&, int64_t from) {
+             if (!last_problem.empty() && options_.log) {
+               options_.log("zones watch: works again, from revision " +
+                            std::to_string(from));
+             }
+             last_problem.clear();
+           },
+       .failure =
+           [this, &last_problem](const std::string& why) {
+             if (why != last_problem && options_.log) {
+               options_.log("zones watch: " + why + " (retrying)");
+             }
+             last_problem = why;
+           },
+       .compacted =
+           [this](const etcd::WatchMessage& message) {
+             if (options_.log) {
+               options_.log("zones watch canceled (compacted at " +
+                            std::to_string(message.compact_revision) +
+                            "); re-listing " + zones_prefix_);
+             }
+           },
+       .sleep = [this](milliseconds d) { return SleepUnlessStopping(d); }},
+      std::move(rng));
 }
 
 }  // namespace staticship::scheduler
