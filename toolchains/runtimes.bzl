@@ -72,44 +72,55 @@ def _compile(ctx, src, extra_flags, inputs):
     return obj
 
 def _compile_batches(ctx, extra_flags, inputs):
-    """One action per source directory and flag set, each writing a tree of objects.
+    """Compiles the sources in chunks of batch_size, one action per chunk.
 
-    musl is 1,341 small files: one sandbox per file costs more than the
-    compiles, and a cache serving 1,341 entries is slow. A directory's
-    files share their flags, and the ~90 directories still keep 2 cores busy.
+    Each action writes one archive of its objects (llvm-ar's q keeps
+    same-named members apart: musl has free.c in two directories), and
+    _runtime_library_impl flattens the parts into the library. Sources are
+    grouped by their flags first, since one action passes one flag set.
+
+    Per-file actions cost more than musl's 1,341 small compiles, and every
+    action and every output file is one more round trip when a cache serves
+    the runtimes: an action-cache lookup, an input Merkle tree and a
+    download each. A few dozen parts still keep 2 cores, or a few remote
+    workers, busy on a cold build.
     """
     groups = {}
-    for src in ctx.files.srcs:
+    for src in sorted(ctx.files.srcs, key = _sdk_path):
         flags = _flags_for(ctx, src, extra_flags)
-        key = (src.dirname, " ".join(flags))
+        key = " ".join(flags)
         if key not in groups:
             groups[key] = (flags, [])
         groups[key][1].append(src)
-    trees = []
-    for index, key in enumerate(sorted(groups.keys())):
-        flags, srcs = groups[key]
-        rel = _sdk_path(srcs[0]).rsplit("/", 1)[0]
-        tree = ctx.actions.declare_directory("_objs/%s/%s.%d" % (ctx.label.name, rel, index))
-        flag_args = ctx.actions.args()
-        flag_args.use_param_file("%s", use_always = True)
-        flag_args.set_param_file_format("multiline")
-        flag_args.add_all(flags)
-        ctx.actions.run(
-            executable = ctx.executable._compile_batch,
-            arguments = [tree.path, ctx.executable._zig.path, flag_args] + [s.path for s in srcs],
-            inputs = depset(srcs, transitive = [inputs]),
-            tools = [ctx.executable._zig],
-            outputs = [tree],
-            mnemonic = "RuntimeCompile",
-            progress_message = "Compiling runtime %s (%d files, %s)" % (rel, len(srcs), ctx.attr.target),
-        )
-        trees.append(tree)
-    return trees
+    size = ctx.attr.batch_size
+    parts = []
+    for flags, srcs in [groups[key] for key in sorted(groups.keys())]:
+        for start in range(0, len(srcs), size):
+            chunk = srcs[start:start + size]
+            part = ctx.actions.declare_file("_objs/%s/part%d.a" % (ctx.label.name, len(parts)))
+            flag_args = ctx.actions.args()
+            flag_args.use_param_file("%s", use_always = True)
+            flag_args.set_param_file_format("multiline")
+            flag_args.add_all(flags)
+            ctx.actions.run(
+                executable = ctx.executable._compile_batch,
+                arguments = [part.path, ctx.executable._zig.path, flag_args] + [s.path for s in chunk],
+                inputs = depset(chunk, transitive = [inputs]),
+                tools = [ctx.executable._zig],
+                outputs = [part],
+                mnemonic = "RuntimeCompile",
+                progress_message = "Compiling runtime %s ... (%d files, %s)" % (_sdk_path(chunk[0]), len(chunk), ctx.attr.target),
+            )
+            parts.append(part)
+    return parts
 
 def _runtime_library_impl(ctx):
     inputs = depset(transitive = [t.files for t in ctx.attr.hdrs])
     extra = _mode_flags(ctx)
-    if ctx.attr.batch_by_directory:
+    batched = ctx.attr.batch_size > 1
+    if batched and not ctx.attr.archive:
+        fail("batch_size > 1 builds archives; loose objects (archive = False) compile one per action")
+    if batched:
         objects = _compile_batches(ctx, extra, inputs)
     else:
         objects = [_compile(ctx, src, extra, inputs) for src in ctx.files.srcs]
@@ -119,8 +130,9 @@ def _runtime_library_impl(ctx):
     args = ctx.actions.args()
 
     # llvm-ar's D: zero timestamps, uids and modes, so the archive depends
-    # on the objects alone. The object list goes in a response file.
-    args.add_all(["ar", "rcsD", out.path])
+    # on the objects alone; qL appends the members of part archives. The
+    # input list goes in a response file.
+    args.add_all(["ar", "qcLsD" if batched else "rcsD", out.path])
     objs = ctx.actions.args()
     objs.use_param_file("@%s", use_always = True)
     objs.set_param_file_format("multiline")
@@ -141,7 +153,7 @@ runtime_library = rule(
     attrs = {
         "archive": attr.bool(default = True, doc = "False: the objects themselves (crt1.o, crti.o, ...)."),
         "asm_copts": attr.string_list(doc = "Flags for .s and .S sources."),
-        "batch_by_directory": attr.bool(doc = "One compile action per source directory (for many small files, like musl's)."),
+        "batch_size": attr.int(default = 1, doc = "Sources per compile action; 1 compiles each in its own action."),
         "c_copts": attr.string_list(doc = "Flags for .c sources."),
         "copts": attr.string_list(doc = "Flags for every source."),
         "cxx_copts": attr.string_list(doc = "Flags for .cpp sources."),

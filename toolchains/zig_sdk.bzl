@@ -188,7 +188,7 @@ runtime_library(
 
 runtime_library(
     name = "{target}_libc",
-    batch_by_directory = True,
+    batch_size = 160,
     asm_copts = MUSL_ASM_COPTS + libc_includes("{target}", "{arch}", "{family}", musl = True),
     c_copts = MUSL_C_COPTS + libc_includes("{target}", "{arch}", "{family}", musl = True),
     hdrs = [":{target}_musl_headers"],
@@ -260,6 +260,7 @@ runtime_set(
 # libc++, libc++abi and libunwind, for either C library.
 _CXX_RUNTIMES = """runtime_library(
     name = "{target}_libcxx",
+    batch_size = 8,
     copts = RUNTIME_COPTS + {includes},
     cxx_copts = {libcxx_copts},
     hdrs = [":{target}_headers", {linux_headers}":libcxx_internal_headers"],
@@ -270,6 +271,7 @@ _CXX_RUNTIMES = """runtime_library(
 
 runtime_library(
     name = "{target}_libcxxabi",
+    batch_size = 8,
     copts = RUNTIME_COPTS + {includes},
     cxx_copts = {libcxxabi_copts},
     hdrs = [":{target}_headers", {linux_headers}":libcxx_internal_headers"],
@@ -280,6 +282,7 @@ runtime_library(
 
 runtime_library(
     name = "{target}_libunwind",
+    batch_size = 8,
     asm_copts = LIBUNWIND_ASM_COPTS,
     c_copts = RUNTIME_COPTS + {includes} + LIBUNWIND_C_COPTS,
     cxx_copts = RUNTIME_COPTS + {includes} + LIBUNWIND_CXX_COPTS,
