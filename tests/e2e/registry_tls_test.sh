@@ -5,7 +5,7 @@
 #     (--cert-dir, --creds) see the same digest; shipctl pull gives back
 #     the layout byte for byte;
 #   - Bearer tokens: the registry's auth.token with a token server over
-#     https (token_server.py: ES256 JWT, x5c chained to rootcertbundle);
+#     https (ci/registry-token-server: ES256 JWT, x5c chained to rootcertbundle);
 #   - refusals, each one line, exit 1 and nothing stored: an expired
 #     certificate, an untrusted CA, a name mismatch, --insecure-http for a
 #     non-loopback name, http against the TLS port, https against an http
@@ -159,7 +159,7 @@ done
 
 # --- Bearer tokens from a token server over https ----------------------------------
 printf '%s\n' "${creds}" >"${work}/token-creds"
-python3 "${here}/tls/token_server.py" "${certs}/good.crt" "${certs}/good.key" \
+python3 "${repo}/ci/registry-token-server" "${certs}/good.crt" "${certs}/good.key" \
   "${certs}/signer.crt" "${certs}/signer.key" "${work}/token-creds" "${work}/token-port" \
   2>"${work}/token.log" &
 pids+=("$!")

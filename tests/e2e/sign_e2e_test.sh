@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Signing, attestation and the verification gate against the real
-# docker-registry (plain http on loopback, `ci/registry start --http` and
-# --insecure-http; TLS is registry_tls_test's) and runc: keygen, push --sign-key
+# docker-registry (plain http on loopback, `ci/registry start --http --basic-auth`, so that
+# curl can tamper with it directly, and --insecure-http; TLS and Bearer tokens are
+# registry_tls_test's and the pipeline's) and runc: keygen, push --sign-key
 # with SBOM and provenance, independent checks (check_signatures.py:
 # python3-cryptography, python3-securesystemslib), then a good image passes
 # `shipctl verify` and deploys, and each tampering is refused in one line
@@ -48,7 +49,7 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-eval "$("${repo}/ci/registry" start --http)"
+eval "$("${repo}/ci/registry" start --http --basic-auth)"
 registry="${STATICSHIP_REGISTRY}"
 auth="${STATICSHIP_REGISTRY_AUTH_FILE}"
 storage="$(dirname "${auth}")/storage"
