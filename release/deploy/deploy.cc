@@ -283,6 +283,21 @@ int RunDeploy(std::span<char* const> args) {
           [](const char* n) { return std::getenv(n); });
   if (!connection.ok()) return fail(connection.message());
   registry::RegistryClient& client = (*connection)->client();
+  // The manifest and config are read first, as any pull reads them, and
+  // the client keeps them: the gate checks them without a request of its
+  // own, and PrepareBundle then fetches only the layers. So verify_ms is
+  // what checking adds to a deploy (the signatures, the attestations and
+  // the policy), not a second read of the image.
+  if (Result<registry::PulledImage> metadata =
+          registry::PullImageMetadata(client, ref->ManifestReference());
+      !metadata.ok()) {
+    // Content that does not match its digest is refused in the gate's form.
+    if (policy_file.has_value() && metadata.code() == ErrorCode::kDataLoss) {
+      return fail(policy::FormatViolation({"digest", "", metadata.message()},
+                                          ref->digest));
+    }
+    return fail(metadata.message());
+  }
   // The gate comes before anything is unpacked or stopped: a refused image
   // leaves the running one alone.
   const auto verify_started = Clock::now();

@@ -20,9 +20,9 @@ std::string HostPlatform() {
 #endif
 }
 
-Result<PulledImage> PullImage(RegistryClient& client,
-                              std::string_view reference,
-                              std::string_view platform) {
+Result<PulledImage> PullImageMetadata(RegistryClient& client,
+                                      std::string_view reference,
+                                      std::string_view platform) {
   Result<Manifest> manifest = client.GetManifest(reference);
   if (!manifest.ok()) return manifest.error();
   PulledImage image;
@@ -70,15 +70,23 @@ Result<PulledImage> PullImage(RegistryClient& client,
   image.bytes += static_cast<std::int64_t>(config->size());
   image.config = std::move(config.value());
   for (const auto& layer : doc.value("layers", nlohmann::json::array())) {
-    PulledLayer pulled;
-    pulled.digest = digest_of(layer);
-    pulled.media_type = layer.value("mediaType", "");
-    Result<std::string> bytes = client.GetBlob(pulled.digest);
-    if (!bytes.ok())
-      return WithContext(bytes.error(), "layer " + pulled.digest);
+    image.layers.push_back(
+        {layer.value("mediaType", ""), digest_of(layer), ""});
+  }
+  return image;
+}
+
+Result<PulledImage> PullImage(RegistryClient& client,
+                              std::string_view reference,
+                              std::string_view platform) {
+  Result<PulledImage> metadata = PullImageMetadata(client, reference, platform);
+  if (!metadata.ok()) return metadata.error();
+  PulledImage image = std::move(*metadata);
+  for (PulledLayer& layer : image.layers) {
+    Result<std::string> bytes = client.GetBlob(layer.digest);
+    if (!bytes.ok()) return WithContext(bytes.error(), "layer " + layer.digest);
     image.bytes += static_cast<std::int64_t>(bytes->size());
-    pulled.bytes = std::move(bytes.value());
-    image.layers.push_back(std::move(pulled));
+    layer.bytes = std::move(bytes.value());
   }
   return image;
 }

@@ -33,6 +33,14 @@ Result<PulledImage> PullImage(RegistryClient& client,
                               std::string_view reference,
                               std::string_view platform = HostPlatform());
 
+// PullImage without the layers' bytes (each PulledLayer's `bytes` is
+// empty): what an image's verification reads before anything is pulled. The
+// client keeps what it read (content_cache.h), so a PullImage after it fetches
+// only the layers.
+Result<PulledImage> PullImageMetadata(
+    RegistryClient& client, std::string_view reference,
+    std::string_view platform = HostPlatform());
+
 }  // namespace staticship::registry
 
 #endif  // STATICSHIP_RELEASE_REGISTRY_PULL_H_

@@ -408,6 +408,13 @@ Result<std::string> RegistryClient::PutManifest(std::string_view reference,
 }
 
 Result<Manifest> RegistryClient::GetManifest(std::string_view reference) {
+  const bool by_digest = reference.starts_with("sha256:");
+  if (by_digest) {
+    if (auto cached = cache_->Find(reference)) {
+      return Manifest{std::move(cached->bytes), std::move(cached->media_type),
+                      std::string(reference)};
+    }
+  }
   Result<HttpResponse> response =
       Exchange("GET", RepoUrl("/manifests/" + std::string(reference)),
                {{"Accept", kManifestAccept}}, {});
@@ -432,10 +439,12 @@ Result<Manifest> RegistryClient::GetManifest(std::string_view reference) {
   }
   manifest.media_type = MediaTypeOf(*response, response->body);
   manifest.bytes = std::move(response->body);
+  if (by_digest) cache_->Add(reference, manifest.bytes, manifest.media_type);
   return manifest;
 }
 
 Result<std::string> RegistryClient::GetBlob(std::string_view digest) {
+  if (auto cached = cache_->Find(digest)) return std::move(cached->bytes);
   Url url = RepoUrl("/blobs/" + std::string(digest));
   for (int redirects = 0;; ++redirects) {
     Result<HttpResponse> response = Exchange("GET", url, {}, {});
@@ -459,6 +468,7 @@ Result<std::string> RegistryClient::GetBlob(std::string_view digest) {
                        registry_ + ": blob " + std::string(digest) +
                            " arrived with digest " + actual);
     }
+    cache_->Add(digest, response->body);
     return std::move(response->body);
   }
   return MakeError(registry_ + ": redirect without Location for blob " +

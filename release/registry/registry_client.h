@@ -13,12 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/base/backoff.h"
 #include "common/base/result.h"
+#include "release/registry/content_cache.h"
 #include "release/registry/credentials.h"
 #include "release/registry/http_transport.h"
 #include "release/registry/url.h"
@@ -83,6 +85,8 @@ class RegistryClient {
                                   std::string_view media_type,
                                   std::string_view bytes);
 
+  // A manifest by digest, and a small blob, is read from the registry once
+  // per client and its forks (content_cache.h); by tag, always.
   Result<Manifest> GetManifest(std::string_view reference);
   // Fetches a blob and checks its sha256 against digest.
   Result<std::string> GetBlob(std::string_view digest);
@@ -127,6 +131,7 @@ class RegistryClient {
   std::string actions_ = "pull";
   std::string authorization_;  // value of the Authorization header, or empty
   TransferStats stats_;
+  std::shared_ptr<ContentCache> cache_ = std::make_shared<ContentCache>();
 };
 
 }  // namespace staticship::registry

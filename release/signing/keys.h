@@ -42,6 +42,8 @@ class PublicKey {
   // and in DSSE signatures without showing the key.
   std::string KeyId() const;
   // Whether `signature` (DER) is this key's ECDSA-SHA256 over `message`.
+  // The first call caches the curve's precomputed points in the key, so
+  // one key is not used by two threads at once.
   bool Verify(std::string_view message, std::string_view signature) const;
 
  private:
@@ -65,7 +67,8 @@ class PrivateKey {
   Result<std::string> ToPem(const std::optional<std::string>& password,
                             RandomSource& random) const;
   const PublicKey& Public() const { return public_; }
-  // ECDSA-SHA256 over `message`, DER-encoded.
+  // ECDSA-SHA256 over `message`, DER-encoded. Like Verify, not for two
+  // threads at once.
   Result<std::string> Sign(std::string_view message,
                            RandomSource& random) const;
 
