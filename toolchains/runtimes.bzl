@@ -71,6 +71,18 @@ def _compile(ctx, src, extra_flags, inputs):
     )
     return obj
 
+def _param_file(ctx, values, argument_format):
+    """Args that pass `values` in a file, one per line.
+
+    The command line gets argument_format with the file's path: "%s", or
+    "@%s" for a response file.
+    """
+    args = ctx.actions.args()
+    args.use_param_file(argument_format, use_always = True)
+    args.set_param_file_format("multiline")
+    args.add_all(values)
+    return args
+
 def _compile_batches(ctx, extra_flags, inputs):
     """Compiles the sources in chunks of batch_size, one action per chunk.
 
@@ -98,13 +110,9 @@ def _compile_batches(ctx, extra_flags, inputs):
         for start in range(0, len(srcs), size):
             chunk = srcs[start:start + size]
             part = ctx.actions.declare_file("_objs/%s/part%d.a" % (ctx.label.name, len(parts)))
-            flag_args = ctx.actions.args()
-            flag_args.use_param_file("%s", use_always = True)
-            flag_args.set_param_file_format("multiline")
-            flag_args.add_all(flags)
             ctx.actions.run(
                 executable = ctx.executable._compile_batch,
-                arguments = [part.path, ctx.executable._zig.path, flag_args] + [s.path for s in chunk],
+                arguments = [part.path, ctx.executable._zig.path, _param_file(ctx, flags, "%s")] + [s.path for s in chunk],
                 inputs = depset(chunk, transitive = [inputs]),
                 tools = [ctx.executable._zig],
                 outputs = [part],
@@ -133,13 +141,9 @@ def _runtime_library_impl(ctx):
     # on the objects alone; qL appends the members of part archives. The
     # input list goes in a response file.
     args.add_all(["ar", "qcLsD" if batched else "rcsD", out.path])
-    objs = ctx.actions.args()
-    objs.use_param_file("@%s", use_always = True)
-    objs.set_param_file_format("multiline")
-    objs.add_all(objects)
     ctx.actions.run(
         executable = ctx.executable._zig,
-        arguments = [args, objs],
+        arguments = [args, _param_file(ctx, objects, "@%s")],
         inputs = objects,
         outputs = [out],
         mnemonic = "RuntimeArchive",
