@@ -14,6 +14,7 @@
 #include <mbedtls/aesni.h>
 #endif
 
+#include "common/base/file.h"
 #include "common/http/client.h"
 #include "common/http/testing/test_pki.h"
 #include "common/http/testing/tls_test_server.h"
@@ -100,6 +101,74 @@ TEST_F(TlsClientTest, NewConnectionResumesTheSession) {
   EXPECT_EQ(server->connections(), 3);
   EXPECT_EQ(server->full_handshakes(), 1);
   EXPECT_EQ(server->resumed_handshakes(), 2);
+}
+
+// What a second shipctl process sees: a context of its own, the same file.
+TEST_F(TlsClientTest, SessionFileResumesInTheNextProcess) {
+  auto server = ServeIp();
+  staticship::testing::TempDir dir;
+  const std::filesystem::path file = dir.path() + "/cache/tls-sessions";
+  tls_->PersistSessions(file);
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(
+      std::filesystem::status(file).permissions(),
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto next = TlsContext::FromCaPem(ca_->ca().cert_pem, "test-ca.pem");
+  ASSERT_TRUE(next.ok()) << next.message();
+  (*next)->PersistSessions(file);
+  tls_ = *next;
+  Result<std::string> before = ReadWholeFile(file);
+  ASSERT_TRUE(before.ok()) << before.message();
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+  EXPECT_EQ(server->full_handshakes(), 1);
+  EXPECT_EQ(server->resumed_handshakes(), 1);
+  // Resuming changes nothing the server knows the session by: no rewrite,
+  // so the session keeps the expiry it was stored with.
+  Result<std::string> after = ReadWholeFile(file);
+  ASSERT_TRUE(after.ok()) << after.message();
+  EXPECT_EQ(*after, *before);
+}
+
+// A session verified under one set of CAs says nothing under another.
+TEST_F(TlsClientTest, SessionFileIsScopedByTheTrustedCas) {
+  auto server = ServeIp();
+  staticship::testing::TempDir dir;
+  const std::filesystem::path file = dir.path() + "/tls-sessions";
+  tls_->PersistSessions(file);
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+
+  auto other = TestCa::Create("Other CA");
+  ASSERT_TRUE(other.ok());
+  auto wider = TlsContext::FromCaPem(ca_->ca().cert_pem + other->ca().cert_pem,
+                                     "bundle.pem");
+  ASSERT_TRUE(wider.ok()) << wider.message();
+  EXPECT_NE((*wider)->trust_scope(), tls_->trust_scope());
+  (*wider)->PersistSessions(file);
+  tls_ = *wider;
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+  EXPECT_EQ(server->full_handshakes(), 2);
+  EXPECT_EQ(server->resumed_handshakes(), 0);
+}
+
+// A file others could read may hold sessions someone else planted or read:
+// it is not used, and the connection still works.
+TEST_F(TlsClientTest, SessionFileOpenToOthersIsIgnored) {
+  auto server = ServeIp();
+  staticship::testing::TempDir dir;
+  const std::filesystem::path file = dir.path() + "/tls-sessions";
+  tls_->PersistSessions(file);
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+  std::filesystem::permissions(file, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+
+  auto next = TlsContext::FromCaPem(ca_->ca().cert_pem, "test-ca.pem");
+  ASSERT_TRUE(next.ok()) << next.message();
+  (*next)->PersistSessions(file);
+  tls_ = *next;
+  ASSERT_TRUE(MakeClient().Get(Url(*server)).ok());
+  EXPECT_EQ(server->full_handshakes(), 2);
 }
 
 TEST_F(TlsClientTest, DnsNameAndAesGcm) {

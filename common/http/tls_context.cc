@@ -1,7 +1,11 @@
 #include "common/http/tls_context.h"
 
 #include <mbedtls/error.h>
+#include <mbedtls/sha256.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <system_error>
 
 #include "common/base/file.h"
@@ -66,6 +70,57 @@ int CountCerts(const mbedtls_x509_crt& chain) {
   return n;
 }
 
+// A stored session is trusted for at most this long, whatever the ticket's
+// hint: about one release's worth of commands against one registry.
+constexpr std::int64_t kMaxStoredSessionSeconds = 3600;
+
+std::string TrustScopeOf(const mbedtls_x509_crt& chain) {
+  mbedtls_sha256_context sha;
+  mbedtls_sha256_init(&sha);
+  mbedtls_sha256_starts_ret(&sha, /*is224=*/0);
+  for (const mbedtls_x509_crt* c = &chain; c != nullptr && c->version != 0;
+       c = c->next) {
+    mbedtls_sha256_update_ret(&sha, c->raw.p, c->raw.len);
+  }
+  unsigned char digest[32];
+  mbedtls_sha256_finish_ret(&sha, digest);
+  mbedtls_sha256_free(&sha);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return hex;
+}
+
+std::string Serialize(const mbedtls_ssl_session& session) {
+  size_t size = 0;
+  (void)mbedtls_ssl_session_save(&session, nullptr, 0, &size);
+  std::string bytes(size, '\0');
+  if (size == 0 || mbedtls_ssl_session_save(
+                       &session, reinterpret_cast<unsigned char*>(bytes.data()),
+                       bytes.size(), &size) != 0) {
+    return "";
+  }
+  bytes.resize(size);
+  return bytes;
+}
+
+// What the server knows a session by: its ticket, else its session ID. The
+// rest of a resumed session changes without news (Mbed TLS offers a ticket
+// under a fresh random session ID each time), so only this decides whether
+// the file needs writing.
+std::string IdentityOf(const mbedtls_ssl_session& session) {
+  if (session.ticket != nullptr && session.ticket_len > 0) {
+    return "ticket:" +
+           std::string(reinterpret_cast<const char*>(session.ticket),
+                       session.ticket_len);
+  }
+  return "id:" +
+         std::string(reinterpret_cast<const char*>(session.id), session.id_len);
+}
+
 bool IsFile(const std::filesystem::path& path) {
   std::error_code ec;
   return std::filesystem::is_regular_file(path, ec);
@@ -108,6 +163,7 @@ Status TlsContext::Finish(std::string source) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "no CA certificate in " + ca_source_);
   }
+  trust_scope_ = TrustScopeOf(ca_);
   static constexpr char kPersonalization[] = "staticship tls client";
   int rc = mbedtls_ctr_drbg_seed(
       &drbg_, mbedtls_entropy_func, &entropy_,
@@ -214,6 +270,42 @@ Result<std::shared_ptr<TlsContext>> TlsContext::FromSystemStore(
                        "file)");
 }
 
+void TlsContext::PersistSessions(std::filesystem::path file) {
+  std::lock_guard<std::mutex> lock(mu_);
+  session_file_.reset();
+  session_file_loaded_ = false;
+  if (!file.empty()) session_file_.emplace(std::move(file));
+}
+
+void TlsContext::WarnOnce(const std::string& problem) {
+  if (warned_) return;
+  warned_ = true;
+  std::fprintf(stderr, "warning: [tls] session cache: %s\n", problem.c_str());
+}
+
+void TlsContext::LoadSessionFileLocked() {
+  session_file_loaded_ = true;
+  Result<std::map<std::string, StoredSession>> stored =
+      session_file_->Load(trust_scope_, std::time(nullptr));
+  if (!stored.ok()) return WarnOnce(stored.message());
+  for (auto& [peer, entry] : *stored) {
+    if (sessions_.contains(peer)) continue;
+    std::unique_ptr<mbedtls_ssl_session, SessionFree> session(
+        new mbedtls_ssl_session);
+    mbedtls_ssl_session_init(session.get());
+    // Another build of Mbed TLS (another shipctl) refuses the format: that
+    // peer gets a full handshake.
+    if (mbedtls_ssl_session_load(
+            session.get(),
+            reinterpret_cast<const unsigned char*>(entry.bytes.data()),
+            entry.bytes.size()) != 0) {
+      continue;
+    }
+    persisted_[peer] = IdentityOf(*session);
+    sessions_[peer] = std::move(session);
+  }
+}
+
 void TlsContext::SaveSession(const std::string& key,
                              const mbedtls_ssl_context& ssl) {
   std::unique_ptr<mbedtls_ssl_session, SessionFree> session(
@@ -221,12 +313,35 @@ void TlsContext::SaveSession(const std::string& key,
   mbedtls_ssl_session_init(session.get());
   if (mbedtls_ssl_get_session(&ssl, session.get()) != 0) return;
   std::lock_guard<std::mutex> lock(mu_);
+  std::string identity = IdentityOf(*session);
+  // A resumed session without a new ticket is already in the file, with the
+  // expiry it had: resuming it does not make it younger.
+  if (session_file_.has_value() && persisted_[key] != identity) {
+    const std::string bytes = Serialize(*session);
+    if (!bytes.empty()) {
+      const std::int64_t now = std::time(nullptr);
+      std::int64_t lifetime = kMaxStoredSessionSeconds;
+      if (session->ticket_lifetime > 0) {
+        lifetime = std::min<std::int64_t>(lifetime, session->ticket_lifetime);
+      }
+      Status stored =
+          session_file_->Store(key, trust_scope_, {bytes, now + lifetime}, now);
+      if (stored.ok()) {
+        persisted_[key] = std::move(identity);
+      } else {
+        WarnOnce(stored.message());
+      }
+    }
+  }
   sessions_[key] = std::move(session);
 }
 
 void TlsContext::OfferSession(const std::string& key,
-                              mbedtls_ssl_context* ssl) const {
+                              mbedtls_ssl_context* ssl) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (session_file_.has_value() && !session_file_loaded_) {
+    LoadSessionFileLocked();
+  }
   auto it = sessions_.find(key);
   // A server that forgot the session answers with a full handshake.
   if (it != sessions_.end())

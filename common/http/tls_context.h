@@ -20,11 +20,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "common/base/result.h"
+#include "common/http/tls_session_file.h"
 
 namespace staticship::http {
 
@@ -66,7 +68,16 @@ class TlsContext {
   // remembers the session (session ID or ticket) skips the key exchange and
   // the certificate chain.
   void SaveSession(const std::string& key, const mbedtls_ssl_context& ssl);
-  void OfferSession(const std::string& key, mbedtls_ssl_context* ssl) const;
+  void OfferSession(const std::string& key, mbedtls_ssl_context* ssl);
+
+  // Also keeps the sessions in `file` (tls_session_file.h), so the next
+  // process resumes them; an empty path keeps them in memory only. A file
+  // that cannot be used is said once on stderr and then left alone.
+  void PersistSessions(std::filesystem::path file);
+
+  // SHA-256 (hex) of the trusted certificates: what a stored session was
+  // verified under.
+  const std::string& trust_scope() const { return trust_scope_; }
 
  private:
   TlsContext();
@@ -77,14 +88,23 @@ class TlsContext {
   mbedtls_x509_crt ca_;
   mbedtls_ssl_config config_;
   std::string ca_source_;
+  std::string trust_scope_;
   int ca_count_ = 0;
 
   struct SessionFree {
     void operator()(mbedtls_ssl_session* s) const;
   };
-  mutable std::mutex mu_;
+  void LoadSessionFileLocked();
+  void WarnOnce(const std::string& problem);
+
+  std::mutex mu_;
   std::map<std::string, std::unique_ptr<mbedtls_ssl_session, SessionFree>>
       sessions_;
+  std::optional<TlsSessionFile> session_file_;
+  bool session_file_loaded_ = false;
+  bool warned_ = false;
+  // What the file holds per peer, so an unchanged session is not rewritten.
+  std::map<std::string, std::string> persisted_;
 };
 
 // Mbed TLS's text for an error code, "SSL - ..." / "X509 - ...".

@@ -18,6 +18,7 @@ constexpr unsigned char kSanIpAddress = 7;  // GeneralName [7] iPAddress
 
 // What the verify callback saw, for a message better than a flag list.
 struct VerifyNotes {
+  bool called = false;  // never, when the handshake resumed a session
   std::string host;
   std::string ip;  // 4 or 16 bytes when host is an IP address
   std::string expired_on;
@@ -85,6 +86,7 @@ bool HasIpSan(const mbedtls_x509_crt& crt, const std::string& ip) {
 int VerifyCallback(void* data, mbedtls_x509_crt* crt, int depth,
                    uint32_t* flags) {
   auto* notes = static_cast<VerifyNotes*>(data);
+  notes->called = true;
   if (depth == 0) {
     notes->leaf_names = NamesOf(*crt);
     if (!notes->ip.empty() && !HasIpSan(*crt, notes->ip)) {
@@ -242,6 +244,7 @@ Result<std::unique_ptr<TlsStream>> TlsStream::Handshake(
   mbedtls_ssl_set_verify(ssl, nullptr, nullptr);
   if (rc == 0) {
     stream->handshake_done_ = true;
+    stream->resumed_ = !notes.called;
     stream->context_->SaveSession(peer, *ssl);
     return stream;
   }

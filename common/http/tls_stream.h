@@ -44,6 +44,8 @@ class TlsStream : public Stream {
 
   // The negotiated suite, e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256".
   std::string ciphersuite() const;
+  // Whether the handshake resumed a session (no key exchange, no chain).
+  bool resumed() const { return resumed_; }
 
  private:
   TlsStream(UniqueFd fd, std::shared_ptr<TlsContext> context);
@@ -58,6 +60,7 @@ class TlsStream : public Stream {
   int socket_errno_ = 0;     // of the last failed send/recv
   std::string first_bytes_;  // the peer's first bytes, to recognise http
   bool handshake_done_ = false;
+  bool resumed_ = false;
 };
 
 }  // namespace staticship::http

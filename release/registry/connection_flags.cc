@@ -70,6 +70,9 @@ Result<std::unique_ptr<RegistryConnection>> RegistryConnection::Open(
                  : loaded.error();
     }
     tls = *loaded;
+    // Each shipctl command is a process of its own: without the file, each
+    // would pay a full handshake to a registry the last one just spoke to.
+    tls->PersistSessions(http::DefaultTlsSessionFile(env));
   }
   Result<std::optional<Credentials>> credentials =
       LoadCredentials(flags.auth_file, reference.registry, env);

@@ -11,6 +11,10 @@
 //   --auth-file FILE  credentials (credentials.h), else the environment
 //   --timeout 60s     per request (deploy: the whole deploy)
 //
+// TLS sessions are kept for the next command in
+// ~/.cache/staticship/tls-sessions (http/tls_session_file.h; the
+// STATICSHIP_TLS_SESSION_CACHE variable names another file, or "off").
+//
 // https is the default for every registry, loopback included, and nothing
 // falls back from one scheme to the other: an https registry that answers
 // plain http, or a TLS registry reached with --insecure-http, is an error.
