@@ -29,16 +29,21 @@ struct PushOutcome {
   std::string media_type;  // of that manifest or index
   std::string sbom_tag;    // empty when no SBOM was pushed
   std::string sbom_digest;
+  // How long the tag waited for before_tag once the image and its SBOM were
+  // up: what signing added to the push.
+  std::int64_t before_tag_wait_ms = 0;
 };
 
-// Runs after the image and its SBOM are in the registry by digest and
-// before the tag is set (signing and attesting); an error leaves the tag
-// untouched.
+// Signing and attesting: given the digest the image will have, it must
+// write everything the tag may not move without. It runs on a thread of its
+// own while the image uploads (so it must use connections of its own, a
+// RegistryClient::Fork), since a signature needs only the digest, which the
+// layout already holds. An error leaves the tag untouched.
 using BeforeTag = std::function<Status(const std::string& digest)>;
 
 // Pushes every blob (skipping those the registry has), every manifest by
-// digest, the SBOM (as described above), runs before_tag, and only then
-// puts the root under tag.
+// digest and the SBOM (as described above) while before_tag runs, and only
+// when both are done puts the root under tag.
 Result<PushOutcome> PushLayout(RegistryClient& client,
                                const release::OciLayout& layout,
                                std::string_view tag,
