@@ -34,24 +34,97 @@ std::string DigestOf(const nlohmann::json& descriptor) {
              : "";
 }
 
-// What one cosign tag (.sig or .att) holds: its manifest and its layers'
-// blobs, fetched as raw answers; the Verifier judges them afterwards.
-struct FetchedArtifact {
-  std::optional<Result<registry::Manifest>> manifest;
-  std::map<std::string, Result<std::string>, std::less<>> blobs;
+// Whether one of `keys` signed a cosign layer: a simple-signing payload's
+// signature is the layer's annotation, an attestation's is inside its DSSE
+// envelope. Any other layer is judged by the Verifier, which says why.
+bool SignedByAny(const signing::ArtifactLayerRef& layer, std::string_view bytes,
+                 const std::vector<signing::PublicKey>& keys) {
+  if (layer.media_type == signing::kSimpleSigningMediaType) {
+    auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
+    if (annotation == layer.annotations.end()) return false;
+    Result<std::string> signature = Base64Decode(annotation->second);
+    if (!signature.ok()) return false;
+    for (const signing::PublicKey& key : keys) {
+      if (key.Verify(bytes, *signature)) return true;
+    }
+    return false;
+  }
+  Result<signing::DsseEnvelope> envelope = signing::ParseEnvelope(bytes);
+  if (!envelope.ok()) return false;
+  for (const signing::PublicKey& key : keys) {
+    if (signing::EnvelopeSignedBy(*envelope, key)) return true;
+  }
+  return false;
+}
+
+// A key caches curve tables on first use, so each thread checks with its own.
+std::vector<signing::PublicKey> CopyKeys(
+    const std::vector<signing::PublicKey>& keys) {
+  std::vector<signing::PublicKey> copies;
+  for (const signing::PublicKey& key : keys) {
+    if (Result<signing::PublicKey> copy =
+            signing::PublicKey::FromDer(key.der());
+        copy.ok()) {
+      copies.push_back(std::move(*copy));
+    }
+  }
+  return copies;
+}
+
+// One layer of a cosign tag as fetched, and whether a trusted key signed it
+// (checked where it was fetched, so the checks of several layers overlap).
+struct FetchedLayer {
+  Result<std::string> bytes;
+  bool trusted = false;
 };
 
+FetchedLayer FetchLayer(registry::RegistryClient& client,
+                        const signing::ArtifactLayerRef& layer,
+                        const std::vector<signing::PublicKey>& keys) {
+  FetchedLayer fetched{client.GetBlob(layer.digest)};
+  if (fetched.bytes.ok()) {
+    fetched.trusted = SignedByAny(layer, *fetched.bytes, CopyKeys(keys));
+  }
+  return fetched;
+}
+
+// What one cosign tag (.sig or .att) holds: its manifest and its layers,
+// fetched as raw answers; the Verifier judges them afterwards.
+struct FetchedArtifact {
+  std::optional<Result<registry::Manifest>> manifest;
+  std::map<std::string, FetchedLayer, std::less<>> layers;
+};
+
+// Each layer after the first comes over a connection and thread of its own:
+// a request here is a round trip of a millisecond or more, and a signature
+// check another, and neither waits on the other layers.
 FetchedArtifact FetchArtifact(registry::RegistryClient& client,
-                              const std::string& tag) {
+                              const std::string& tag,
+                              const std::vector<signing::PublicKey>& keys) {
   FetchedArtifact fetched;
   fetched.manifest = client.GetManifest(tag);
   if (!fetched.manifest->ok()) return fetched;
-  auto layers = signing::ArtifactLayers((*fetched.manifest)->bytes);
-  if (!layers.ok()) return fetched;
-  for (const signing::ArtifactLayerRef& layer : *layers) {
-    if (!fetched.blobs.contains(layer.digest)) {
-      fetched.blobs.emplace(layer.digest, client.GetBlob(layer.digest));
-    }
+  auto refs = signing::ArtifactLayers((*fetched.manifest)->bytes);
+  if (!refs.ok()) return fetched;
+  std::vector<const signing::ArtifactLayerRef*> unique;
+  std::set<std::string> seen;
+  for (const signing::ArtifactLayerRef& ref : *refs) {
+    if (seen.insert(ref.digest).second) unique.push_back(&ref);
+  }
+  std::vector<std::optional<FetchedLayer>> results(unique.size());
+  std::vector<registry::RegistryClient> forks;
+  forks.reserve(unique.size());
+  for (size_t i = 1; i < unique.size(); ++i) forks.push_back(client.Fork());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < unique.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = FetchLayer(forks[i - 1], *unique[i], keys); });
+  }
+  if (!unique.empty()) results[0] = FetchLayer(client, *unique[0], keys);
+  for (std::thread& t : threads) t.join();
+  for (registry::RegistryClient& fork : forks) client.AddStats(fork.stats());
+  for (size_t i = 0; i < unique.size(); ++i) {
+    fetched.layers.emplace(unique[i]->digest, std::move(*results[i]));
   }
   return fetched;
 }
@@ -71,19 +144,19 @@ class Verifier {
     // Each request to a registry is a round trip of several milliseconds,
     // and the three parts do not depend on each other: the signature and
     // attestation tags download on forks of the client (connections of
-    // their own) while the image is checked here. The signatures are
-    // checked on this thread, after the joins, since Mbed TLS's key state
-    // is not shared across threads.
+    // their own) while the image is checked here. Each layer's signature is
+    // checked on the thread that fetched it, with its own copy of the keys
+    // (a key's curve tables are not shared across threads).
     registry::RegistryClient signature_client = client_.Fork();
     registry::RegistryClient attestation_client = client_.Fork();
     FetchedArtifact signatures, attestations;
     std::thread signature_fetch([&] {
-      signatures =
-          FetchArtifact(signature_client, signing::SignatureTag(digest_));
+      signatures = FetchArtifact(signature_client,
+                                 signing::SignatureTag(digest_), keys_);
     });
     std::thread attestation_fetch([&] {
-      attestations =
-          FetchArtifact(attestation_client, signing::AttestationTag(digest_));
+      attestations = FetchArtifact(attestation_client,
+                                   signing::AttestationTag(digest_), keys_);
     });
     const bool content_ok = CheckContent();
     signature_fetch.join();
@@ -102,14 +175,6 @@ class Verifier {
   void Add(Violation v) { verdict_.violations.push_back(std::move(v)); }
   void Add(std::string rule, std::string subject, std::string detail) {
     Add(Violation{std::move(rule), std::move(subject), std::move(detail)});
-  }
-
-  const signing::PublicKey* TrustedSigner(std::string_view message,
-                                          std::string_view signature) const {
-    for (const signing::PublicKey& key : keys_) {
-      if (key.Verify(message, signature)) return &key;
-    }
-    return nullptr;
   }
 
   Result<std::string> Blob(const std::string& digest) {
@@ -193,19 +258,24 @@ class Verifier {
     return ids.empty() ? "none" : ids;
   }
 
-  // The layers of the artifact under `tag`, none when the tag does not
-  // exist; nullopt after adding a violation when it cannot be read.
-  // A layer's blob as fetched with its tag (fetched again if it was not).
-  Result<std::string> ArtifactBlob(FetchedArtifact& fetched,
-                                   const std::string& digest) {
-    auto it = fetched.blobs.find(digest);
-    if (it == fetched.blobs.end()) return Blob(digest);
-    if (it->second.ok()) {
-      verdict_.bytes_fetched += static_cast<std::int64_t>(it->second->size());
+  // A layer as fetched with its tag, fetched and checked here if it was not.
+  const FetchedLayer& ArtifactLayer(FetchedArtifact& fetched,
+                                    const signing::ArtifactLayerRef& layer) {
+    auto it = fetched.layers.find(layer.digest);
+    if (it == fetched.layers.end()) {
+      it = fetched.layers
+               .emplace(layer.digest, FetchLayer(client_, layer, keys_))
+               .first;
+    }
+    if (it->second.bytes.ok()) {
+      verdict_.bytes_fetched +=
+          static_cast<std::int64_t>(it->second.bytes->size());
     }
     return it->second;
   }
 
+  // The layers of the artifact under `tag`, none when the tag does not
+  // exist; nullopt after adding a violation when it cannot be read.
   std::optional<std::vector<signing::ArtifactLayerRef>> ArtifactLayers(
       const FetchedArtifact& fetched, const std::string& tag,
       const char* rule) {
@@ -242,21 +312,19 @@ class Verifier {
                 ", not a cosign simple-signing payload");
         continue;
       }
-      Result<std::string> payload = ArtifactBlob(fetched, layer.digest);
+      const FetchedLayer& fetched_layer = ArtifactLayer(fetched, layer);
+      const Result<std::string>& payload = fetched_layer.bytes;
       if (!payload.ok()) {
         Add("digest", subject, payload.message());
         continue;
       }
       auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
-      Result<std::string> signature =
-          annotation == layer.annotations.end()
-              ? Result<std::string>(MakeError("no signature annotation"))
-              : Base64Decode(annotation->second);
-      if (!signature.ok()) {
+      if (annotation == layer.annotations.end() ||
+          !Base64Decode(annotation->second).ok()) {
         Add("signature", subject, "has no base64 signature annotation");
         continue;
       }
-      if (TrustedSigner(*payload, *signature) == nullptr) {
+      if (!fetched_layer.trusted) {
         Add("signature", subject,
             "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
                 ")");
@@ -288,7 +356,8 @@ class Verifier {
                                        ? annotated->second
                                        : std::string("(no predicateType)")) +
                                   " " + layer.digest;
-      Result<std::string> bytes = ArtifactBlob(fetched, layer.digest);
+      const FetchedLayer& fetched_layer = ArtifactLayer(fetched, layer);
+      const Result<std::string>& bytes = fetched_layer.bytes;
       if (!bytes.ok()) {
         Add("digest", subject, bytes.message());
         continue;
@@ -302,11 +371,7 @@ class Verifier {
         Add("attestation", subject, "payloadType is " + envelope->payload_type);
         continue;
       }
-      bool trusted = false;
-      for (const signing::PublicKey& key : keys_) {
-        trusted = trusted || signing::EnvelopeSignedBy(*envelope, key);
-      }
-      if (!trusted) {
+      if (!fetched_layer.trusted) {
         Add("attestation", subject,
             "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
                 ")");
