@@ -60,14 +60,16 @@ bool IsGzipLayer(std::string_view media_type, std::string_view bytes) {
          static_cast<unsigned char>(bytes[1]) == 0x8b;
 }
 
-// Pulls the image and writes a complete bundle (rootfs + config.json) to
-// staging, verifying each layer's diff_id as well as its digest.
+// Pulls the layers of an image whose manifest and config were read, and
+// writes a complete bundle (rootfs + config.json) to staging, verifying each
+// layer's diff_id as well as its digest.
 Status PrepareBundle(registry::RegistryClient& client,
-                     const std::string& reference, const fs::path& staging,
+                     registry::PulledImage* image, const fs::path& staging,
                      const SpecOptions& spec_options,
                      std::string* manifest_digest, std::int64_t* pulled_bytes) {
-  Result<registry::PulledImage> image = registry::PullImage(client, reference);
-  if (!image.ok()) return image.error();
+  if (Status pulled = registry::PullLayers(client, image); !pulled.ok()) {
+    return pulled;
+  }
   *manifest_digest = image->manifest_digest;
   *pulled_bytes = image->bytes;
   Result<ImageConfig> config = ParseImageConfig(image->config);
@@ -288,9 +290,9 @@ int RunDeploy(std::span<char* const> args) {
   // own, and PrepareBundle then fetches only the layers. So verify_ms is
   // what checking adds to a deploy (the signatures, the attestations and
   // the policy), not a second read of the image.
-  if (Result<registry::PulledImage> metadata =
-          registry::PullImageMetadata(client, ref->ManifestReference());
-      !metadata.ok()) {
+  Result<registry::PulledImage> metadata =
+      registry::PullImageMetadata(client, ref->ManifestReference());
+  if (!metadata.ok()) {
     // Content that does not match its digest is refused in the gate's form.
     if (policy_file.has_value() && metadata.code() == ErrorCode::kDataLoss) {
       return fail(policy::FormatViolation({"digest", "", metadata.message()},
@@ -327,7 +329,7 @@ int RunDeploy(std::span<char* const> args) {
   std::string digest;
   std::int64_t pulled_bytes = 0;
   Status prepared =
-      PrepareBundle(client, ref->ManifestReference(), staging,
+      PrepareBundle(client, &*metadata, staging,
                     {*name, port, container->settings, container->volume_paths},
                     &digest, &pulled_bytes);
   if (!prepared.ok()) {

@@ -76,17 +76,24 @@ Result<PulledImage> PullImageMetadata(RegistryClient& client,
   return image;
 }
 
+Status PullLayers(RegistryClient& client, PulledImage* image) {
+  for (PulledLayer& layer : image->layers) {
+    if (!layer.bytes.empty()) continue;
+    Result<std::string> bytes = client.GetBlob(layer.digest);
+    if (!bytes.ok()) return WithContext(bytes.error(), "layer " + layer.digest);
+    image->bytes += static_cast<std::int64_t>(bytes->size());
+    layer.bytes = std::move(bytes.value());
+  }
+  return Status::Ok();
+}
+
 Result<PulledImage> PullImage(RegistryClient& client,
                               std::string_view reference,
                               std::string_view platform) {
-  Result<PulledImage> metadata = PullImageMetadata(client, reference, platform);
-  if (!metadata.ok()) return metadata.error();
-  PulledImage image = std::move(*metadata);
-  for (PulledLayer& layer : image.layers) {
-    Result<std::string> bytes = client.GetBlob(layer.digest);
-    if (!bytes.ok()) return WithContext(bytes.error(), "layer " + layer.digest);
-    image.bytes += static_cast<std::int64_t>(bytes->size());
-    layer.bytes = std::move(bytes.value());
+  Result<PulledImage> image = PullImageMetadata(client, reference, platform);
+  if (!image.ok()) return image.error();
+  if (Status pulled = PullLayers(client, &*image); !pulled.ok()) {
+    return pulled.error();
   }
   return image;
 }

@@ -35,11 +35,14 @@ Result<PulledImage> PullImage(RegistryClient& client,
 
 // PullImage without the layers' bytes (each PulledLayer's `bytes` is
 // empty): what an image's verification reads before anything is pulled. The
-// client keeps what it read (content_cache.h), so a PullImage after it fetches
-// only the layers.
+// client keeps what it read (content_cache.h), so a verification after it
+// reads the manifest and config without a request.
 Result<PulledImage> PullImageMetadata(
     RegistryClient& client, std::string_view reference,
     std::string_view platform = HostPlatform());
+
+// The rest of a PullImageMetadata: the bytes of every layer that has none.
+Status PullLayers(RegistryClient& client, PulledImage* image);
 
 }  // namespace staticship::registry
 
