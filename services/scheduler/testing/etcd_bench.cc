@@ -3,7 +3,7 @@
 //
 //   etcd_bench --game-port-file F --scheduler-port-files S1[,S2] --tasks N
 //              --producers C --submit etcd|http [--etcd URL --prefix P]
-//              [--claims K] [--preload-done-file F]
+//              [--claims K] [--preload-done-file F] [--game-delay-ms D]
 //
 // Submits N tasks (straight into etcd as a producer would, or by POST
 // /v1/tasks spread over the schedulers), waits until every task reached the
@@ -16,6 +16,11 @@
 // With --preload-done-file (and --submit etcd) it puts every task before
 // any scheduler starts, writes F, and measures how fast the schedulers
 // drain that backlog: tasks/s from the first arrival to the last.
+//
+// With --game-delay-ms the game server answers each task D ms after it
+// arrived, as one that sets a match up before it accepts the next: then a
+// scheduler instance dispatches at most (its workers) / D tasks a second,
+// and what a second instance adds is dispatch capacity, not etcd's.
 //
 // With --etcd it also prints etcd_writes_per_task: etcd's revision grows by
 // one per write (a put, or a txn that wrote anything), so the revision delta
@@ -39,6 +44,7 @@
 #include "common/http/server.h"
 #include "services/scheduler/etcd_client.h"
 #include "services/scheduler/etcd_codec.h"
+#include "services/scheduler/testing/delayed_sender.h"
 #include "services/scheduler/testing/port_file.h"
 
 namespace {
@@ -59,6 +65,7 @@ struct Args {
   std::string prefix = "/bench/";
   int claims = 0;
   std::string preload_done_file;
+  int game_delay_ms = 0;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -146,7 +153,7 @@ int main(int argc, char** argv) {
       staticship::ArgsFromArgv({argv + 1, argv + argc}),
       {.values = {"game-port-file", "scheduler-port-files", "tasks",
                   "producers", "submit", "etcd", "prefix", "claims",
-                  "preload-done-file"}});
+                  "preload-done-file", "game-delay-ms"}});
   if (!flags.ok()) {
     std::fprintf(stderr, "etcd_bench: %s\n", flags.message().c_str());
     return 2;
@@ -163,8 +170,12 @@ int main(int argc, char** argv) {
   if (auto v = flags->Get("claims")) args.claims = std::atoi(v->c_str());
   args.preload_done_file =
       flags->GetOr("preload-done-file", args.preload_done_file);
+  if (auto v = flags->Get("game-delay-ms")) {
+    args.game_delay_ms = std::atoi(v->c_str());
+  }
   const bool preload = !args.preload_done_file.empty();
-  if (args.tasks <= 0 || args.scheduler_port_files.empty() ||
+  if (args.tasks <= 0 || args.game_delay_ms < 0 ||
+      args.scheduler_port_files.empty() ||
       (args.submit == "etcd" && args.etcd.empty()) ||
       (preload && args.submit != "etcd")) {
     std::fprintf(stderr, "etcd_bench: see the usage at the top of the file\n");
@@ -175,6 +186,8 @@ int main(int argc, char** argv) {
   std::vector<Clock::time_point> acked(n), arrived(n);
   std::vector<std::atomic<int>> hits(n);
   std::atomic<long> arrivals{0};
+  staticship::scheduler::testing::DelayedSender delayed;
+  const auto game_delay = std::chrono::milliseconds(args.game_delay_ms);
   staticship::http::ServerOptions options;
   options.workers = 2;
   auto game = staticship::http::Server::Create(
@@ -189,7 +202,12 @@ int main(int argc, char** argv) {
           arrived[index] = Clock::now();
           ++arrivals;
         }
-        responder.Send(staticship::http::Response(200, "{}"));
+        if (game_delay.count() > 0) {
+          delayed.Add(Clock::now() + game_delay, std::move(responder),
+                      staticship::http::Response(200, "{}"));
+        } else {
+          responder.Send(staticship::http::Response(200, "{}"));
+        }
       });
   if (!game.ok() || !(*game)->Start().ok()) return 1;
   if (staticship::Status written = staticship::WriteFileAtomically(
