@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base/base64.h"
 #include "release/common/oci_layout.h"
 #include "release/common/sha256.h"
 
@@ -20,6 +21,7 @@ ordered_json LayerJson(const ArtifactLayerRef& layer) {
   out["mediaType"] = layer.media_type;
   out["size"] = layer.size;
   out["digest"] = layer.digest;
+  if (!layer.data.empty()) out["data"] = Base64Encode(layer.data);
   if (!layer.annotations.empty()) {
     out["annotations"] = ordered_json::object();
     for (const auto& [key, value] : layer.annotations) {
@@ -64,6 +66,15 @@ Result<std::vector<ArtifactLayerRef>> ArtifactLayers(
           ErrorCode::kInvalidArgument,
           "artifact manifest names a layer by '" + layer.digest + "'");
     }
+    // Embedded bytes that do not match the descriptor are ignored, not
+    // trusted: the blob is then fetched and checked by its digest.
+    if (entry.contains("data") && entry["data"].is_string()) {
+      Result<std::string> data = Base64Decode(entry["data"].get<std::string>());
+      if (data.ok() && static_cast<std::int64_t>(data->size()) == layer.size &&
+          release::Sha256Digest(*data) == layer.digest) {
+        layer.data = std::move(*data);
+      }
+    }
     if (entry.contains("annotations") && entry["annotations"].is_object()) {
       for (const auto& [key, value] : entry["annotations"].items()) {
         if (value.is_string()) layer.annotations[key] = value;
@@ -83,9 +94,12 @@ Result<ArtifactManifest> AppendLayers(std::string_view existing,
     layers = std::move(*parsed);
   }
   for (const ArtifactLayer& layer : added) {
-    ArtifactLayerRef ref{layer.media_type, release::Sha256Digest(layer.bytes),
-                         static_cast<std::int64_t>(layer.bytes.size()),
-                         layer.annotations};
+    ArtifactLayerRef ref;
+    ref.media_type = layer.media_type;
+    ref.digest = release::Sha256Digest(layer.bytes);
+    ref.size = static_cast<std::int64_t>(layer.bytes.size());
+    ref.annotations = layer.annotations;
+    if (ref.size <= kEmbeddedLayerLimit) ref.data = layer.bytes;
     bool present = false;
     for (const ArtifactLayerRef& l : layers) {
       present = present ||

@@ -27,13 +27,23 @@ struct ArtifactLayer {
   std::map<std::string, std::string> annotations;
 };
 
-// One layer as a manifest lists it (the bytes are fetched separately).
+// One layer as a manifest lists it.
 struct ArtifactLayerRef {
   std::string media_type;
   std::string digest;
   std::int64_t size = 0;
   std::map<std::string, std::string> annotations;
+  // The layer's bytes when its descriptor embeds them (OCI 1.1 "data") and
+  // they match its digest and size; empty otherwise, and then the bytes are
+  // fetched by digest.
+  std::string data;
 };
+
+// Layers up to this size are embedded in the manifest as well as uploaded
+// (OCI 1.1 descriptor "data"): a verifier then reads a signature or an
+// attestation with the manifest, one request instead of two. cosign and
+// other readers that ignore the field fetch the blob as before.
+inline constexpr std::int64_t kEmbeddedLayerLimit = 64 * 1024;
 
 struct ArtifactManifest {
   std::string config;    // an empty image config whose diff_ids name the layers

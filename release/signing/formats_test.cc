@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base/base64.h"
 #include "release/common/sha256.h"
 #include "release/signing/cosign_artifact.h"
 #include "release/signing/dsse.h"
@@ -139,6 +140,38 @@ TEST(CosignArtifact, TagsAndAppending) {
   EXPECT_FALSE(AppendLayers("{\"layers\":[{\"digest\":\"md5:x\",\"size\":1}]}",
                             {&first, 1})
                    .ok());
+}
+
+// Small layers ride in the manifest too (OCI 1.1 "data"), so a verifier
+// needs no second request; embedded bytes that do not match are ignored.
+TEST(CosignArtifact, SmallLayersAreEmbedded) {
+  ArtifactLayer small{kDsseMediaType, "envelope", {}};
+  ArtifactLayer large{
+      kDsseMediaType, std::string(kEmbeddedLayerLimit + 1, 'x'), {{"n", "2"}}};
+  const ArtifactLayer both[] = {small, large};
+  auto written = AppendLayers("", both);
+  ASSERT_TRUE(written.ok()) << written.message();
+  auto layers = ArtifactLayers(written->manifest);
+  ASSERT_TRUE(layers.ok()) << layers.message();
+  ASSERT_EQ(layers->size(), 2u);
+  EXPECT_EQ((*layers)[0].data, "envelope");
+  EXPECT_EQ((*layers)[1].data, "");
+  // Appending keeps what the earlier layers embedded.
+  ArtifactLayer third{kDsseMediaType, "third", {}};
+  auto appended = AppendLayers(written->manifest, {&third, 1});
+  ASSERT_TRUE(appended.ok());
+  auto three = ArtifactLayers(appended->manifest);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ((*three)[0].data, "envelope");
+  EXPECT_EQ((*three)[2].data, "third");
+
+  // Data that is not the named blob is not believed.
+  auto doc = nlohmann::json::parse(written->manifest);
+  doc["layers"][0]["data"] = Base64Encode("envelopf");
+  auto tampered = ArtifactLayers(doc.dump());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ((*tampered)[0].data, "");
+  EXPECT_EQ((*tampered)[0].digest, release::Sha256Digest("envelope"));
 }
 
 }  // namespace

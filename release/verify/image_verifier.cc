@@ -81,7 +81,8 @@ struct FetchedLayer {
 FetchedLayer FetchLayer(registry::RegistryClient& client,
                         const signing::ArtifactLayerRef& layer,
                         const std::vector<signing::PublicKey>& keys) {
-  FetchedLayer fetched{client.GetBlob(layer.digest)};
+  FetchedLayer fetched{layer.data.empty() ? client.GetBlob(layer.digest)
+                                          : Result<std::string>(layer.data)};
   if (fetched.bytes.ok()) {
     fetched.trusted = SignedByAny(layer, *fetched.bytes, CopyKeys(keys));
   }
