@@ -71,18 +71,28 @@ std::vector<signing::PublicKey> CopyKeys(
   return copies;
 }
 
+// A layer's signature annotation: with a simple-signing payload, what is
+// checked (two signers of one image share the payload blob and differ here).
+std::string SignatureAnnotationOf(const signing::ArtifactLayerRef& layer) {
+  auto it = layer.annotations.find(signing::kSignatureAnnotation);
+  return it == layer.annotations.end() ? "" : it->second;
+}
+
 // One layer of a cosign tag as fetched, and whether a trusted key signed it
-// (checked where it was fetched, so the checks of several layers overlap).
+// (checked where it was fetched, so the checks of several layers overlap),
+// with the signature annotation that check read.
 struct FetchedLayer {
   Result<std::string> bytes;
   bool trusted = false;
+  std::string checked_annotation;
 };
 
 FetchedLayer FetchLayer(registry::RegistryClient& client,
                         const signing::ArtifactLayerRef& layer,
                         const std::vector<signing::PublicKey>& keys) {
   FetchedLayer fetched{layer.data.empty() ? client.GetBlob(layer.digest)
-                                          : Result<std::string>(layer.data)};
+                                          : Result<std::string>(layer.data),
+                       false, SignatureAnnotationOf(layer)};
   if (fetched.bytes.ok()) {
     fetched.trusted = SignedByAny(layer, *fetched.bytes, CopyKeys(keys));
   }
@@ -275,6 +285,18 @@ class Verifier {
     return it->second;
   }
 
+  // Whether a trusted key signed `layer`. Layers are fetched once per
+  // digest, and the check made then read the first such layer's signature
+  // annotation; another layer with the same payload and another signature
+  // is checked here.
+  bool Trusted(const FetchedLayer& fetched,
+               const signing::ArtifactLayerRef& layer) const {
+    if (SignatureAnnotationOf(layer) == fetched.checked_annotation) {
+      return fetched.trusted;
+    }
+    return fetched.bytes.ok() && SignedByAny(layer, *fetched.bytes, keys_);
+  }
+
   // The layers of the artifact under `tag`, none when the tag does not
   // exist; nullopt after adding a violation when it cannot be read.
   std::optional<std::vector<signing::ArtifactLayerRef>> ArtifactLayers(
@@ -325,7 +347,7 @@ class Verifier {
         Add("signature", subject, "has no base64 signature annotation");
         continue;
       }
-      if (!fetched_layer.trusted) {
+      if (!Trusted(fetched_layer, layer)) {
         Add("signature", subject,
             "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
                 ")");
@@ -372,7 +394,7 @@ class Verifier {
         Add("attestation", subject, "payloadType is " + envelope->payload_type);
         continue;
       }
-      if (!fetched_layer.trusted) {
+      if (!Trusted(fetched_layer, layer)) {
         Add("attestation", subject,
             "is not signed by a trusted key (trusted: " + TrustedKeyIds() +
                 ")");

@@ -177,6 +177,14 @@ pass "the good image passes"
 
 # --- tampering ---------------------------------------------------------------------
 refused "another key's signature" base e2e/other "${other}" "signature:" "not signed by a trusted key"
+# A second signature over the same payload (the same blob, another
+# annotation) by a key the policy does not trust: refused, though the first
+# signature is good.
+cosigned="$(push good e2e/cosigned release --password-file "${work}/password")"
+"${shipctl}" sign --insecure-http --key "${work}/other.key" --ref "${registry}/e2e/cosigned@${cosigned}" \
+  --auth-file "${auth}" >/dev/null
+refused "an untrusted second signature of the same payload" base e2e/cosigned "${cosigned}" "signature:" \
+  "not signed by a trusted key"
 refused "SBOM under another policy's license list" mit-only e2e/signed "${good}" "license:" "Apache-2.0"
 refused "a known vulnerable package" feed e2e/vuln "${vuln}" "vulnerability:" "CVE-2024-23170"
 
