@@ -25,16 +25,21 @@ using namespace std::chrono_literals;
   return x;
 }
 
-// Threads burning CPU in ProfilerTestBurn, named "<prefix><i>".
+// Threads burning CPU in ProfilerTestBurn, named "<prefix><i>". The
+// constructor returns once every thread has its name: a profile reads the
+// names when it arms its timers, and on a loaded machine a thread not yet
+// named then would have all its samples under the process's name.
 class Burners {
  public:
   Burners(int n, const std::string& prefix) {
     for (int i = 0; i < n; ++i) {
       threads_.emplace_back([this, name = prefix + std::to_string(i)] {
         ::pthread_setname_np(::pthread_self(), name.c_str());
+        named_.fetch_add(1);
         sink_.fetch_add(ProfilerTestBurn(&stop_));
       });
     }
+    while (named_.load() < n) std::this_thread::yield();
   }
   ~Burners() {
     stop_.store(true);
@@ -56,6 +61,7 @@ class Burners {
 
  private:
   std::atomic<bool> stop_{false};
+  std::atomic<int> named_{0};
   std::atomic<uint64_t> sink_{0};
   std::vector<std::thread> threads_;
 };
