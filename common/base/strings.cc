@@ -35,4 +35,15 @@ std::string PercentEncode(std::string_view text, bool keep_slash) {
   return out;
 }
 
+std::string LowerHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[byte >> 4];
+    out[2 * i + 1] = kDigits[byte & 0xf];
+  }
+  return out;
+}
+
 }  // namespace staticship

@@ -24,6 +24,10 @@ std::string AsciiLower(std::string_view text);
 // hex), as package URLs want their components.
 std::string PercentEncode(std::string_view text, bool keep_slash = false);
 
+// Two lower-case hex digits per byte of `bytes`: how digests are written
+// (OCI's "sha256:<hex>", key ids, the TLS session file's trust scopes).
+std::string LowerHex(std::string_view bytes);
+
 }  // namespace staticship
 
 #endif  // STATICSHIP_COMMON_BASE_STRINGS_H_

@@ -39,5 +39,10 @@ TEST(PercentEncodeTest, UnreservedStayOthersEncoded) {
   EXPECT_EQ(PercentEncode("sha256:ab"), "sha256%3Aab");
 }
 
+TEST(LowerHexTest, TwoDigitsPerByte) {
+  EXPECT_EQ(LowerHex(""), "");
+  EXPECT_EQ(LowerHex(std::string("\x00\x0f\xa5\xff", 4)), "000fa5ff");
+}
+
 }  // namespace
 }  // namespace staticship

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "common/base/file.h"
+#include "common/base/strings.h"
 
 namespace staticship::http {
 namespace {
@@ -85,13 +86,7 @@ std::string TrustScopeOf(const mbedtls_x509_crt& chain) {
   unsigned char digest[32];
   mbedtls_sha256_finish_ret(&sha, digest);
   mbedtls_sha256_free(&sha);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex += kHex[b >> 4];
-    hex += kHex[b & 15];
-  }
-  return hex;
+  return LowerHex({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
 
 std::string Serialize(const mbedtls_ssl_session& session) {

@@ -10,6 +10,8 @@
 #include <immintrin.h>
 #endif
 
+#include "common/base/strings.h"
+
 namespace staticship::release {
 namespace {
 
@@ -221,13 +223,7 @@ std::string Sha256::FinishHex() { return ToHex(Finish()); }
 std::string Sha256::FinishDigest() { return "sha256:" + FinishHex(); }
 
 std::string ToHex(const std::uint8_t* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
+  return LowerHex({reinterpret_cast<const char*>(data), size});
 }
 
 std::string Sha256Hex(std::string_view data) {
