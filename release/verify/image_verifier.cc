@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "common/base/base64.h"
 #include "release/common/sha256.h"
@@ -34,12 +35,18 @@ std::string DigestOf(const nlohmann::json& descriptor) {
              : "";
 }
 
+bool IsSimpleSigning(const signing::ArtifactLayerRef& layer) {
+  return layer.media_type == signing::kSimpleSigningMediaType;
+}
+
 // Whether one of `keys` signed a cosign layer: a simple-signing payload's
 // signature is the layer's annotation, an attestation's is inside its DSSE
-// envelope. Any other layer is judged by the Verifier, which says why.
+// envelope (`envelope`, parsed from the layer). Any other layer is judged
+// by the Verifier, which says why.
 bool SignedByAny(const signing::ArtifactLayerRef& layer, std::string_view bytes,
+                 const Result<signing::DsseEnvelope>* envelope,
                  const std::vector<signing::PublicKey>& keys) {
-  if (layer.media_type == signing::kSimpleSigningMediaType) {
+  if (IsSimpleSigning(layer)) {
     auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
     if (annotation == layer.annotations.end()) return false;
     Result<std::string> signature = Base64Decode(annotation->second);
@@ -49,10 +56,9 @@ bool SignedByAny(const signing::ArtifactLayerRef& layer, std::string_view bytes,
     }
     return false;
   }
-  Result<signing::DsseEnvelope> envelope = signing::ParseEnvelope(bytes);
-  if (!envelope.ok()) return false;
+  if (envelope == nullptr || !envelope->ok()) return false;
   for (const signing::PublicKey& key : keys) {
-    if (signing::EnvelopeSignedBy(*envelope, key)) return true;
+    if (signing::EnvelopeSignedBy(**envelope, key)) return true;
   }
   return false;
 }
@@ -78,24 +84,44 @@ std::string SignatureAnnotationOf(const signing::ArtifactLayerRef& layer) {
   return it == layer.annotations.end() ? "" : it->second;
 }
 
-// One layer of a cosign tag as fetched, and whether a trusted key signed it
-// (checked where it was fetched, so the checks of several layers overlap),
-// with the signature annotation that check read.
+// One layer of a cosign tag as fetched, and whether a trusted key signed it,
+// with the signature annotation that check read. The check, and the parsing
+// of an attestation's envelope and statement, are done where the layer was
+// fetched, so that those of several layers overlap.
 struct FetchedLayer {
   Result<std::string> bytes;
   bool trusted = false;
   std::string checked_annotation;
+  // Bytes that came from a request of their own, not embedded in the
+  // manifest (which is counted already).
+  std::int64_t bytes_requested = 0;
+  // Any layer but a simple-signing payload: its DSSE envelope, and the
+  // in-toto statement inside when the envelope says it holds one.
+  std::optional<Result<signing::DsseEnvelope>> envelope{};
+  std::optional<Result<signing::Statement>> statement{};
 };
 
 FetchedLayer FetchLayer(registry::RegistryClient& client,
                         const signing::ArtifactLayerRef& layer,
                         const std::vector<signing::PublicKey>& keys) {
-  FetchedLayer fetched{layer.data.empty() ? client.GetBlob(layer.digest)
-                                          : Result<std::string>(layer.data),
-                       false, SignatureAnnotationOf(layer)};
-  if (fetched.bytes.ok()) {
-    fetched.trusted = SignedByAny(layer, *fetched.bytes, CopyKeys(keys));
+  const bool embedded = !layer.data.empty();
+  FetchedLayer fetched{.bytes = embedded ? Result<std::string>(layer.data)
+                                         : client.GetBlob(layer.digest),
+                       .checked_annotation = SignatureAnnotationOf(layer)};
+  if (!fetched.bytes.ok()) return fetched;
+  if (!embedded) {
+    fetched.bytes_requested = static_cast<std::int64_t>(fetched.bytes->size());
   }
+  if (!IsSimpleSigning(layer)) {
+    fetched.envelope = signing::ParseEnvelope(*fetched.bytes);
+    if (fetched.envelope->ok() &&
+        (*fetched.envelope)->payload_type == signing::kInTotoPayloadType) {
+      fetched.statement = signing::ParseStatement((*fetched.envelope)->payload);
+    }
+  }
+  fetched.trusted = SignedByAny(layer, *fetched.bytes,
+                                fetched.envelope ? &*fetched.envelope : nullptr,
+                                CopyKeys(keys));
   return fetched;
 }
 
@@ -103,23 +129,28 @@ FetchedLayer FetchLayer(registry::RegistryClient& client,
 // fetched as raw answers; the Verifier judges them afterwards.
 struct FetchedArtifact {
   std::optional<Result<registry::Manifest>> manifest;
+  // The manifest's layers, parsed once (with embedded bytes decoded and
+  // checked against their digests); unset when the manifest was not read.
+  std::optional<Result<std::vector<signing::ArtifactLayerRef>>> refs;
   std::map<std::string, FetchedLayer, std::less<>> layers;
 };
 
-// Each layer after the first comes over a connection and thread of its own:
-// a request here is a round trip of a millisecond or more, and a signature
-// check another, and neither waits on the other layers.
+// Each layer after the first is fetched (unless the manifest embeds it) and
+// checked on a thread of its own, with a fork of the client (whose pooled
+// connection is opened only if it sends a request): a request here is a
+// round trip of a millisecond or more, and a signature check another, and
+// neither waits on the other layers.
 FetchedArtifact FetchArtifact(registry::RegistryClient& client,
                               const std::string& tag,
                               const std::vector<signing::PublicKey>& keys) {
   FetchedArtifact fetched;
   fetched.manifest = client.GetManifest(tag);
   if (!fetched.manifest->ok()) return fetched;
-  auto refs = signing::ArtifactLayers((*fetched.manifest)->bytes);
-  if (!refs.ok()) return fetched;
+  fetched.refs = signing::ArtifactLayers((*fetched.manifest)->bytes);
+  if (!fetched.refs->ok()) return fetched;
   std::vector<const signing::ArtifactLayerRef*> unique;
   std::set<std::string> seen;
-  for (const signing::ArtifactLayerRef& ref : *refs) {
+  for (const signing::ArtifactLayerRef& ref : **fetched.refs) {
     if (seen.insert(ref.digest).second) unique.push_back(&ref);
   }
   std::vector<std::optional<FetchedLayer>> results(unique.size());
@@ -270,6 +301,7 @@ class Verifier {
   }
 
   // A layer as fetched with its tag, fetched and checked here if it was not.
+  // Its requested bytes count once, however many layers name it.
   const FetchedLayer& ArtifactLayer(FetchedArtifact& fetched,
                                     const signing::ArtifactLayerRef& layer) {
     auto it = fetched.layers.find(layer.digest);
@@ -278,10 +310,7 @@ class Verifier {
                .emplace(layer.digest, FetchLayer(client_, layer, keys_))
                .first;
     }
-    if (it->second.bytes.ok()) {
-      verdict_.bytes_fetched +=
-          static_cast<std::int64_t>(it->second.bytes->size());
-    }
+    verdict_.bytes_fetched += std::exchange(it->second.bytes_requested, 0);
     return it->second;
   }
 
@@ -294,7 +323,9 @@ class Verifier {
     if (SignatureAnnotationOf(layer) == fetched.checked_annotation) {
       return fetched.trusted;
     }
-    return fetched.bytes.ok() && SignedByAny(layer, *fetched.bytes, keys_);
+    return fetched.bytes.ok() &&
+           SignedByAny(layer, *fetched.bytes,
+                       fetched.envelope ? &*fetched.envelope : nullptr, keys_);
   }
 
   // The layers of the artifact under `tag`, none when the tag does not
@@ -311,12 +342,13 @@ class Verifier {
       return std::nullopt;
     }
     verdict_.bytes_fetched += static_cast<std::int64_t>(manifest->bytes.size());
-    auto layers = signing::ArtifactLayers(manifest->bytes);
+    const Result<std::vector<signing::ArtifactLayerRef>>& layers =
+        *fetched.refs;
     if (!layers.ok()) {
       Add(rule, "tag " + tag, layers.message());
       return std::nullopt;
     }
-    return std::move(*layers);
+    return *layers;
   }
 
   void CheckSignatures(FetchedArtifact& fetched) {
@@ -385,7 +417,13 @@ class Verifier {
         Add("digest", subject, bytes.message());
         continue;
       }
-      Result<signing::DsseEnvelope> envelope = signing::ParseEnvelope(*bytes);
+      if (!fetched_layer.envelope.has_value()) {
+        // A simple-signing media type under the attestation tag.
+        Add("attestation", subject,
+            "has media type " + layer.media_type + ", not a DSSE envelope");
+        continue;
+      }
+      const Result<signing::DsseEnvelope>& envelope = *fetched_layer.envelope;
       if (!envelope.ok()) {
         Add("attestation", subject, envelope.message());
         continue;
@@ -400,8 +438,7 @@ class Verifier {
                 ")");
         continue;
       }
-      Result<signing::Statement> statement =
-          signing::ParseStatement(envelope->payload);
+      const Result<signing::Statement>& statement = *fetched_layer.statement;
       if (!statement.ok()) {
         Add("attestation", subject, statement.message());
         continue;
@@ -429,8 +466,7 @@ class Verifier {
       if (types.insert(statement->predicate_type).second) {
         verdict_.attestations.push_back(statement->predicate_type);
       }
-      predicates_.emplace_back(statement->predicate_type,
-                               std::move(statement->predicate));
+      predicates_.emplace_back(statement->predicate_type, statement->predicate);
     }
   }
 
