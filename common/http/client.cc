@@ -161,6 +161,26 @@ Result<std::unique_ptr<Stream>> Client::Open(const Url& url,
   return std::unique_ptr<Stream>(std::move(*stream));
 }
 
+namespace {
+
+// The pool's key for `url`'s origin: http and https apart.
+std::string PoolKey(const Url& url) {
+  return (url.tls ? "https://" : "http://") + url.host + ":" +
+         std::to_string(url.port);
+}
+
+}  // namespace
+
+Status Client::Preconnect(std::string_view url_text) {
+  Result<Url> url = ParseUrl(url_text);
+  if (!url.ok()) return url.error();
+  Result<std::unique_ptr<Stream>> opened =
+      Open(*url, Clock::now() + options_.connect_timeout);
+  if (!opened.ok()) return opened.error();
+  ReturnIdle(PoolKey(*url), std::move(*opened));
+  return Status::Ok();
+}
+
 Result<Response> Client::Send(const ClientRequest& request) {
   Result<Url> url = ParseUrl(request.url);
   if (!url.ok()) return url.error();
@@ -179,7 +199,7 @@ Result<Response> Client::SendOnce(const ClientRequest& request, const Url& url,
   Clock::time_point deadline = Clock::now() + timeout;
   // For people: "host:port"; the pool also tells http from https.
   std::string key = url.host + ":" + std::to_string(url.port);
-  std::string pool_key = (url.tls ? "https://" : "http://") + key;
+  std::string pool_key = PoolKey(url);
 
   std::unique_ptr<Stream> stream;
   if (allow_reuse) stream = TakeIdle(pool_key);

@@ -112,6 +112,29 @@ TEST(ClientTest, ReusesKeepAliveConnections) {
   EXPECT_EQ(server->stats().accepted_total.load(), 1u);
 }
 
+TEST(ClientTest, PreconnectedConnectionServesTheNextRequest) {
+  auto server = EchoServer();
+  std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+  Client client;
+  ASSERT_TRUE(client.Preconnect(base + "/ignored").ok());
+  EXPECT_EQ(client.idle_connections(), 1u);
+  auto r = client.Get(base + "/a");
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->body, "GET:/a:0");
+  EXPECT_EQ(server->stats().accepted_total.load(), 1u);
+  EXPECT_EQ(client.idle_connections(), 1u);
+
+  // A refused connection is an error, and nothing is pooled.
+  const std::string closed =
+      "http://127.0.0.1:" + std::to_string(staticship::testing::DeadPort());
+  Client other;
+  Status refused = other.Preconnect(closed);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), ErrorCode::kUnavailable) << refused.message();
+  EXPECT_EQ(other.idle_connections(), 0u);
+  EXPECT_FALSE(client.Preconnect("ftp://127.0.0.1/").ok());
+}
+
 TEST(ClientTest, LargeBodyAndHead) {
   auto server = EchoServer();
   std::string base = "http://127.0.0.1:" + std::to_string(server->port());

@@ -37,6 +37,10 @@ const std::string* FindHeader(const HeaderList& headers,
 SocketTransport::SocketTransport(std::shared_ptr<http::TlsContext> tls)
     : client_(TransportOptions(std::move(tls))) {}
 
+Status SocketTransport::Preconnect(const Url& url) {
+  return client_.Preconnect(url.ToString());
+}
+
 Result<HttpResponse> SocketTransport::Send(const HttpRequest& request,
                                            std::chrono::milliseconds timeout) {
   http::ClientRequest wire;

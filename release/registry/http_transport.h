@@ -52,6 +52,10 @@ class HttpTransport {
   // malformed reply); an HTTP error status is a successful exchange.
   virtual Result<HttpResponse> Send(const HttpRequest& request,
                                     std::chrono::milliseconds timeout) = 0;
+  // Opens a connection to `url`'s origin for a Send soon after, from any
+  // thread (http::Client::Preconnect). A transport without a pool has
+  // nothing to prepare.
+  virtual Status Preconnect(const Url& /*url*/) { return Status::Ok(); }
 };
 
 // Errors are http::Client's, unchanged, so http::IsRetryable and their codes
@@ -64,6 +68,7 @@ class SocketTransport : public HttpTransport {
 
   Result<HttpResponse> Send(const HttpRequest& request,
                             std::chrono::milliseconds timeout) override;
+  Status Preconnect(const Url& url) override;
 
  private:
   http::Client client_;

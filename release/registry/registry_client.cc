@@ -92,6 +92,10 @@ RegistryClient RegistryClient::Fork() const {
   return fork;
 }
 
+Status RegistryClient::Preconnect() {
+  return transport_.Preconnect(RepoUrl("/"));
+}
+
 void RegistryClient::AddStats(const TransferStats& other) {
   stats_.blobs_uploaded += other.blobs_uploaded;
   stats_.blobs_present += other.blobs_present;

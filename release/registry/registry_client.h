@@ -96,6 +96,10 @@ class RegistryClient {
   // the authorization this one already holds, so it asks for none; its
   // stats start at zero. One client is never used by two threads at once.
   RegistryClient Fork() const;
+  // Opens one more connection to the registry, idle until a request (of
+  // this client or a fork) takes it: for a command that will soon send
+  // requests from two threads at once.
+  Status Preconnect();
   // Adds a fork's figures to this client's, once the fork is done.
   void AddStats(const TransferStats& other);
 
