@@ -22,15 +22,12 @@
 
 #include "common/base/flags.h"
 #include "common/diagnostics/cpu_profiler.h"
+#include "common/testing/thread_cpu.h"
 
 namespace staticship::diagnostics {
 namespace {
 
-int64_t ThreadCpuNs() {
-  timespec ts;
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
+using staticship::testing::ThreadCpuNs;
 
 // A stack of a realistic depth for the unwinder to walk, then the loop.
 [[gnu::noinline]] uint64_t Work(int depth, uint64_t iterations) {

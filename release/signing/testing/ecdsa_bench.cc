@@ -15,8 +15,6 @@
 // verification must hold, and a tampered message must not verify, so a
 // broken key fails the run instead of timing it. Linked with mimalloc, as
 // the static shipctl is.
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -24,17 +22,14 @@
 #include <vector>
 
 #include "common/base/flags.h"
+#include "common/testing/thread_cpu.h"
 #include "release/signing/keys.h"
 #include "release/signing/random.h"
 
 namespace staticship::signing {
 namespace {
 
-int64_t ThreadCpuNs() {
-  timespec ts;
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
+using staticship::testing::ThreadCpuNs;
 
 // The least over `rounds` of the mean ms per call of `op`; -1 when a call
 // returns false.

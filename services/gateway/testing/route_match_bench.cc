@@ -11,8 +11,6 @@
 // least over the rounds of the mean ns per MatchRoute call (other processes
 // only ever add time). Every call's answer is checked, so a table that
 // routes wrongly fails the run instead of timing the wrong thing.
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -20,17 +18,14 @@
 #include <vector>
 
 #include "common/base/flags.h"
+#include "common/testing/thread_cpu.h"
 #include "services/gateway/config.h"
 #include "services/gateway/route_matcher.h"
 
 namespace staticship::gateway {
 namespace {
 
-int64_t ThreadCpuNs() {
-  timespec ts;
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
+using staticship::testing::ThreadCpuNs;
 
 // The same N routes, written as exact/prefix matches or as path regexes,
 // and loaded the way the gateway loads its file.
