@@ -29,6 +29,7 @@ placed at /etc/<name>/<basename> in the image and in the rootfs test;
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 load("//release/private:deploy.bzl", "static_deploy")
 load("//release/private:image.bzl", "static_image", "static_image_index")
+load("//toolchains:malloc.bzl", "static_malloc_deps")
 load("//toolchains:static_binary_test.bzl", "static_binary_test")
 
 STATICSHIP_VERSION = "0.1.0"
@@ -84,13 +85,7 @@ def static_service(
     cc_binary(
         name = name,
         srcs = srcs,
-        # Static builds replace musl's malloc with mimalloc (see
-        # third_party/mimalloc); the glibc baseline keeps glibc's, which is
-        # what a conventional dynamic build ships.
-        deps = deps + select({
-            "//toolchains:glibc_build": [],
-            "//conditions:default": ["@mimalloc"],
-        }),
+        deps = deps + static_malloc_deps(),
         visibility = visibility,
         target_compatible_with = compatible,
         tags = tags + [SERVICE_TAG],
