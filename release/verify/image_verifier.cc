@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <utility>
 
@@ -37,30 +38,6 @@ std::string DigestOf(const nlohmann::json& descriptor) {
 
 bool IsSimpleSigning(const signing::ArtifactLayerRef& layer) {
   return layer.media_type == signing::kSimpleSigningMediaType;
-}
-
-// Whether one of `keys` signed a cosign layer: a simple-signing payload's
-// signature is the layer's annotation, an attestation's is inside its DSSE
-// envelope (`envelope`, parsed from the layer). Any other layer is judged
-// by the Verifier, which says why.
-bool SignedByAny(const signing::ArtifactLayerRef& layer, std::string_view bytes,
-                 const Result<signing::DsseEnvelope>* envelope,
-                 const std::vector<signing::PublicKey>& keys) {
-  if (IsSimpleSigning(layer)) {
-    auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
-    if (annotation == layer.annotations.end()) return false;
-    Result<std::string> signature = Base64Decode(annotation->second);
-    if (!signature.ok()) return false;
-    for (const signing::PublicKey& key : keys) {
-      if (key.Verify(bytes, *signature)) return true;
-    }
-    return false;
-  }
-  if (envelope == nullptr || !envelope->ok()) return false;
-  for (const signing::PublicKey& key : keys) {
-    if (signing::EnvelopeSignedBy(**envelope, key)) return true;
-  }
-  return false;
 }
 
 // A key caches curve tables on first use, so each thread checks with its own.
@@ -101,6 +78,31 @@ struct FetchedLayer {
   std::optional<Result<signing::Statement>> statement{};
 };
 
+// Whether one of `keys` signed a fetched cosign layer: a simple-signing
+// payload's signature is the layer's annotation, an attestation's is inside
+// its DSSE envelope. Any other layer is judged by the Verifier, which says
+// why.
+bool SignedByAny(const signing::ArtifactLayerRef& layer,
+                 const FetchedLayer& fetched,
+                 const std::vector<signing::PublicKey>& keys) {
+  if (!fetched.bytes.ok()) return false;
+  if (IsSimpleSigning(layer)) {
+    auto annotation = layer.annotations.find(signing::kSignatureAnnotation);
+    if (annotation == layer.annotations.end()) return false;
+    Result<std::string> signature = Base64Decode(annotation->second);
+    if (!signature.ok()) return false;
+    for (const signing::PublicKey& key : keys) {
+      if (key.Verify(*fetched.bytes, *signature)) return true;
+    }
+    return false;
+  }
+  if (!fetched.envelope.has_value() || !fetched.envelope->ok()) return false;
+  for (const signing::PublicKey& key : keys) {
+    if (signing::EnvelopeSignedBy(**fetched.envelope, key)) return true;
+  }
+  return false;
+}
+
 FetchedLayer FetchLayer(registry::RegistryClient& client,
                         const signing::ArtifactLayerRef& layer,
                         const std::vector<signing::PublicKey>& keys) {
@@ -119,9 +121,7 @@ FetchedLayer FetchLayer(registry::RegistryClient& client,
       fetched.statement = signing::ParseStatement((*fetched.envelope)->payload);
     }
   }
-  fetched.trusted = SignedByAny(layer, *fetched.bytes,
-                                fetched.envelope ? &*fetched.envelope : nullptr,
-                                CopyKeys(keys));
+  fetched.trusted = SignedByAny(layer, fetched, CopyKeys(keys));
   return fetched;
 }
 
@@ -323,19 +323,17 @@ class Verifier {
     if (SignatureAnnotationOf(layer) == fetched.checked_annotation) {
       return fetched.trusted;
     }
-    return fetched.bytes.ok() &&
-           SignedByAny(layer, *fetched.bytes,
-                       fetched.envelope ? &*fetched.envelope : nullptr, keys_);
+    return SignedByAny(layer, fetched, keys_);
   }
 
   // The layers of the artifact under `tag`, none when the tag does not
   // exist; nullopt after adding a violation when it cannot be read.
-  std::optional<std::vector<signing::ArtifactLayerRef>> ArtifactLayers(
+  std::optional<std::span<const signing::ArtifactLayerRef>> ArtifactLayers(
       const FetchedArtifact& fetched, const std::string& tag,
       const char* rule) {
     const Result<registry::Manifest>& manifest = *fetched.manifest;
     if (manifest.code() == ErrorCode::kNotFound) {
-      return std::vector<signing::ArtifactLayerRef>();
+      return std::span<const signing::ArtifactLayerRef>();
     }
     if (!manifest.ok()) {
       Add(rule, ":" + tag, manifest.message());

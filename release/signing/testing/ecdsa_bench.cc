@@ -1,5 +1,6 @@
 // What one ECDSA P-256 operation costs shipctl, on the thread's own CPU
-// clock (run it -c opt; docs/PERFORMANCE.md, "Signing and verifying"):
+// clock (run it -c opt; docs/PERFORMANCE.md, "Publishing: TLS and
+// signing"):
 //
 //   ecdsa_bench [--ops 200] [--rounds 5]
 //
