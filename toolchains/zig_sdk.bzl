@@ -31,6 +31,18 @@ def _list(repository_ctx, rel, suffixes):
         if any([p.basename.endswith(s) for s in suffixes])
     ])
 
+# musl sources replaced per CPU: the stem below musl's tree, and the file
+# that stands in for it (None: musl's generic C file of that name). See
+# toolchains/libc/README.md.
+_MUSL_REPLACEMENTS = {
+    "x86_64": {
+        "src/string/memchr": "@//toolchains/libc:memchr_x86_64.c",
+        "src/string/memcpy": "@//toolchains/libc:memcpy_x86_64.c",
+        # musl's x86_64 memmove.s jumps into its memcpy.s at __memcpy_fwd.
+        "src/string/memmove": None,
+    },
+}
+
 def _musl_sources(repository_ctx, arch):
     """libc.a's sources, as musl's Makefile picks them for `arch`."""
     dirs = ["%s/src/%s" % (_MUSL, p.basename) for p in repository_ctx.path(_MUSL + "/src").readdir()]
@@ -44,6 +56,11 @@ def _musl_sources(repository_ctx, arch):
         for f in _list(repository_ctx, "%s/%s" % (d, arch), [".c", ".s", ".S"]):
             stem = f.rsplit(".", 1)[0].replace("/%s/" % arch, "/")
             picked[stem] = f
+    for stem, replacement in _MUSL_REPLACEMENTS.get(arch, {}).items():
+        key = "%s/%s" % (_MUSL, stem)
+        if key not in picked or not repository_ctx.path(key + ".c").exists:
+            fail("@zig_sdk: musl has no %s to replace on %s" % (stem, arch))
+        picked[key] = replacement or key + ".c"
     return sorted(picked.values())
 
 def _included_sources(repository_ctx):
@@ -199,6 +216,7 @@ runtime_library(
         "libc/musl/src/internal/": "-O3",
         "libc/musl/src/malloc/": "-O3",
         "libc/musl/src/string/": "-O3",
+        "toolchains/libc/": "-O3",
     }},
     srcs = {musl},
     target = "{clang_target}",
