@@ -5,9 +5,10 @@
  * line end with it. This one compares 16 bytes per step with SSE2, which
  * every x86_64 CPU has, four blocks per test on long scans.
  *
- * It reads whole aligned 16-byte blocks, so it may read up to 15 bytes
- * before `src` and after `src + n`; an aligned block never crosses a page,
- * so those reads cannot fault, and the bytes are masked off. glibc's SSE2
+ * It reads whole aligned 16-byte blocks (and 64-byte groups), so it may
+ * read bytes before `src`, after `src + n` or after the match; an aligned
+ * block never crosses a page, so those reads cannot fault, and the bytes
+ * are masked off. glibc's SSE2
  * memchr reads the same way. */
 
 #include <stddef.h>
@@ -43,9 +44,12 @@ void *memchr(const void *src, int c, size_t n) {
       return i < n ? (void *)(s + i) : 0;
     }
     if (covered >= n) return 0;
-    if (n - covered > 64) {
+    if (n - covered > 64 && ((uintptr_t)(s + covered) & 63) == 0) {
       /* Four blocks per test while nothing is found; a hit is then found
-       * again block by block below. */
+       * again block by block below. Only from a 64-byte boundary: such a
+       * group never crosses a page, and memchr must not fault on bytes
+       * past the first match even when n runs past the buffer (C11
+       * 7.24.5.1: it stops at the match). */
       const unsigned char *p = s + covered;
       v16c any = equal(p, needle) | equal(p + 16, needle) |
                  equal(p + 32, needle) | equal(p + 48, needle);

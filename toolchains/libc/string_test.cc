@@ -4,6 +4,9 @@
 // match found and none outside the range searched. In the x86_64 static
 // build these are this package's memcpy_x86_64.c and memchr_x86_64.c and
 // musl's generic memmove.c; elsewhere, whatever the C library has.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -119,6 +122,32 @@ TEST(MemchrTest, FindsTheFirstMatchInsideTheRangeOnly) {
       }
     }
   }
+}
+
+// C11 lets memchr's n run past the buffer as long as the byte is found
+// first (it "stops as soon as a matching character is found"), so no read
+// may reach the page after the match's. The buffer here ends at a page that
+// faults on any access.
+TEST(MemchrTest, ReadsNothingPastTheMatchesPage) {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  void* map = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  auto* first = static_cast<unsigned char*>(map);
+  ASSERT_EQ(::mprotect(first + page, page, PROT_NONE), 0);
+  std::memset(first, 'x', page);
+  unsigned char* end = first + page;
+  for (std::size_t match_back = 1; match_back <= 80; ++match_back) {
+    end[-static_cast<std::ptrdiff_t>(match_back)] = '\n';
+    for (std::size_t start_back = match_back; start_back <= 300; ++start_back) {
+      const unsigned char* start = end - start_back;
+      ASSERT_EQ(kMemchr(start, '\n', SIZE_MAX), end - match_back)
+          << "start " << start_back << " and match " << match_back
+          << " bytes before the page end";
+    }
+    end[-static_cast<std::ptrdiff_t>(match_back)] = 'x';
+  }
+  ::munmap(map, 2 * page);
 }
 
 }  // namespace
