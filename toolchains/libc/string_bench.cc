@@ -7,9 +7,9 @@
 //   bazel run -c opt --config=dynamic //toolchains/libc:string_bench
 //
 // memcpy copies between buffers at the 16 source/destination alignments in
-// turn; memchr looks for a byte that is last in the buffer, from the 16
-// alignments in turn. Each figure is the median of --rounds rounds of the
-// calling thread's CPU time per call.
+// turn; memchr looks for a byte that is the last of the `size` it searches,
+// from the 16 alignments in turn. Each figure is the median of --rounds rounds
+// of the calling thread's CPU time per call.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -53,14 +53,17 @@ double MemcpyNs(std::size_t size, int rounds) {
 }
 
 double MemchrNs(std::size_t size, int rounds) {
-  std::vector<unsigned char> buf(size + 64, 'a');
+  // One buffer per start alignment, each with the byte only at the last
+  // position searched, so that every call scans exactly `size` bytes.
+  std::vector<std::vector<unsigned char>> bufs(16);
   for (std::size_t offset = 0; offset < 16; ++offset) {
-    buf[offset + size - 1] = '\n';
+    bufs[offset].assign(size + 64, 'a');
+    bufs[offset][offset + size - 1] = '\n';
   }
   std::size_t found = 0;
   const double ns = MedianNsPerCall(CallsFor(size), rounds, [&](std::size_t i) {
     const std::size_t offset = i & 15;
-    found += kMemchr(buf.data() + offset, '\n', size) != nullptr;
+    found += kMemchr(bufs[offset].data() + offset, '\n', size) != nullptr;
   });
   if (found == 0) std::fprintf(stderr, "string_bench: memchr found nothing\n");
   return ns;
