@@ -8,8 +8,7 @@
  * It reads whole aligned 16-byte blocks (and 64-byte groups), so it may
  * read bytes before `src`, after `src + n` or after the match; an aligned
  * block never crosses a page, so those reads cannot fault, and the bytes
- * are masked off. glibc's SSE2
- * memchr reads the same way. */
+ * are masked off. glibc's SSE2 memchr reads the same way. */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -60,12 +61,18 @@ double MemchrNs(std::size_t size, int rounds) {
     bufs[offset].assign(size + 64, 'a');
     bufs[offset][offset + size - 1] = '\n';
   }
-  std::size_t found = 0;
+  std::size_t wrong = 0;
   const double ns = MedianNsPerCall(CallsFor(size), rounds, [&](std::size_t i) {
     const std::size_t offset = i & 15;
-    found += kMemchr(bufs[offset].data() + offset, '\n', size) != nullptr;
+    const unsigned char* start = bufs[offset].data() + offset;
+    wrong += kMemchr(start, '\n', size) != start + size - 1;
   });
-  if (found == 0) std::fprintf(stderr, "string_bench: memchr found nothing\n");
+  if (wrong != 0) {
+    // A memchr that answers wrongly fails the run instead of being timed.
+    std::fprintf(stderr, "string_bench: memchr missed the byte in %zu calls\n",
+                 wrong);
+    std::exit(1);
+  }
   return ns;
 }
 
